@@ -1,0 +1,91 @@
+// Helpers shared by checks: finding construction and the sentences several checks say the same way.
+import type { Finding, Severity } from '../model/finding.js';
+import type { ObjectRef, PodFact, PvFact, VolumeAttachmentFact } from '../model/snapshot.js';
+import type { Graph, NodeHealth } from '../graph.js';
+import { uniqueRefs, refKey, podRef } from '../util/refs.js';
+import { formatDuration, toMillis } from '../util/time.js';
+import { WAITING_POD_GRACE_MS } from './thresholds.js';
+
+export interface FindingInput {
+  check: string;
+  severity: Severity;
+  subject: ObjectRef;
+  /** Appended to the subject to keep ids unique, e.g. the PV name. */
+  idSuffix?: string;
+  related?: ObjectRef[];
+  summary: string;
+  evidence?: string[];
+  explanation: string;
+  remedies?: string[];
+  since?: string;
+  blocks?: ObjectRef[];
+}
+
+export function finding(input: FindingInput): Finding {
+  const subjectPath = refKey(input.subject).split('/').slice(1).join('/');
+  return {
+    id: [input.check, input.subject.kind.toLowerCase(), subjectPath, input.idSuffix].filter(Boolean).join('/'),
+    check: input.check,
+    severity: input.severity,
+    subject: input.subject,
+    related: uniqueRefs(input.related ?? []),
+    summary: input.summary,
+    evidence: input.evidence ?? [],
+    explanation: input.explanation,
+    remedies: input.remedies ?? [],
+    since: input.since,
+    blocks: uniqueRefs(input.blocks ?? []),
+  };
+}
+
+/** Pods scheduled somewhere that have been waiting past the grace period for this PV. */
+export function podsWaitingFor(graph: Graph, pv: PvFact): PodFact[] {
+  return graph.podsUsingPv(pv.name).filter((p) => graph.isWaitingToStart(p) && graph.waitingForMs(p) >= WAITING_POD_GRACE_MS);
+}
+
+export function podsWaitingRefs(graph: Graph, pv: PvFact): ObjectRef[] {
+  return podsWaitingFor(graph, pv).map(podRef);
+}
+
+/** "Terminating for 12m (grace period ended 11m ago)". */
+export function terminatingFor(graph: Graph, pod: PodFact): string {
+  const deadline = toMillis(pod.deletionTimestamp) ?? graph.now;
+  const grace = pod.deletionGracePeriodSeconds ?? 0;
+  const requestedAt = deadline - grace * 1000;
+  return `Terminating for ${formatDuration(graph.now - requestedAt)} (grace period ended ${formatDuration(graph.now - deadline)} ago)`;
+}
+
+export function nodeLine(health: NodeHealth): string {
+  return `node ${health.name}: ${health.describe}`;
+}
+
+export function vaLine(graph: Graph, va: VolumeAttachmentFact): string {
+  const parts = [`volumeattachment/${va.name}: node ${va.nodeName}, attached=${va.attached}`];
+  if (va.deletionTimestamp) {
+    const since = toMillis(va.deletionTimestamp);
+    parts.push(`deleting${since === undefined ? '' : ` for ${formatDuration(graph.now - since)}`}`);
+  }
+  if (va.finalizers.length) parts.push(`finalizers [${va.finalizers.join(', ')}]`);
+  return parts.join(', ');
+}
+
+/** The command that shows the evidence by hand. */
+export const kubectl = {
+  describePod: (p: { namespace: string; name: string }) => `kubectl describe pod ${p.name} -n ${p.namespace}`,
+  getNode: (node: string) => `kubectl get node ${node} -o wide && kubectl get lease ${node} -n kube-node-lease -o yaml`,
+  getVa: (name: string) => `kubectl get volumeattachment ${name} -o yaml`,
+  vasForPv: (pv: string) => `kubectl get volumeattachments -o custom-columns=NAME:.metadata.name,PV:.spec.source.persistentVolumeName,NODE:.spec.nodeName,ATTACHED:.status.attached | grep -w ${pv}`,
+  taintOutOfService: (node: string) => `kubectl taint node ${node} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute`,
+  untaintOutOfService: (node: string) => `kubectl taint node ${node} node.kubernetes.io/out-of-service-`,
+  fix: (target: string, node?: string) => `kubectl volume-doctor fix ${target}${node ? ` --confirm-node-down ${node}` : ''} --dry-run`,
+};
+
+/** The advice for a node that holds a volume and is down: the out-of-service taint, after a person confirms it is off. */
+export function nodeDownRemedies(node: string, target: string): string[] {
+  return [
+    `Make sure node ${node} is really powered off (check the machine or its cloud console): a node that is only cut off from the API server may still write to the disk.`,
+    `Then mark it out of service so Kubernetes force-deletes its pods and detaches its volumes: ${kubectl.taintOutOfService(node)} (or preview it with: ${kubectl.fix(target, node)})`,
+    `Remove the taint when the node is back: ${kubectl.untaintOutOfService(node)}`,
+    'Never force-delete pods or delete VolumeAttachments of a node that might still be running.',
+  ];
+}

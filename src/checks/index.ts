@@ -1,0 +1,34 @@
+import type { Check, Finding } from '../model/finding.js';
+import { SEVERITY_RANK } from '../model/finding.js';
+import type { Graph } from '../graph.js';
+import { multiAttach } from './multi-attach.js';
+import { staleVolumeAttachment } from './stale-volume-attachment.js';
+import { terminatingPodOnUnreachableNode } from './terminating-pod-on-unreachable-node.js';
+import { volumeInUseWithoutPod } from './volume-in-use-without-pod.js';
+import { volumeAttachmentStuckDeleting } from './volume-attachment-stuck-deleting.js';
+import { attachError } from './attach-error.js';
+import { detachError } from './detach-error.js';
+import { outOfServiceTaintLeft } from './out-of-service-taint-left.js';
+import { mountFailure } from './mount-failure.js';
+
+export const CHECKS: Check[] = [
+  multiAttach,
+  terminatingPodOnUnreachableNode,
+  staleVolumeAttachment,
+  volumeInUseWithoutPod,
+  volumeAttachmentStuckDeleting,
+  attachError,
+  detachError,
+  mountFailure,
+  outOfServiceTaintLeft,
+];
+
+export function findCheck(id: string): Check | undefined {
+  return CHECKS.find((c) => c.id === id);
+}
+
+/** Runs every check and returns findings, most severe first, in a stable order. */
+export function runChecks(graph: Graph, checks: Check[] = CHECKS): Finding[] {
+  const findings = checks.flatMap((check) => check.run(graph));
+  return findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id));
+}

@@ -1,0 +1,111 @@
+import type { Check, Finding, Severity } from '../model/finding.js';
+import type { EventFact, ObjectRef, PodFact } from '../model/snapshot.js';
+import type { Graph } from '../graph.js';
+import { nodeRef, podRef, pvRef, pvcRef, shortName } from '../util/refs.js';
+import { finding, kubectl } from './common.js';
+
+const ID = 'mount-failure';
+
+interface NfsProblem {
+  match: RegExp;
+  cause: string;
+  remedy: string;
+}
+
+/** The mount.nfs outputs operators meet most, as the kubelet quotes them in FailedMount events. */
+const NFS_PROBLEMS: NfsProblem[] = [
+  { match: /Stale file handle/i, cause: 'stale file handle: the export was removed or re-created on the server while it was mounted', remedy: 'Re-export the directory on the server (or restore it), then delete the pod so the kubelet mounts it afresh; on the node, umount -f the stale mount if it lingers.' },
+  { match: /access denied by server/i, cause: 'access denied by the server: the export does not allow this node (check /etc/exports client list, root squash and NFS version)', remedy: 'Allow the node\'s address in the server\'s export list (exportfs -v on the server), then the kubelet retries by itself.' },
+  { match: /No route to host|Network is unreachable/i, cause: 'the NFS server is unreachable from the node (no route to host)', remedy: 'Check the server is up and reachable from the node (firewall, security groups, routing on port 2049).' },
+  { match: /Connection refused/i, cause: 'the NFS server refused the connection (is the NFS service running?)', remedy: 'Start the NFS service on the server and check it listens on port 2049.' },
+  { match: /Connection timed out|timed out/i, cause: 'the NFS server does not answer (connection timed out)', remedy: 'Check the server is up and reachable from the node on port 2049; consider the soft and timeo mount options so a dead server cannot hang the kubelet.' },
+];
+
+/** `Mounting arguments: -t nfs [-o opts] server:/export /var/lib/kubelet/...` */
+function nfsTarget(message: string): { server: string; path: string } | undefined {
+  const m = /-t nfs4?\s+(?:-o\s+\S+\s+)?(\[[^\]]+\]|[^\s:]+):(\/\S*)/.exec(message);
+  return m ? { server: m[1], path: m[2] } : undefined;
+}
+
+function volumeNameIn(message: string): string | undefined {
+  return /for volume "([^"]+)"/.exec(message)?.[1];
+}
+
+function nfsFromSpec(graph: Graph, pod: PodFact, volume: string | undefined): { server: string; path: string } | undefined {
+  if (!volume) return undefined;
+  const inline = pod.nfsVolumes.find((v) => v.volume === volume);
+  if (inline) return inline;
+  // FailedMount names the PV for PVC-backed volumes, the pod volume name otherwise.
+  return graph.pv(volume)?.nfs ?? graph.podVolumes(pod).find((v) => v.volume === volume)?.pv?.nfs;
+}
+
+const isGenericTimeout = (e: EventFact) => /^Unable to attach or mount volumes/.test(e.message);
+
+export const mountFailure: Check = {
+  id: ID,
+  title: 'Volume mount fails on the node (FailedMount)',
+  severity: 'critical',
+  reads: ['events', 'pods', 'persistentvolumeclaims', 'persistentvolumes'],
+  docs: `The kubelet reports FailedMount events for a pod that has not started: MountVolume.SetUp, MountVolume.MountDevice or MountVolume.WaitForAttach failed. The event quotes the mount error. For NFS, volume-doctor recognises the usual causes (server unreachable or timing out, connection refused, stale file handle, access denied) and names the server and export.
+
+How Kubernetes gets there: the volume is attached (or needs no attach) but the node cannot mount it: network to the file server, export permissions, a filesystem that needs repair, a missing mount helper on the node (mount.nfs from nfs-common), or a CSI node plugin error.
+
+Notes: events expire after an hour (API server --event-ttl), and since Kubernetes 1.28 a plain mount timeout leaves no event at all. Old FailedMount events about pods that have since started are ignored.
+
+Confirm by hand:
+  kubectl describe pod POD -n NS     (Events section)
+  on the node: mount -t nfs SERVER:/EXPORT /mnt (for NFS), journalctl -u kubelet
+
+Safe fix: fix what the mount error names; the kubelet retries the mount by itself.
+
+Never: force-delete the pod to "retry" a mount on a node where an older mount of the same volume is stale; clean up the stale mount first.`,
+  run(graph) {
+    const findings: Finding[] = [];
+    const byPodVolume = new Map<string, { pod: PodFact; volume?: string; events: EventFact[] }>();
+    for (const e of graph.snapshot.events) {
+      if (e.reason !== 'FailedMount' || e.type !== 'Warning' || e.involvedObject.kind !== 'Pod') continue;
+      const pod = graph.pod(e.involvedObject.namespace ?? e.namespace ?? '', e.involvedObject.name);
+      if (!pod || !graph.isWaitingToStart(pod)) continue;
+      if (e.involvedObject.uid && pod.uid && e.involvedObject.uid !== pod.uid) continue; // an earlier pod with the same name
+      const volume = volumeNameIn(e.message);
+      const k = `${pod.namespace}/${pod.name}/${volume ?? ''}`;
+      const entry = byPodVolume.get(k) ?? { pod, volume, events: [] };
+      entry.events.push(e);
+      byPodVolume.set(k, entry);
+    }
+    for (const { pod, volume, events } of byPodVolume.values()) {
+      events.sort((a, b) => (b.lastTimestamp ?? '').localeCompare(a.lastTimestamp ?? ''));
+      const latest = events[0];
+      const generic = events.every(isGenericTimeout);
+      const isNfs = /nfs/i.test(latest.message) || !!nfsFromSpec(graph, pod, volume);
+      const problem = isNfs ? NFS_PROBLEMS.find((p) => p.match.test(latest.message)) : undefined;
+      const target = isNfs ? (nfsTarget(latest.message) ?? nfsFromSpec(graph, pod, volume)) : undefined;
+      const related: ObjectRef[] = pod.nodeName ? [nodeRef(pod.nodeName)] : [];
+      const podVolume = graph.podVolumes(pod).find((v) => v.volume === volume || v.pv?.name === volume);
+      if (podVolume) related.push(pvcRef({ namespace: pod.namespace, name: podVolume.claimName }));
+      if (podVolume?.pv) related.push(pvRef(podVolume.pv.name));
+      const severity: Severity = generic ? 'info' : 'critical';
+      const where = target ? ` from NFS server ${target.server}, export ${target.path}` : '';
+      const cause = problem?.cause ?? (generic ? 'the kubelet timed out waiting for volumes to attach or mount' : latest.message.split('\n')[0]);
+      findings.push(finding({
+        check: ID,
+        severity,
+        subject: podRef(pod),
+        idSuffix: volume,
+        related,
+        summary: `Pod ${shortName(pod)} cannot mount ${volume ? `volume ${volume}` : 'its volumes'}${where} on ${pod.nodeName}: ${cause}`,
+        evidence: events.slice(0, 3).map((e) => `event FailedMount (x${e.count}, last ${e.lastTimestamp ?? 'unknown'}${e.component ? `, from ${e.component}` : ''}): ${e.message.replace(/\s*\n\s*/g, ' | ')}`),
+        explanation: generic
+          ? 'The kubelet gave up waiting for the volumes in this round and will retry. This message is the symptom; the cause is usually an attach problem reported by another finding for the same pod.'
+          : `The kubelet on ${pod.nodeName} could not mount the volume, so the pod stays in ContainerCreating and the kubelet keeps retrying.`,
+        remedies: [
+          problem?.remedy ?? (generic ? 'Look at the other findings for this pod, or at the pod\'s events for the attach error.' : 'Fix what the mount error names; the kubelet retries by itself.'),
+          `Check it: ${kubectl.describePod(pod)}`,
+        ],
+        since: latest.firstTimestamp,
+        blocks: [podRef(pod)],
+      }));
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,49 @@
+import type { Check, Finding } from '../model/finding.js';
+import { OUT_OF_SERVICE_TAINT } from '../graph.js';
+import { nodeRef } from '../util/refs.js';
+import { formatDuration } from '../util/time.js';
+import { finding, kubectl } from './common.js';
+
+const ID = 'out-of-service-taint-left';
+
+export const outOfServiceTaintLeft: Check = {
+  id: ID,
+  title: 'Node is Ready again but still tainted out-of-service',
+  severity: 'warning',
+  reads: ['nodes'],
+  docs: `A node carries node.kubernetes.io/out-of-service although it is Ready again. The taint was applied during a non-graceful node shutdown so that Kubernetes would force-delete the node's pods and detach its volumes. Kubernetes never removes it by itself.
+
+While it stays, pods without a matching toleration cannot run on the node (NoExecute evicts them, NoSchedule keeps new ones away), and the attach/detach controller force-detaches volumes from it without waiting for unmount.
+
+Confirm by hand:
+  kubectl get node NODE -o jsonpath='{.spec.taints}'
+
+Safe fix: once the node is healthy and its old pods are gone, remove the taint: kubectl taint node NODE node.kubernetes.io/out-of-service-
+
+Never: remove it while the node is still down, or re-apply it to a node that is running workloads.`,
+  run(graph) {
+    const findings: Finding[] = [];
+    for (const node of graph.allNodes()) {
+      const taint = node.taints.find((t) => t.key === OUT_OF_SERVICE_TAINT);
+      if (!taint || node.ready !== 'True') continue;
+      const health = graph.nodeHealth(node.name);
+      const readyFor = health.conditionForMs === undefined ? '' : ` for ${formatDuration(health.conditionForMs)}`;
+      findings.push(finding({
+        check: ID,
+        severity: 'warning',
+        subject: nodeRef(node.name),
+        summary: `Node ${node.name} has been Ready${readyFor} but still carries the out-of-service taint`,
+        evidence: [
+          `taint ${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}${taint.timeAdded ? ` added ${taint.timeAdded}` : ''}`,
+          `node ${node.name}: ${health.describe}`,
+        ],
+        explanation: 'The out-of-service taint is meant for a node that is shut down. Kubernetes does not remove it when the node returns, so the node stays unusable for workloads and volumes on it are detached without waiting for unmount.',
+        remedies: [
+          `Remove the taint: ${kubectl.untaintOutOfService(node.name)} (or: kubectl volume-doctor fix node/${node.name} --dry-run)`,
+        ],
+        since: node.readyTransitionTime,
+      }));
+    }
+    return findings;
+  },
+};

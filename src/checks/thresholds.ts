@@ -1,0 +1,10 @@
+// How long a state must last before a check calls it stuck. Shorter states are normal transitions.
+
+/** A node NotReady for less than this is a blip (the node lifecycle controller itself waits 40s by default). */
+export const NODE_DOWN_GRACE_MS = 60_000;
+/** A pod waiting for a volume this long is no longer in a normal hand-over between nodes. */
+export const WAITING_POD_GRACE_MS = 60_000;
+/** A VolumeAttachment that has been deleting this long is stuck: a healthy attacher detaches in seconds. */
+export const DETACH_STUCK_AFTER_MS = 2 * 60_000;
+/** The attach/detach controller's maxWaitForUnmountDuration before it force-detaches from a NotReady node. */
+export const MAX_WAIT_FOR_UNMOUNT_MS = 6 * 60_000;

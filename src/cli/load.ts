@@ -1,0 +1,42 @@
+// Turns the shared flags into a Snapshot, from a dump or a live cluster. All reader I/O starts here.
+import ora from 'ora';
+import type { ObjectRef, Snapshot } from '../model/snapshot.js';
+import { readDumps } from '../cluster/dump-reader.js';
+import { KubeClient } from '../cluster/kube-client.js';
+import { readCluster } from '../cluster/live-reader.js';
+import { CommonFlags, checkNow, parseTarget, requestTimeoutMs } from './options.js';
+import { UsageError } from './errors.js';
+
+export interface Loaded {
+  snapshot: Snapshot;
+  targetRef?: ObjectRef;
+  /** Set for a live cluster; fix applies through it. */
+  client?: KubeClient;
+}
+
+export function makeClient(flags: CommonFlags): KubeClient {
+  return KubeClient.load({ kubeconfig: flags.kubeconfig, context: flags.context, requestTimeoutMs: requestTimeoutMs(flags.requestTimeout) });
+}
+
+export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<Loaded> {
+  const now = checkNow(flags.now);
+  requestTimeoutMs(flags.requestTimeout);
+  if (flags.allNamespaces && args.length && /^(po|pods?|pvcs?|persistentvolumeclaims?)\b/i.test(args[0])) {
+    throw new UsageError('a pod or claim cannot be named across all namespaces: use -n NAMESPACE instead of -A');
+  }
+  if (flags.fromFile?.length) {
+    const parsed = parseTarget(args, flags.namespace ?? 'default');
+    const namespace = flags.allNamespaces || parsed ? undefined : flags.namespace;
+    return { snapshot: readDumps(flags.fromFile, { namespace, now }), targetRef: parsed?.ref };
+  }
+  const client = makeClient(flags);
+  const parsed = parseTarget(args, flags.namespace ?? client.namespace);
+  const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? client.namespace);
+  const spinner = process.stderr.isTTY ? ora({ text: `Reading ${client.contextName} (${client.server})`, stream: process.stderr }).start() : undefined;
+  try {
+    const snapshot = await readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString() });
+    return { snapshot, targetRef: parsed?.ref, client };
+  } finally {
+    spinner?.stop();
+  }
+}

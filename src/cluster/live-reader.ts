@@ -1,0 +1,239 @@
+// Reads a live cluster into a Snapshot, following DESIGN.md's performance rules:
+// one paginated LIST per kind cluster-wide, server-side event filters, and for a target only GETs
+// and field-selected LISTs along the object graph (never every pod of the cluster).
+import type { PodFact, PvFact, ServerVersion, Snapshot } from '../model/snapshot.js';
+import { emptySnapshot } from '../model/snapshot.js';
+import { addRawObject } from './fold.js';
+import { ApiError, KubeClient, notFound } from './kube-client.js';
+import { NODE_LEASE_NAMESPACE, RESOURCES, ResourceName, VOLUME_EVENT_REASONS, resourcePath } from './resources.js';
+import { runLimited } from '../util/concurrency.js';
+
+export type TargetResource = 'pods' | 'persistentvolumeclaims' | 'persistentvolumes' | 'nodes' | 'volumeattachments';
+
+export interface Target {
+  resource: TargetResource;
+  name: string;
+  /** For namespaced targets (pods, persistentvolumeclaims). */
+  namespace?: string;
+}
+
+export interface LiveReadOptions {
+  /** Namespace for pods, claims and events; undefined reads all namespaces. */
+  namespace?: string;
+  target?: Target;
+  now: string;
+  concurrency?: number;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Raw = any;
+
+/** Collects facts into a Snapshot; a resource the user may not read is recorded as incomplete instead of failing. */
+class Collector {
+  readonly snapshot: Snapshot;
+  private readonly fetched = new Set<string>();
+
+  constructor(readonly client: KubeClient, now: string, namespace: string | undefined) {
+    this.snapshot = emptySnapshot(now, { type: 'cluster', context: client.contextName, server: client.server });
+    this.snapshot.namespace = namespace;
+  }
+
+  private skipUnreadable(resource: ResourceName, err: unknown): void {
+    if (!(err instanceof ApiError)) throw err;
+    if (this.snapshot.incomplete.some((i) => i.resource === resource)) return;
+    const reason = err.status === 403
+      ? `forbidden: ${err.message}`
+      : err.status === 404 ? 'not served by this API server' : `${err.status} ${err.reason}: ${err.message}`;
+    this.snapshot.incomplete.push({ resource, reason });
+  }
+
+  /** One paginated LIST, folded page by page. */
+  async list(resource: ResourceName, namespace?: string, fieldSelector?: string): Promise<void> {
+    const info = RESOURCES[resource];
+    try {
+      await this.client.list(resourcePath(info, namespace), { fieldSelector }, (items) => {
+        for (const item of items as Raw[]) if (this.remember(resource, item)) addRawObject(this.snapshot, info.kind, item);
+      });
+    } catch (err) {
+      this.skipUnreadable(resource, err);
+    }
+  }
+
+  /** A targeted GET, once per object; undefined when missing or unreadable. */
+  async get(resource: ResourceName, name: string, namespace?: string): Promise<Raw | undefined> {
+    const info = RESOURCES[resource];
+    const key = `${resource}/${namespace ?? ''}/${name}`;
+    if (this.fetched.has(key)) return undefined;
+    try {
+      const obj = await this.client.get<Raw>(resourcePath(info, namespace, name));
+      if (obj && this.remember(resource, obj)) addRawObject(this.snapshot, info.kind, obj);
+      return obj;
+    } catch (err) {
+      this.skipUnreadable(resource, err);
+      return undefined;
+    }
+  }
+
+  /** Keeps each object once, whichever request brought it. */
+  private remember(resource: ResourceName, obj: Raw): boolean {
+    const key = `${resource}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}`;
+    if (this.fetched.has(key)) return false;
+    this.fetched.add(key);
+    return true;
+  }
+
+  async version(): Promise<void> {
+    try {
+      const v = await this.client.get<{ major?: string; minor?: string; gitVersion?: string }>('/version');
+      if (v) this.snapshot.serverVersion = parseVersion(v);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+    }
+  }
+}
+
+export function parseVersion(v: { major?: string; minor?: string; gitVersion?: string }): ServerVersion | undefined {
+  const fromGit = /^v?(\d+)\.(\d+)/.exec(v.gitVersion ?? '');
+  const major = parseInt(v.major ?? fromGit?.[1] ?? '', 10);
+  const minor = parseInt(v.minor ?? fromGit?.[2] ?? '', 10);
+  if (Number.isNaN(major) || Number.isNaN(minor)) return undefined;
+  return { major, minor, gitVersion: v.gitVersion ?? `v${major}.${minor}` };
+}
+
+export async function readCluster(client: KubeClient, options: LiveReadOptions): Promise<Snapshot> {
+  const c = new Collector(client, options.now, options.target ? undefined : options.namespace);
+  // /version first: it fails fast and clearly when the server is unreachable.
+  await c.version();
+  const limit = options.concurrency ?? 6;
+  if (options.target) await readTarget(c, options.target, limit);
+  else await readAll(c, options.namespace, limit);
+  return c.snapshot;
+}
+
+async function readAll(c: Collector, namespace: string | undefined, limit: number): Promise<void> {
+  const tasks: (() => Promise<unknown>)[] = [
+    () => c.list('nodes'),
+    () => c.list('pods', namespace),
+    () => c.list('persistentvolumeclaims', namespace),
+    () => c.list('persistentvolumes'),
+    () => c.list('volumeattachments'),
+    () => c.list('csinodes'),
+    () => c.list('csidrivers'),
+    () => c.list('storageclasses'),
+    () => c.list('leases', NODE_LEASE_NAMESPACE),
+    ...VOLUME_EVENT_REASONS.map((reason) => () => c.list('events', namespace, `type=Warning,reason=${reason}`)),
+  ];
+  await runLimited(tasks.map((t) => async () => void (await t())), limit);
+}
+
+/**
+ * Follows the graph from one object: pod → claims → volumes → attachments → nodes, and back from nodes to
+ * the pods scheduled there (field-selected), so both the waiting pod and what holds its volume are seen.
+ */
+async function readTarget(c: Collector, target: Target, limit: number): Promise<void> {
+  const all = async (tasks: (() => Promise<unknown>)[]) => runLimited(tasks.map((t) => async () => void (await t())), limit);
+  const vas = c.list('volumeattachments');
+  const pvNames = new Set<string>();
+  const nodeNames = new Set<string>();
+  const claimKeys = new Set<string>();
+  const podNamespaces = new Set<string>();
+
+  const addPodClaims = (pod: PodFact | undefined) => {
+    if (!pod) return;
+    if (pod.nodeName) nodeNames.add(pod.nodeName);
+    for (const claim of pod.claims) claimKeys.add(`${pod.namespace}/${claim.claimName}`);
+  };
+  const fetchClaims = async () => {
+    await all([...claimKeys].map((k) => async () => {
+      const [ns, name] = k.split('/');
+      const pvc = await c.get('persistentvolumeclaims', name, ns);
+      if (pvc?.spec?.volumeName) pvNames.add(pvc.spec.volumeName);
+    }));
+  };
+
+  switch (target.resource) {
+    case 'pods': {
+      const pod = await c.get('pods', target.name, target.namespace);
+      if (!pod) throw notFound('pods', target.name, target.namespace);
+      addPodClaims(c.snapshot.pods.at(-1));
+      podNamespaces.add(target.namespace!);
+      await c.list('events', target.namespace, `involvedObject.kind=Pod,involvedObject.name=${target.name},type=Warning`);
+      break;
+    }
+    case 'persistentvolumeclaims': {
+      const pvc = await c.get('persistentvolumeclaims', target.name, target.namespace);
+      if (!pvc) throw notFound('persistentvolumeclaims', target.name, target.namespace);
+      if (pvc.spec?.volumeName) pvNames.add(pvc.spec.volumeName);
+      podNamespaces.add(target.namespace!);
+      break;
+    }
+    case 'persistentvolumes': {
+      const pv = await c.get('persistentvolumes', target.name);
+      if (!pv) throw notFound('persistentvolumes', target.name);
+      pvNames.add(target.name);
+      const claim = pv.spec?.claimRef;
+      if (claim?.name) {
+        claimKeys.add(`${claim.namespace}/${claim.name}`);
+        podNamespaces.add(claim.namespace);
+      }
+      break;
+    }
+    case 'nodes': {
+      const node = await c.get('nodes', target.name);
+      if (!node) throw notFound('nodes', target.name);
+      nodeNames.add(target.name);
+      // volumesInUse names volumes by driver and handle, not by PV name: every PV is needed to map them back.
+      await c.list('persistentvolumes');
+      for (const pv of c.snapshot.pvs) pvNames.add(pv.name);
+      break;
+    }
+    case 'volumeattachments': {
+      const va = await c.get('volumeattachments', target.name);
+      if (!va) throw notFound('volumeattachments', target.name);
+      if (va.spec?.nodeName) nodeNames.add(va.spec.nodeName);
+      if (va.spec?.source?.persistentVolumeName) pvNames.add(va.spec.source.persistentVolumeName);
+      break;
+    }
+  }
+
+  await vas;
+  await fetchClaims();
+  await all([...pvNames].map((name) => () => c.get('persistentvolumes', name)));
+  const pvs: PvFact[] = c.snapshot.pvs.filter((pv) => pvNames.has(pv.name));
+  for (const pv of pvs) {
+    if (pv.claimRef && target.resource !== 'nodes') {
+      claimKeys.add(`${pv.claimRef.namespace}/${pv.claimRef.name}`);
+      podNamespaces.add(pv.claimRef.namespace);
+    }
+  }
+  for (const va of c.snapshot.volumeAttachments) {
+    if (va.persistentVolumeName && pvNames.has(va.persistentVolumeName)) nodeNames.add(va.nodeName);
+  }
+  if (target.resource === 'nodes') {
+    for (const va of c.snapshot.volumeAttachments) if (va.nodeName === target.name && va.persistentVolumeName) pvNames.add(va.persistentVolumeName);
+  }
+
+  // Pods that can use these claims live in the claims' namespaces; pods that can hold the volumes live on these nodes.
+  const podLists: (() => Promise<unknown>)[] = [...nodeNames].map((node) => () => c.list('pods', undefined, `spec.nodeName=${node}`));
+  if (target.resource !== 'pods' && target.resource !== 'nodes') {
+    podLists.push(...[...podNamespaces].map((ns) => () => c.list('pods', ns)));
+  }
+  await all(podLists);
+  if (target.resource === 'nodes') {
+    for (const pod of c.snapshot.pods) if (pod.nodeName === target.name) addPodClaims(pod);
+  }
+  await fetchClaims();
+
+  const drivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d));
+  await all([
+    ...[...nodeNames].map((n) => () => c.get('nodes', n)),
+    ...[...nodeNames].map((n) => () => c.get('leases', n, NODE_LEASE_NAMESPACE)),
+    ...[...nodeNames].map((n) => () => c.get('csinodes', n)),
+    ...[...drivers].map((d) => () => c.get('csidrivers', d)),
+  ]);
+  if (target.resource !== 'pods') {
+    // Volume events of the pods found above: the same server-filtered LISTs as a full run, scoped to their namespaces.
+    const namespaces = new Set(c.snapshot.pods.map((p) => p.namespace));
+    await all([...namespaces].flatMap((ns) => VOLUME_EVENT_REASONS.map((reason) => () => c.list('events', ns, `type=Warning,reason=${reason}`))));
+  }
+}

@@ -1,0 +1,37 @@
+// The resources volume-doctor reads, where they live in the API, and how their facts are folded.
+import type { FoldableKind } from './fold.js';
+
+export interface ResourceInfo {
+  /** Plural resource name, as kubectl and `incomplete[].resource` name it. */
+  resource: string;
+  kind: FoldableKind;
+  /** API path prefix, e.g. /api/v1 or /apis/storage.k8s.io/v1. */
+  group: string;
+  namespaced: boolean;
+}
+
+export const RESOURCES = {
+  nodes: { resource: 'nodes', kind: 'Node', group: '/api/v1', namespaced: false },
+  pods: { resource: 'pods', kind: 'Pod', group: '/api/v1', namespaced: true },
+  persistentvolumeclaims: { resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', group: '/api/v1', namespaced: true },
+  persistentvolumes: { resource: 'persistentvolumes', kind: 'PersistentVolume', group: '/api/v1', namespaced: false },
+  volumeattachments: { resource: 'volumeattachments', kind: 'VolumeAttachment', group: '/apis/storage.k8s.io/v1', namespaced: false },
+  csinodes: { resource: 'csinodes', kind: 'CSINode', group: '/apis/storage.k8s.io/v1', namespaced: false },
+  csidrivers: { resource: 'csidrivers', kind: 'CSIDriver', group: '/apis/storage.k8s.io/v1', namespaced: false },
+  storageclasses: { resource: 'storageclasses', kind: 'StorageClass', group: '/apis/storage.k8s.io/v1', namespaced: false },
+  leases: { resource: 'leases', kind: 'Lease', group: '/apis/coordination.k8s.io/v1', namespaced: true },
+  events: { resource: 'events', kind: 'Event', group: '/api/v1', namespaced: true },
+} as const satisfies Record<string, ResourceInfo>;
+
+export type ResourceName = keyof typeof RESOURCES;
+
+/** Node Leases live here and are named after their node. */
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+/** Warning events that carry volume trouble; each is one server-side field-selected LIST. */
+export const VOLUME_EVENT_REASONS = ['FailedAttachVolume', 'FailedMount'];
+
+export function resourcePath(info: ResourceInfo, namespace?: string, name?: string): string {
+  const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${info.group}${ns}/${info.resource}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}

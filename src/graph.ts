@@ -1,0 +1,217 @@
+// Indexes built once over a Snapshot: pod→PVC→PV→VolumeAttachment→Node, unique volume names, node health.
+import type {
+  EventFact, LeaseFact, NodeFact, PodFact, PvcFact, PvFact, Snapshot, VolumeAttachmentFact,
+} from './model/snapshot.js';
+import { formatDuration, toMillis } from './util/time.js';
+
+export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
+export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
+export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+
+export interface PodVolume {
+  volume: string;
+  claimName: string;
+  pvc?: PvcFact;
+  pv?: PvFact;
+}
+
+export interface NodeHealth {
+  name: string;
+  node?: NodeFact;
+  exists: boolean;
+  ready: boolean;
+  /** How long the Ready condition has held its current status. */
+  conditionForMs?: number;
+  lease?: LeaseFact;
+  /** Time since the node's Lease was last renewed; undefined when there is no Lease. */
+  leaseAgeMs?: number;
+  outOfService: boolean;
+  /** One line for people: "NotReady (NodeStatusUnknown) for 14m, Lease not renewed for 14m". */
+  describe: string;
+}
+
+const key = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
+
+function push<K, V>(map: Map<K, V[]>, k: K, v: V) {
+  const list = map.get(k);
+  if (list) list.push(v);
+  else map.set(k, [v]);
+}
+
+/** `kubernetes.io/csi/<driver>^<volumeHandle>`, the name kubelet and the attach/detach controller use on Node status. */
+export function uniqueVolumeName(pv: PvFact): string | undefined {
+  return pv.csi ? `kubernetes.io/csi/${pv.csi.driver}^${pv.csi.volumeHandle}` : undefined;
+}
+
+export class Graph {
+  readonly now: number;
+  private readonly nodes = new Map<string, NodeFact>();
+  private readonly pods = new Map<string, PodFact>();
+  private readonly podsByNode = new Map<string, PodFact[]>();
+  private readonly pvcs = new Map<string, PvcFact>();
+  private readonly pvs = new Map<string, PvFact>();
+  private readonly pvsByUniqueName = new Map<string, PvFact>();
+  private readonly podsByPv = new Map<string, PodFact[]>();
+  private readonly vas = new Map<string, VolumeAttachmentFact>();
+  private readonly vasByPv = new Map<string, VolumeAttachmentFact[]>();
+  private readonly vasByNode = new Map<string, VolumeAttachmentFact[]>();
+  private readonly leases = new Map<string, LeaseFact>();
+  private readonly csiDrivers = new Map<string, boolean>();
+  private readonly csiNodes = new Map<string, string[]>();
+  private readonly eventsByObject = new Map<string, EventFact[]>();
+
+  constructor(readonly snapshot: Snapshot) {
+    const now = toMillis(snapshot.now);
+    if (now === undefined) throw new Error(`invalid snapshot time ${snapshot.now}`);
+    this.now = now;
+    for (const n of snapshot.nodes) this.nodes.set(n.name, n);
+    for (const c of snapshot.pvcs) this.pvcs.set(key(c.namespace, c.name), c);
+    for (const v of snapshot.pvs) {
+      this.pvs.set(v.name, v);
+      const unique = uniqueVolumeName(v);
+      if (unique) this.pvsByUniqueName.set(unique, v);
+    }
+    for (const p of snapshot.pods) {
+      this.pods.set(key(p.namespace, p.name), p);
+      if (p.nodeName) push(this.podsByNode, p.nodeName, p);
+      for (const v of this.podVolumes(p)) if (v.pv) push(this.podsByPv, v.pv.name, p);
+    }
+    for (const va of snapshot.volumeAttachments) {
+      this.vas.set(va.name, va);
+      if (va.persistentVolumeName) push(this.vasByPv, va.persistentVolumeName, va);
+      push(this.vasByNode, va.nodeName, va);
+    }
+    for (const l of snapshot.leases) this.leases.set(l.name, l);
+    for (const d of snapshot.csiDrivers) this.csiDrivers.set(d.name, d.attachRequired);
+    for (const n of snapshot.csiNodes) this.csiNodes.set(n.name, n.drivers);
+    for (const e of snapshot.events) {
+      const io = e.involvedObject;
+      push(this.eventsByObject, `${io.kind}/${key(io.namespace, io.name)}`, e);
+    }
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  allPods(): PodFact[] { return this.snapshot.pods; }
+  allNodes(): NodeFact[] { return this.snapshot.nodes; }
+  allPvs(): PvFact[] { return this.snapshot.pvs; }
+  allVolumeAttachments(): VolumeAttachmentFact[] { return this.snapshot.volumeAttachments; }
+  pod(namespace: string, name: string): PodFact | undefined { return this.pods.get(key(namespace, name)); }
+  node(name: string): NodeFact | undefined { return this.nodes.get(name); }
+  pv(name: string): PvFact | undefined { return this.pvs.get(name); }
+  pvc(namespace: string, name: string): PvcFact | undefined { return this.pvcs.get(key(namespace, name)); }
+  volumeAttachment(name: string): VolumeAttachmentFact | undefined { return this.vas.get(name); }
+  pvByUniqueName(unique: string): PvFact | undefined { return this.pvsByUniqueName.get(unique); }
+  podsOnNode(node: string): PodFact[] { return this.podsByNode.get(node) ?? []; }
+  podsUsingPv(pvName: string): PodFact[] { return this.podsByPv.get(pvName) ?? []; }
+  attachmentsOfPv(pvName: string): VolumeAttachmentFact[] { return this.vasByPv.get(pvName) ?? []; }
+  attachmentsOnNode(node: string): VolumeAttachmentFact[] { return this.vasByNode.get(node) ?? []; }
+  csiNodeDrivers(node: string): string[] | undefined { return this.csiNodes.get(node); }
+  hasCsiDriverObject(driver: string): boolean { return this.csiDrivers.has(driver); }
+  wasRead(resource: string): boolean { return !this.snapshot.incomplete.some((i) => i.resource === resource); }
+
+  eventsFor(kind: string, namespace: string | undefined, name: string): EventFact[] {
+    return this.eventsByObject.get(`${kind}/${key(namespace, name)}`) ?? [];
+  }
+
+  podVolumes(pod: PodFact): PodVolume[] {
+    return pod.claims.map(({ volume, claimName }) => {
+      const pvc = this.pvcs.get(key(pod.namespace, claimName));
+      const pv = pvc?.volumeName ? this.pvs.get(pvc.volumeName) : undefined;
+      return { volume, claimName, pvc, pv };
+    });
+  }
+
+  // ---- volume properties ---------------------------------------------------------------------
+
+  /** Whether the volume goes through attach/detach: CSI with attachRequired (the default when no CSIDriver exists). */
+  isAttachable(pv: PvFact): boolean {
+    if (!pv.csi) return false;
+    return this.csiDrivers.get(pv.csi.driver) ?? true;
+  }
+
+  /**
+   * The attach/detach controller refuses a second attachment unless the PV allows ReadWriteMany or ReadOnlyMany
+   * (IsMultiAttachAllowed in pkg/volume/util). A PV without access modes is treated as shareable, as upstream does.
+   */
+  isExclusive(pv: PvFact): boolean {
+    if (pv.accessModes.length === 0) return false;
+    return !pv.accessModes.some((m) => m === 'ReadWriteMany' || m === 'ReadOnlyMany');
+  }
+
+  /** Is the PV attached to this node, by VolumeAttachment or by the node's volumesAttached? */
+  isAttachedTo(pv: PvFact, nodeName: string): boolean {
+    if (this.attachmentsOfPv(pv.name).some((va) => va.nodeName === nodeName && va.attached && !va.deletionTimestamp)) return true;
+    const unique = uniqueVolumeName(pv);
+    return !!unique && !!this.node(nodeName)?.volumesAttached.some((v) => v.name === unique);
+  }
+
+  /** Nodes other than `except` that hold the PV (attached, attaching or detaching), from VolumeAttachments and node status. */
+  nodesHolding(pv: PvFact, except?: string): string[] {
+    const holders = new Set<string>();
+    for (const va of this.attachmentsOfPv(pv.name)) {
+      if (va.nodeName !== except) holders.add(va.nodeName);
+    }
+    const unique = uniqueVolumeName(pv);
+    if (unique) {
+      for (const n of this.snapshot.nodes) {
+        if (n.name !== except && n.volumesAttached.some((v) => v.name === unique)) holders.add(n.name);
+      }
+    }
+    return [...holders];
+  }
+
+  /** Whether findings about this PV belong to the namespace being diagnosed. */
+  inScope(pv: PvFact): boolean {
+    const ns = this.snapshot.namespace;
+    return ns === undefined || pv.claimRef?.namespace === ns;
+  }
+
+  // ---- pod states ----------------------------------------------------------------------------
+
+  /** Scheduled, not being deleted, and not started: the kubelet is still setting it up (ContainerCreating). */
+  isWaitingToStart(pod: PodFact): boolean {
+    return !!pod.nodeName && !pod.deletionTimestamp && pod.phase === 'Pending' && !pod.allContainersRunning;
+  }
+
+  /** How long a waiting pod has waited, from its scheduling (or creation). */
+  waitingForMs(pod: PodFact): number {
+    const since = toMillis(pod.scheduledAt) ?? toMillis(pod.creationTimestamp) ?? this.now;
+    return this.now - since;
+  }
+
+  /** A pod whose deletion grace period has run out but whose object still exists. */
+  isPastDeletionGrace(pod: PodFact): boolean {
+    const deadline = toMillis(pod.deletionTimestamp);
+    return deadline !== undefined && this.now >= deadline;
+  }
+
+  // ---- node health ---------------------------------------------------------------------------
+
+  nodeHealth(name: string): NodeHealth {
+    const node = this.nodes.get(name);
+    const lease = this.leases.get(name);
+    const renewed = toMillis(lease?.renewTime);
+    const leaseAgeMs = renewed === undefined ? undefined : this.now - renewed;
+    if (!node) {
+      return { name, exists: false, ready: false, outOfService: false, lease, leaseAgeMs, describe: 'no longer exists (Node object deleted)' };
+    }
+    const ready = node.ready === 'True';
+    const transition = toMillis(node.readyTransitionTime);
+    const conditionForMs = transition === undefined ? undefined : this.now - transition;
+    const outOfService = node.taints.some((t) => t.key === OUT_OF_SERVICE_TAINT);
+    const parts: string[] = [];
+    const state = ready ? 'Ready' : `NotReady (${node.ready}${node.readyReason ? `, ${node.readyReason}` : ''})`;
+    parts.push(conditionForMs === undefined ? state : `${state} for ${formatDuration(conditionForMs)}`);
+    if (!ready) parts.push(leaseAgeMs === undefined ? 'no Lease found' : `Lease last renewed ${formatDuration(leaseAgeMs)} ago`);
+    if (outOfService) parts.push('tainted out-of-service');
+    return { name, node, exists: true, ready, conditionForMs, lease, leaseAgeMs, outOfService, describe: parts.join(', ') };
+  }
+
+  /** Not Ready for at least `forMs` (a missing node counts as down). */
+  isNodeDown(name: string, forMs: number): boolean {
+    const h = this.nodeHealth(name);
+    if (!h.exists) return true;
+    return !h.ready && (h.conditionForMs ?? 0) >= forMs;
+  }
+}

@@ -1,0 +1,34 @@
+import type { ObjectRef } from './snapshot.js';
+import type { Graph } from '../graph.js';
+
+export type Severity = 'critical' | 'warning' | 'info';
+
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 3, warning: 2, info: 1 };
+
+export interface Finding {
+  /** Stable per subject: `<check>/<subject path>[/<volume>]`. */
+  id: string;
+  check: string;
+  severity: Severity;
+  subject: ObjectRef;
+  related: ObjectRef[];
+  summary: string;
+  evidence: string[];
+  explanation: string;
+  remedies: string[];
+  since?: string;
+  /** Pods this finding keeps from starting; used to group findings into one story. Not part of the JSON contract. */
+  blocks: ObjectRef[];
+}
+
+export interface Check {
+  /** Stable: scripts and docs key on it. */
+  id: string;
+  title: string;
+  /** The highest severity this check reports. */
+  severity: Severity;
+  /** The kinds of objects the check reads (plural resource names). */
+  reads: string[];
+  docs: string;
+  run(graph: Graph): Finding[];
+}

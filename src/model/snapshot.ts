@@ -1,0 +1,199 @@
+// The Snapshot is the only input of the engine: compact facts folded from API objects.
+// Both readers (live cluster and dump files) produce it, so every check works on either.
+
+export interface ObjectRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface PodFact {
+  namespace: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  creationTimestamp?: string;
+  nodeName?: string;
+  phase: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  /** The controller owner, e.g. {kind: 'StatefulSet', name: 'db'}. ReplicaSets are kept as they are. */
+  owner?: { kind: string; name: string };
+  /** PVC names from spec.volumes[].persistentVolumeClaim.claimName, with the pod volume name. */
+  claims: { volume: string; claimName: string }[];
+  /** Inline NFS volumes (spec.volumes[].nfs), by pod volume name. */
+  nfsVolumes: { volume: string; server: string; path: string }[];
+  /** Waiting reasons of containers and init containers, e.g. ContainerCreating. */
+  waitingReasons: string[];
+  /** True when every container reports running. */
+  allContainersRunning: boolean;
+  scheduledAt?: string;
+  conditions: { type: string; status: string; reason?: string; lastTransitionTime?: string }[];
+}
+
+export interface PvcFact {
+  namespace: string;
+  name: string;
+  uid: string;
+  phase: string;
+  volumeName?: string;
+  storageClassName?: string;
+  accessModes: string[];
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers: string[];
+}
+
+export interface PvFact {
+  name: string;
+  uid: string;
+  phase: string;
+  accessModes: string[];
+  csi?: { driver: string; volumeHandle: string };
+  nfs?: { server: string; path: string };
+  claimRef?: { namespace: string; name: string; uid?: string };
+  reclaimPolicy?: string;
+  storageClassName?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers: string[];
+}
+
+export interface VolumeError {
+  time?: string;
+  message: string;
+}
+
+export interface VolumeAttachmentFact {
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  attacher: string;
+  nodeName: string;
+  persistentVolumeName?: string;
+  attached: boolean;
+  attachError?: VolumeError;
+  detachError?: VolumeError;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers: string[];
+}
+
+export interface TaintFact {
+  key: string;
+  value?: string;
+  effect: string;
+  timeAdded?: string;
+}
+
+export interface NodeFact {
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  creationTimestamp?: string;
+  /** Ready condition status: True, False or Unknown (Unknown also when the condition is absent). */
+  ready: string;
+  readyReason?: string;
+  readyMessage?: string;
+  readyTransitionTime?: string;
+  lastHeartbeatTime?: string;
+  taints: TaintFact[];
+  unschedulable: boolean;
+  volumesAttached: { name: string; devicePath?: string }[];
+  volumesInUse: string[];
+  controllerManagedAttachDetach: boolean;
+}
+
+export interface LeaseFact {
+  /** Node leases live in kube-node-lease and are named after the node. */
+  name: string;
+  holderIdentity?: string;
+  renewTime?: string;
+  leaseDurationSeconds?: number;
+}
+
+export interface CsiNodeFact {
+  name: string;
+  drivers: string[];
+}
+
+export interface CsiDriverFact {
+  name: string;
+  attachRequired: boolean;
+}
+
+export interface StorageClassFact {
+  name: string;
+  provisioner: string;
+  isDefault: boolean;
+  volumeBindingMode?: string;
+  reclaimPolicy?: string;
+}
+
+export interface EventFact {
+  namespace?: string;
+  involvedObject: { kind: string; namespace?: string; name: string; uid?: string };
+  reason: string;
+  type: string;
+  message: string;
+  count: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  component?: string;
+}
+
+export interface IncompleteResource {
+  resource: string;
+  reason: string;
+}
+
+export interface SnapshotSource {
+  type: 'cluster' | 'file';
+  context?: string;
+  server?: string;
+  files?: string[];
+}
+
+export interface ServerVersion {
+  major: number;
+  minor: number;
+  gitVersion: string;
+}
+
+export interface Snapshot {
+  /** RFC 3339 moment that every duration is judged against. */
+  now: string;
+  source: SnapshotSource;
+  /** Namespace the pods and claims were read from; undefined means all namespaces. */
+  namespace?: string;
+  serverVersion?: ServerVersion;
+  nodes: NodeFact[];
+  pods: PodFact[];
+  pvcs: PvcFact[];
+  pvs: PvFact[];
+  volumeAttachments: VolumeAttachmentFact[];
+  leases: LeaseFact[];
+  csiNodes: CsiNodeFact[];
+  csiDrivers: CsiDriverFact[];
+  storageClasses: StorageClassFact[];
+  events: EventFact[];
+  incomplete: IncompleteResource[];
+}
+
+export function emptySnapshot(now: string, source: SnapshotSource): Snapshot {
+  return {
+    now,
+    source,
+    nodes: [],
+    pods: [],
+    pvcs: [],
+    pvs: [],
+    volumeAttachments: [],
+    leases: [],
+    csiNodes: [],
+    csiDrivers: [],
+    storageClasses: [],
+    events: [],
+    incomplete: [],
+  };
+}

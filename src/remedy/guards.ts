@@ -1,0 +1,93 @@
+// Guards are pure: they judge a Graph (the snapshot at plan time, or re-read just before a write).
+import type { Graph } from '../graph.js';
+import { OUT_OF_SERVICE_TAINT } from '../graph.js';
+import type { Guard } from './types.js';
+import { formatDuration } from '../util/time.js';
+
+/** The first minor release where the out-of-service taint works (beta, on by default). */
+export const OUT_OF_SERVICE_MIN_MINOR = 26;
+
+export function nodeNotReadyGuard(graph: Graph, node: string, forMs: number): Guard {
+  const h = graph.nodeHealth(node);
+  if (!h.exists) return { name: 'node-not-ready', ok: false, detail: `node ${node} does not exist` };
+  if (h.ready) return { name: 'node-not-ready', ok: false, detail: `node ${node} is Ready: volume-doctor never acts as if a Ready node were down` };
+  const held = h.conditionForMs;
+  if (held === undefined) return { name: 'node-not-ready', ok: false, detail: `node ${node} is NotReady but its Ready condition has no transition time` };
+  return {
+    name: 'node-not-ready',
+    ok: held >= forMs,
+    detail: `node ${node} NotReady for ${formatDuration(held)}${held >= forMs ? '' : `, less than --node-down-for ${formatDuration(forMs)}`}`,
+  };
+}
+
+export function leaseStaleGuard(graph: Graph, node: string, forMs: number): Guard {
+  const h = graph.nodeHealth(node);
+  if (!h.lease) return { name: 'lease-stale', ok: false, detail: `no Lease kube-node-lease/${node} was read: cannot confirm the kubelet stopped renewing it` };
+  if (h.leaseAgeMs === undefined) return { name: 'lease-stale', ok: false, detail: `Lease kube-node-lease/${node} has no renewTime` };
+  return {
+    name: 'lease-stale',
+    ok: h.leaseAgeMs >= forMs,
+    detail: `Lease kube-node-lease/${node} last renewed ${formatDuration(h.leaseAgeMs)} ago${h.leaseAgeMs >= forMs ? '' : `, less than --node-down-for ${formatDuration(forMs)}`}`,
+  };
+}
+
+export function confirmedGuard(node: string, confirmed: string[]): Guard {
+  const ok = confirmed.includes(node);
+  return {
+    name: 'node-down-confirmed',
+    ok,
+    detail: ok
+      ? `operator confirmed node ${node} is powered off`
+      : `not confirmed: check that ${node} is powered off, then pass --confirm-node-down ${node} (or type its name at the prompt)`,
+  };
+}
+
+export function serverVersionGuard(graph: Graph): Guard {
+  const v = graph.snapshot.serverVersion;
+  if (!v) return { name: 'server-supports-out-of-service', ok: false, detail: 'server version unknown' };
+  const ok = v.major > 1 || v.minor >= OUT_OF_SERVICE_MIN_MINOR;
+  return { name: 'server-supports-out-of-service', ok, detail: `server ${v.gitVersion}${ok ? ' supports' : ' predates (needs 1.26)'} the out-of-service taint` };
+}
+
+export function nodeAbsentGuard(graph: Graph, node: string): Guard {
+  const exists = !!graph.node(node);
+  return { name: 'node-absent', ok: !exists, detail: exists ? `node ${node} still exists` : `node ${node} no longer exists` };
+}
+
+export function noLivePodGuard(graph: Graph, node: string, pvName: string | undefined): Guard {
+  const users = pvName ? graph.podsUsingPv(pvName).filter((p) => p.nodeName === node && !p.deletionTimestamp) : [];
+  return {
+    name: 'no-live-pod-uses-volume',
+    ok: users.length === 0,
+    detail: users.length ? `pod ${users[0].namespace}/${users[0].name} on ${node} still uses ${pvName}` : `no running or pending pod on ${node} uses ${pvName ?? 'the volume'}`,
+  };
+}
+
+export function nodeReadyForGuard(graph: Graph, node: string, forMs: number): Guard {
+  const h = graph.nodeHealth(node);
+  const ok = h.exists && h.ready && (h.conditionForMs ?? 0) >= forMs;
+  const detail = !h.exists ? `node ${node} does not exist`
+    : !h.ready ? `node ${node} is not Ready`
+    : `node ${node} Ready for ${formatDuration(h.conditionForMs ?? 0)}${ok ? '' : `, less than --node-down-for ${formatDuration(forMs)}`}`;
+  return { name: 'node-ready', ok, detail };
+}
+
+export function hasTaintGuard(graph: Graph, node: string, wanted: boolean): Guard {
+  const has = !!graph.node(node)?.taints.some((t) => t.key === OUT_OF_SERVICE_TAINT);
+  return {
+    name: wanted ? 'taint-present' : 'taint-absent',
+    ok: has === wanted,
+    detail: has ? `node ${node} carries ${OUT_OF_SERVICE_TAINT}` : `node ${node} does not carry ${OUT_OF_SERVICE_TAINT}`,
+  };
+}
+
+export function podTerminatingGuard(graph: Graph, namespace: string, name: string): Guard {
+  const pod = graph.pod(namespace, name);
+  const ok = !!pod && graph.isPastDeletionGrace(pod);
+  return { name: 'pod-past-grace', ok, detail: !pod ? `pod ${namespace}/${name} is gone` : ok ? `pod ${namespace}/${name} is Terminating past its grace period` : `pod ${namespace}/${name} is not Terminating past its grace period` };
+}
+
+/** The three guards before acting as if a node were powered off. */
+export function nodeDownGuards(graph: Graph, node: string, forMs: number, confirmed: string[]): Guard[] {
+  return [nodeNotReadyGuard(graph, node, forMs), leaseStaleGuard(graph, node, forMs), confirmedGuard(node, confirmed)];
+}

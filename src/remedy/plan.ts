@@ -1,0 +1,148 @@
+// plan() is pure: findings + graph + options → actions with their guards evaluated.
+// guardsFor() is reused by apply to re-judge each action against objects re-read just before the write.
+import type { Finding } from '../model/finding.js';
+import type { ObjectRef } from '../model/snapshot.js';
+import type { Graph } from '../graph.js';
+import { OUT_OF_SERVICE_TAINT } from '../graph.js';
+import { nodeRef, podRef, refKey, vaRef } from '../util/refs.js';
+import type { Action, ActionType, Guard, PlanOptions, RemediationPlan } from './types.js';
+import {
+  hasTaintGuard, nodeAbsentGuard, nodeDownGuards, nodeReadyForGuard, noLivePodGuard, podTerminatingGuard, serverVersionGuard,
+} from './guards.js';
+
+export const OUT_OF_SERVICE_VALUE = 'nodeshutdown';
+export const OUT_OF_SERVICE_EFFECT = 'NoExecute';
+
+export function commandFor(type: ActionType, target: ObjectRef): string {
+  switch (type) {
+    case 'taint-out-of-service': return `kubectl taint node ${target.name} ${OUT_OF_SERVICE_TAINT}=${OUT_OF_SERVICE_VALUE}:${OUT_OF_SERVICE_EFFECT}`;
+    case 'remove-out-of-service-taint': return `kubectl taint node ${target.name} ${OUT_OF_SERVICE_TAINT}-`;
+    case 'delete-volumeattachment': return `kubectl delete volumeattachment ${target.name}`;
+    case 'force-delete-pod': return `kubectl delete pod ${target.name} -n ${target.namespace} --grace-period=0 --force`;
+  }
+}
+
+/** Deleting objects by hand is the fallback: for servers without the taint, or when the taint is on and did not help. */
+function taintUnavailableOrTried(graph: Graph, node: string): Guard {
+  const version = serverVersionGuard(graph);
+  const tainted = !!graph.node(node)?.taints.some((t) => t.key === OUT_OF_SERVICE_TAINT);
+  return {
+    name: 'out-of-service-unavailable-or-tried',
+    ok: !version.ok || tainted,
+    detail: !version.ok ? version.detail : tainted ? `node ${node} already carries the out-of-service taint and the object remains` : `prefer taint-out-of-service on ${node}`,
+  };
+}
+
+/** The guards of one action, judged against `graph`. */
+export function guardsFor(type: ActionType, target: ObjectRef, graph: Graph, options: PlanOptions): Guard[] {
+  const forMs = options.nodeDownForMs;
+  switch (type) {
+    case 'taint-out-of-service':
+      return [serverVersionGuard(graph), hasTaintGuard(graph, target.name, false), ...nodeDownGuards(graph, target.name, forMs, options.confirmNodeDown)];
+    case 'remove-out-of-service-taint':
+      return [hasTaintGuard(graph, target.name, true), nodeReadyForGuard(graph, target.name, forMs)];
+    case 'delete-volumeattachment': {
+      const va = graph.volumeAttachment(target.name);
+      if (!va) return [{ name: 'object-exists', ok: false, detail: `volumeattachment ${target.name} is gone` }];
+      const live = noLivePodGuard(graph, va.nodeName, va.persistentVolumeName);
+      if (!graph.node(va.nodeName)) return [nodeAbsentGuard(graph, va.nodeName), live];
+      return [...nodeDownGuards(graph, va.nodeName, forMs, options.confirmNodeDown), live, taintUnavailableOrTried(graph, va.nodeName)];
+    }
+    case 'force-delete-pod': {
+      const pod = graph.pod(target.namespace ?? '', target.name);
+      if (!pod?.nodeName) return [podTerminatingGuard(graph, target.namespace ?? '', target.name)];
+      return [podTerminatingGuard(graph, pod.namespace, pod.name), ...nodeDownGuards(graph, pod.nodeName, forMs, options.confirmNodeDown), taintUnavailableOrTried(graph, pod.nodeName)];
+    }
+  }
+}
+
+interface Candidate {
+  type: ActionType;
+  target: ObjectRef;
+  finding: Finding;
+  reason: string;
+}
+
+/** What to do about a node that is (or may be) down and holds pods or volumes. */
+function nodeDownCandidates(graph: Graph, node: string, finding: Finding): Candidate[] {
+  if (!graph.node(node)) {
+    return graph.attachmentsOnNode(node).filter((va) => !va.deletionTimestamp).map((va) => ({
+      type: 'delete-volumeattachment', target: vaRef(va.name), finding,
+      reason: `node ${node} no longer exists; nothing else will remove its attachment of ${va.persistentVolumeName ?? 'the volume'}`,
+    }));
+  }
+  const taintUsable = serverVersionGuard(graph).ok;
+  const tainted = !!graph.node(node)?.taints.some((t) => t.key === OUT_OF_SERVICE_TAINT);
+  if (taintUsable && !tainted) {
+    return [{
+      type: 'taint-out-of-service', target: nodeRef(node), finding,
+      reason: `node ${node} is down: with the taint, pod GC force-deletes its Terminating pods and the attach/detach controller detaches its volumes at once`,
+    }];
+  }
+  const why = taintUsable ? 'the out-of-service taint is on but did not clear it' : 'this server predates the out-of-service taint';
+  const pods = graph.podsOnNode(node).filter((p) => p.deletionTimestamp && p.claims.length > 0);
+  const vas = graph.attachmentsOnNode(node).filter((va) => !va.deletionTimestamp);
+  return [
+    ...pods.map((p): Candidate => ({ type: 'force-delete-pod', target: podRef(p), finding, reason: `pod is Terminating on down node ${node} and ${why}` })),
+    ...vas.map((va): Candidate => ({ type: 'delete-volumeattachment', target: vaRef(va.name), finding, reason: `attachment to down node ${node} and ${why}` })),
+  ];
+}
+
+function candidatesFor(graph: Graph, finding: Finding): Candidate[] {
+  switch (finding.check) {
+    case 'terminating-pod-on-unreachable-node': {
+      const pod = graph.pod(finding.subject.namespace ?? '', finding.subject.name);
+      return pod?.nodeName ? nodeDownCandidates(graph, pod.nodeName, finding) : [];
+    }
+    case 'stale-volume-attachment': {
+      const va = graph.volumeAttachment(finding.subject.name);
+      return va ? nodeDownCandidates(graph, va.nodeName, finding) : [];
+    }
+    case 'multi-attach': {
+      const pod = graph.pod(finding.subject.namespace ?? '', finding.subject.name);
+      // Only holders that are not Ready (or gone); a Ready node's attachments are never touched.
+      const holders = finding.related.filter((r) => r.kind === 'Node' && r.name !== pod?.nodeName && !graph.nodeHealth(r.name).ready);
+      return holders.flatMap((h) => nodeDownCandidates(graph, h.name, finding));
+    }
+    case 'out-of-service-taint-left':
+      return [{ type: 'remove-out-of-service-taint', target: finding.subject, finding, reason: `node ${finding.subject.name} is Ready again; the taint keeps workloads off it` }];
+    default:
+      return [];
+  }
+}
+
+/** Explicitly confirmed nodes that are in fact Ready get a refused action, so the refusal is visible. */
+function confirmedReadyNodes(graph: Graph, options: PlanOptions, findings: Finding[]): Candidate[] {
+  return options.confirmNodeDown
+    .filter((node) => graph.node(node) && graph.nodeHealth(node).ready)
+    .map((node) => ({
+      type: 'taint-out-of-service' as const, target: nodeRef(node),
+      finding: findings.find((f) => f.related.some((r) => r.kind === 'Node' && r.name === node)) ?? findings[0],
+      reason: `--confirm-node-down names ${node}, but it is Ready`,
+    }))
+    .filter((c) => c.finding);
+}
+
+export function plan(findings: Finding[], graph: Graph, options: PlanOptions, dryRun: boolean): RemediationPlan {
+  const selected = options.only?.length ? findings.filter((f) => options.only!.includes(f.check)) : findings;
+  const seen = new Set<string>();
+  const actions: Action[] = [];
+  for (const c of [...selected.flatMap((f) => candidatesFor(graph, f)), ...confirmedReadyNodes(graph, options, selected)]) {
+    const k = `${c.type}/${refKey(c.target)}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const guards = guardsFor(c.type, c.target, graph, options);
+    const failed = guards.filter((g) => !g.ok);
+    actions.push({
+      type: c.type,
+      target: c.target,
+      finding: c.finding.id,
+      reason: c.reason,
+      guards,
+      command: commandFor(c.type, c.target),
+      status: failed.length ? 'refused' : 'planned',
+      message: failed.length ? `refused: ${failed.map((g) => g.detail).join('; ')}` : undefined,
+    });
+  }
+  return { apiVersion: 'volume-doctor/v1', kind: 'RemediationPlan', dryRun, actions };
+}

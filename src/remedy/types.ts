@@ -1,0 +1,42 @@
+import type { ObjectRef } from '../model/snapshot.js';
+
+export type ActionType = 'taint-out-of-service' | 'remove-out-of-service-taint' | 'delete-volumeattachment' | 'force-delete-pod';
+
+/** planned: all guards pass (dry run); refused: a guard failed; the rest come from apply. */
+export type ActionStatus = 'planned' | 'refused' | 'applied' | 'failed' | 'aborted' | 'declined';
+
+export interface Guard {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface Action {
+  type: ActionType;
+  target: ObjectRef;
+  /** Id of the finding this action answers. */
+  finding: string;
+  reason: string;
+  guards: Guard[];
+  /** The kubectl command that does the same by hand. */
+  command: string;
+  status: ActionStatus;
+  /** What happened, or why it was refused. */
+  message?: string;
+}
+
+export interface RemediationPlan {
+  apiVersion: string;
+  kind: 'RemediationPlan';
+  dryRun: boolean;
+  actions: Action[];
+}
+
+export interface PlanOptions {
+  /** Nodes the operator confirmed are powered off. */
+  confirmNodeDown: string[];
+  /** How long a node must have been NotReady, with its Lease unrenewed, before acting as if it were down. */
+  nodeDownForMs: number;
+  /** Limit the plan to findings of these checks. */
+  only?: string[];
+}
