@@ -54,7 +54,8 @@ Never: delete it while the node may still be running with the volume mounted.`,
           ? nodeDownRemedies(va.nodeName, `volumeattachment/${va.name}`)
           : [`Delete the stale attachment (guarded): ${kubectl.fix(`volumeattachment/${va.name}`)}`, `By hand: kubectl delete volumeattachment ${va.name}`],
         since: health.node?.readyTransitionTime ?? va.creationTimestamp,
-        blocks: waiting,
+        // With nobody waiting elsewhere, the story is about the Terminating pods that pin the attachment.
+        blocks: waiting.length ? waiting : users.map(podRef),
       }));
     }
     return findings;

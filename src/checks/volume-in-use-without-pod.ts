@@ -26,6 +26,7 @@ Never: delete the VolumeAttachment by hand while the node is alive and has the v
     const findings: Finding[] = [];
     for (const node of graph.allNodes()) {
       if (node.volumesInUse.length === 0) continue;
+      const health = graph.nodeHealth(node.name);
       const used = new Set<string>();
       for (const pod of graph.podsOnNode(node.name)) {
         for (const v of graph.podVolumes(pod)) if (v.pv) used.add(v.pv.name);
@@ -36,7 +37,6 @@ Never: delete the VolumeAttachment by hand while the node is alive and has the v
         // A CSI volume we cannot map to a PV may belong to a pod in another namespace; only judge it cluster-wide.
         if (!pv && graph.snapshot.namespace !== undefined) continue;
         if (!pv && !unique.startsWith('kubernetes.io/csi/')) continue;
-        const health = graph.nodeHealth(node.name);
         const waiting = pv ? podsWaitingRefs(graph, pv) : [];
         const vas = pv ? graph.attachmentsOfPv(pv.name).filter((va) => va.nodeName === node.name) : [];
         const claim = pv?.claimRef;
@@ -50,7 +50,8 @@ Never: delete the VolumeAttachment by hand while the node is alive and has the v
         const ready = health.ready;
         findings.push(finding({
           check: ID,
-          severity: waiting.length ? 'critical' : 'warning',
+          // On a NotReady node the list is only the kubelet's last word; the stale attachment is the real problem there.
+          severity: !health.ready ? 'info' : waiting.length ? 'critical' : 'warning',
           subject: nodeRef(node.name),
           idSuffix: pv?.name ?? unique,
           related: [...(pv ? [pvRef(pv.name)] : []), ...(claim ? [pvcRef(claim)] : []), ...vas.map((va) => vaRef(va.name)), ...waiting],

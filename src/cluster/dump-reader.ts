@@ -6,6 +6,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { emptySnapshot } from '../model/snapshot.js';
 import { addRawObject } from './fold.js';
 import { UsageError } from '../cli/errors.js';
+import { parseVersion } from './version.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Raw = any;
@@ -97,6 +98,11 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
       throw new UsageError(`--from-file ${file}: ${(err as Error).message}`);
     }
     for (const doc of parseDocuments(file, text)) {
+      if (doc && typeof doc === 'object' && !doc.kind && doc.serverVersion) {
+        // `kubectl version -o json` output.
+        snapshot.serverVersion = parseVersion(doc.serverVersion);
+        continue;
+      }
       if (!doc || typeof doc !== 'object' || typeof doc.kind !== 'string') {
         throw new UsageError(`--from-file ${file}: not a Kubernetes object or List (no "kind"); use kubectl get ... -o json or -o yaml`);
       }

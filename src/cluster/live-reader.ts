@@ -1,7 +1,8 @@
 // Reads a live cluster into a Snapshot, following DESIGN.md's performance rules:
 // one paginated LIST per kind cluster-wide, server-side event filters, and for a target only GETs
 // and field-selected LISTs along the object graph (never every pod of the cluster).
-import type { PodFact, PvFact, ServerVersion, Snapshot } from '../model/snapshot.js';
+import type { PodFact, PvFact, Snapshot } from '../model/snapshot.js';
+import { parseVersion } from './version.js';
 import { emptySnapshot } from '../model/snapshot.js';
 import { addRawObject } from './fold.js';
 import { ApiError, KubeClient, notFound } from './kube-client.js';
@@ -90,14 +91,6 @@ class Collector {
       if (!(err instanceof ApiError)) throw err;
     }
   }
-}
-
-export function parseVersion(v: { major?: string; minor?: string; gitVersion?: string }): ServerVersion | undefined {
-  const fromGit = /^v?(\d+)\.(\d+)/.exec(v.gitVersion ?? '');
-  const major = parseInt(v.major ?? fromGit?.[1] ?? '', 10);
-  const minor = parseInt(v.minor ?? fromGit?.[2] ?? '', 10);
-  if (Number.isNaN(major) || Number.isNaN(minor)) return undefined;
-  return { major, minor, gitVersion: v.gitVersion ?? `v${major}.${minor}` };
 }
 
 export async function readCluster(client: KubeClient, options: LiveReadOptions): Promise<Snapshot> {
