@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { mountFailure as check } from '../../src/checks/mount-failure.js';
+import { ago, boundVolume, node, pod, podEvent } from '../fixtures/builders.js';
+import { runCheck } from '../fixtures/run.js';
+import { nfsTimeout } from '../fixtures/stories.js';
+
+const nfsEvent = (p: ReturnType<typeof pod>, output: string, args = '-t nfs 10.0.0.50:/exports/reports') => podEvent(p, {
+  reason: 'FailedMount',
+  message: `MountVolume.SetUp failed for volume "reports" : mount failed: exit status 32\nMounting command: mount\nMounting arguments: ${args} /var/lib/kubelet/pods/${p.metadata.uid}/volumes/kubernetes.io~nfs/reports\nOutput: ${output}\n`,
+});
+const waiting = () => pod('reports', 'r-0', { node: 'worker-1', state: 'ContainerCreating', nfs: { volume: 'reports', server: '10.0.0.50', path: '/exports/reports' } });
+
+describe('mount-failure', () => {
+  it('recognises an NFS timeout and names the server and export', () => {
+    const [f] = runCheck(check, [node('worker-1'), ...nfsTimeout()]);
+    expect(f.severity).toBe('critical');
+    expect(f.summary).toBe('Pod reports/report-builder-0 cannot mount volume reports from NFS server 10.0.0.50, export /exports/reports on worker-1: the NFS server does not answer (connection timed out)');
+    expect(f.evidence[0]).toContain('x7');
+  });
+
+  it.each([
+    ['mount.nfs: Stale file handle', 'stale file handle'],
+    ['mount.nfs: access denied by server while mounting 10.0.0.50:/exports/reports', 'access denied by the server'],
+    ['mount.nfs: No route to host', 'unreachable from the node'],
+    ['mount.nfs: Connection refused', 'refused the connection'],
+  ])('recognises "%s"', (output, expected) => {
+    const p = waiting();
+    const [f] = runCheck(check, [p, nfsEvent(p, output)]);
+    expect(f.summary).toContain(expected);
+    expect(f.summary).toContain('10.0.0.50');
+  });
+
+  it('reads the server from mount options too', () => {
+    const p = waiting();
+    const [f] = runCheck(check, [p, nfsEvent(p, 'mount.nfs: Connection timed out', '-t nfs -o hard,nfsvers=4.1 nas.example:/vol/data')]);
+    expect(f.summary).toContain('NFS server nas.example, export /vol/data');
+  });
+
+  it('quotes other mount errors as they are', () => {
+    const objects = [...boundVolume('a', 'c', 'pv-a')];
+    const p = pod('a', 'p', { node: 'worker-1', claims: ['c'], state: 'ContainerCreating' });
+    const [f] = runCheck(check, [...objects, p, podEvent(p, { reason: 'FailedMount', message: 'MountVolume.MountDevice failed for volume "pv-a" : rpc error: code = Internal desc = format of disk failed' })]);
+    expect(f.summary).toContain('format of disk failed');
+    expect(f.related).toContainEqual({ kind: 'PersistentVolume', name: 'pv-a' });
+  });
+
+  it('treats the generic kubelet timeout as context only', () => {
+    const p = pod('a', 'p', { node: 'worker-1', state: 'ContainerCreating' });
+    const [f] = runCheck(check, [p, podEvent(p, { reason: 'FailedMount', message: 'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data]: timed out waiting for the condition' })]);
+    expect(f.severity).toBe('info');
+  });
+
+  describe('stays quiet for', () => {
+    it('old events about a pod that has since started', () => {
+      const p = pod('reports', 'r-0', { node: 'worker-1' });
+      expect(runCheck(check, [p, nfsEvent(p, 'mount.nfs: Connection timed out')])).toEqual([]);
+    });
+    it('events about a deleted pod', () => {
+      const p = waiting();
+      expect(runCheck(check, [nfsEvent(p, 'mount.nfs: Connection timed out')])).toEqual([]);
+    });
+    it('events of an earlier pod with the same name', () => {
+      const old = waiting();
+      const now = pod('reports', 'r-0', { node: 'worker-1', state: 'ContainerCreating', created: ago('10s') });
+      expect(runCheck(check, [now, nfsEvent(old, 'mount.nfs: Connection timed out')])).toEqual([]);
+    });
+  });
+});
