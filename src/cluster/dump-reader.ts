@@ -1,7 +1,7 @@
 // Reads `kubectl get ... -o json|yaml` output (a List or single objects, JSON or YAML, files or directories).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadAllYaml } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
 import type { Snapshot } from '../model/snapshot.js';
 import { emptySnapshot } from '../model/snapshot.js';
 import { addRawObject } from './fold.js';
@@ -36,17 +36,20 @@ function expandPaths(paths: string[]): string[] {
 function parseDocuments(file: string, text: string): Raw[] {
   const trimmed = text.trimStart();
   if (trimmed === '') throw new UsageError(`--from-file ${file}: the file is empty`);
+  let jsonError: Error | undefined;
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       const parsed = JSON.parse(text);
       return Array.isArray(parsed) ? parsed : [parsed];
     } catch (err) {
-      throw new UsageError(`--from-file ${file}: invalid JSON: ${(err as Error).message}`);
+      jsonError = err as Error; // maybe YAML documents written as JSON, separated by ---
     }
   }
   try {
-    return loadAllYaml(text).filter((d) => d !== null && d !== undefined);
+    // CORE_SCHEMA keeps timestamps as strings, exactly as the API server wrote them.
+    return yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA }).filter((d) => d !== null && d !== undefined) as Raw[];
   } catch (err) {
+    if (jsonError) throw new UsageError(`--from-file ${file}: invalid JSON: ${jsonError.message}`);
     throw new UsageError(`--from-file ${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
 }

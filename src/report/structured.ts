@@ -1,5 +1,5 @@
-import { dumpYaml } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
 
 export function renderStructured(doc: unknown, format: 'json' | 'yaml'): string {
-  return format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : dumpYaml(doc, { noRefs: true, lineWidth: -1 });
+  return format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : yaml.dump(doc, { noRefs: true, lineWidth: -1, schema: yaml.CORE_SCHEMA });
 }
