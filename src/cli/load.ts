@@ -14,7 +14,7 @@ export interface Loaded {
   client?: KubeClient;
 }
 
-export function makeClient(flags: CommonFlags): KubeClient {
+export function makeClient(flags: CommonFlags): Promise<KubeClient> {
   return KubeClient.load({ kubeconfig: flags.kubeconfig, context: flags.context, requestTimeoutMs: requestTimeoutMs(flags.requestTimeout) });
 }
 
@@ -29,7 +29,7 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
     const namespace = flags.allNamespaces || parsed ? undefined : flags.namespace;
     return { snapshot: readDumps(flags.fromFile, { namespace, now }), targetRef: parsed?.ref };
   }
-  const client = makeClient(flags);
+  const client = await makeClient(flags);
   const parsed = parseTarget(args, flags.namespace ?? client.namespace);
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? client.namespace);
   const spinner = process.stderr.isTTY ? ora({ text: `Reading ${client.contextName} (${client.server})`, stream: process.stderr }).start() : undefined;
