@@ -7,6 +7,12 @@ import { formatDuration } from '../util/time.js';
 /** The first minor release where the out-of-service taint works (beta, on by default). */
 export const OUT_OF_SERVICE_MIN_MINOR = 26;
 
+/** Known to be older than 1.26; an unknown version is not taken as old (the taint stays the answer, refused until known). */
+export function serverPredatesOutOfService(graph: Graph): boolean {
+  const v = graph.snapshot.serverVersion;
+  return v !== undefined && v.major === 1 && v.minor < OUT_OF_SERVICE_MIN_MINOR;
+}
+
 export function nodeNotReadyGuard(graph: Graph, node: string, forMs: number): Guard {
   const h = graph.nodeHealth(node);
   if (!h.exists) return { name: 'node-not-ready', ok: false, detail: `node ${node} does not exist` };

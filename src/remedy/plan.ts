@@ -7,7 +7,7 @@ import { OUT_OF_SERVICE_TAINT } from '../graph.js';
 import { nodeRef, podRef, refKey, vaRef } from '../util/refs.js';
 import type { Action, ActionType, Guard, PlanOptions, RemediationPlan } from './types.js';
 import {
-  hasTaintGuard, nodeAbsentGuard, nodeDownGuards, nodeReadyForGuard, noLivePodGuard, podTerminatingGuard, serverVersionGuard,
+  hasTaintGuard, nodeAbsentGuard, serverPredatesOutOfService, nodeDownGuards, nodeReadyForGuard, noLivePodGuard, podTerminatingGuard, serverVersionGuard,
 } from './guards.js';
 
 export const OUT_OF_SERVICE_VALUE = 'nodeshutdown';
@@ -24,12 +24,12 @@ export function commandFor(type: ActionType, target: ObjectRef): string {
 
 /** Deleting objects by hand is the fallback: for servers without the taint, or when the taint is on and did not help. */
 function taintUnavailableOrTried(graph: Graph, node: string): Guard {
-  const version = serverVersionGuard(graph);
+  const predates = serverPredatesOutOfService(graph);
   const tainted = !!graph.node(node)?.taints.some((t) => t.key === OUT_OF_SERVICE_TAINT);
   return {
     name: 'out-of-service-unavailable-or-tried',
-    ok: !version.ok || tainted,
-    detail: !version.ok ? version.detail : tainted ? `node ${node} already carries the out-of-service taint and the object remains` : `prefer taint-out-of-service on ${node}`,
+    ok: predates || tainted,
+    detail: predates ? serverVersionGuard(graph).detail : tainted ? `node ${node} already carries the out-of-service taint and the object remains` : `prefer taint-out-of-service on ${node}`,
   };
 }
 
@@ -71,7 +71,7 @@ function nodeDownCandidates(graph: Graph, node: string, finding: Finding): Candi
       reason: `node ${node} no longer exists; nothing else will remove its attachment of ${va.persistentVolumeName ?? 'the volume'}`,
     }));
   }
-  const taintUsable = serverVersionGuard(graph).ok;
+  const taintUsable = !serverPredatesOutOfService(graph);
   const tainted = !!graph.node(node)?.taints.some((t) => t.key === OUT_OF_SERVICE_TAINT);
   if (taintUsable && !tainted) {
     return [{
