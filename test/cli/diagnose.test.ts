@@ -1,12 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EXAMPLE, runBinary } from './run-binary.js';
 import { asList, node } from '../fixtures/builders.js';
 import { clusterBase, story1, story2 } from '../fixtures/stories.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'vd-cli-'));
+const made: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vd-cli-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('diagnose on a dump', () => {
   it('prints the Diagnosis JSON contract and exits 1 when findings reach --fail-on', () => {
