@@ -10,7 +10,7 @@ import { CHECKS } from '../checks/index.js';
 import { addCommonOptions, checkOutput, CommonFlags } from './options.js';
 import { loadSnapshot } from './load.js';
 import { EXIT, UsageError } from './errors.js';
-import { applyPlan } from '../remedy/apply.js';
+import { applyPlan, terminalPrompt } from '../remedy/apply.js';
 
 const OUTPUTS = ['table', 'json', 'yaml'];
 const DRY_RUN = ['client', 'server', 'none'];
@@ -35,7 +35,8 @@ Examples:
 Every action that assumes a node is down needs the node NotReady and its Lease unrenewed for
 --node-down-for, and your confirmation (--confirm-node-down NODE, or its name typed at the prompt).
 A Ready node's pods and attachments are never touched, and finalizers are never removed.
-Exit codes: 0 all actions applied (or the plan printed in a dry run), 1 an action was refused or failed,
+Exit codes: 0 all actions applied and cleared (or the plan printed in a dry run), 1 an action was refused,
+declined, aborted or failed, or did not clear before --timeout,
 2 usage or input error, 3 could not complete.`;
 
 interface FixFlags extends CommonFlags {
@@ -80,23 +81,26 @@ export function fixCommand(): Command {
       throw new UsageError('a dump can only be planned, not fixed: add --dry-run (or run against the cluster)');
     }
     const options = { confirmNodeDown: flags.confirmNodeDown ?? [], nodeDownForMs, only: flags.only };
-    const { snapshot, targetRef, client } = await loadSnapshot(flags, args);
+    const { snapshot, targetRef, target, client } = await loadSnapshot(flags, args);
     const { graph, findings } = diagnoseSnapshot(snapshot, targetRef);
     let result: RemediationPlan = plan(findings, graph, options, dryRun !== 'none');
     if (dryRun !== 'client' && client) {
       result = await applyPlan(result, {
         client,
         options,
+        graph,
+        findings,
         serverDryRun: dryRun === 'server',
         yes: !!flags.yes,
         timeoutMs,
-        namespace: snapshot.namespace,
-        target: targetRef,
+        scope: { namespace: snapshot.namespace, target },
+        ask: terminalPrompt(),
+        log: (line) => process.stderr.write(`${line}\n`),
       });
     }
     if (flags.output === 'json' || flags.output === 'yaml') process.stdout.write(renderStructured(result, flags.output));
     else process.stdout.write(renderPlanTable(result, makeStyle(colorEnabled(process.stdout, !flags.color))));
-    const bad = result.actions.some((a) => ['refused', 'failed', 'aborted', 'declined'].includes(a.status));
+    const bad = result.actions.some((a) => ['refused', 'failed', 'aborted', 'declined', 'unresolved'].includes(a.status));
     process.exitCode = dryRun === 'client' ? EXIT.OK : bad ? EXIT.FINDINGS : EXIT.OK;
   });
   return cmd;

@@ -3,13 +3,14 @@ import ora from 'ora';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
 import { readDumps } from '../cluster/dump-reader.js';
 import { KubeClient } from '../cluster/kube-client.js';
-import { readCluster } from '../cluster/live-reader.js';
+import { readCluster, Target } from '../cluster/live-reader.js';
 import { CommonFlags, checkNow, parseTarget, requestTimeoutMs } from './options.js';
 import { UsageError } from './errors.js';
 
 export interface Loaded {
   snapshot: Snapshot;
   targetRef?: ObjectRef;
+  target?: Target;
   /** Set for a live cluster; fix applies through it. */
   client?: KubeClient;
 }
@@ -35,7 +36,7 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   const spinner = process.stderr.isTTY ? ora({ text: `Reading ${client.contextName} (${client.server})`, stream: process.stderr }).start() : undefined;
   try {
     const snapshot = await readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString() });
-    return { snapshot, targetRef: parsed?.ref, client };
+    return { snapshot, targetRef: parsed?.ref, target: parsed?.target, client };
   } finally {
     spinner?.stop();
   }

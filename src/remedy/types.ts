@@ -2,8 +2,12 @@ import type { ObjectRef } from '../model/snapshot.js';
 
 export type ActionType = 'taint-out-of-service' | 'remove-out-of-service-taint' | 'delete-volumeattachment' | 'force-delete-pod';
 
-/** planned: all guards pass (dry run); refused: a guard failed; the rest come from apply. */
-export type ActionStatus = 'planned' | 'refused' | 'applied' | 'failed' | 'aborted' | 'declined';
+/**
+ * planned: all guards pass (dry run). refused: a guard failed. From apply: applied (and the symptom cleared),
+ * unresolved (applied, but the symptom did not clear before --timeout), aborted (the objects changed or a guard
+ * failed on re-read), failed (the API server rejected the write), declined (not confirmed).
+ */
+export type ActionStatus = 'planned' | 'refused' | 'applied' | 'unresolved' | 'failed' | 'aborted' | 'declined';
 
 export interface Guard {
   name: string;
