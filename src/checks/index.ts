@@ -10,6 +10,17 @@ import { attachError } from './attach-error.js';
 import { detachError } from './detach-error.js';
 import { outOfServiceTaintLeft } from './out-of-service-taint-left.js';
 import { mountFailure } from './mount-failure.js';
+import { nodeDownWithVolumes } from './node-down-with-volumes.js';
+import { csiDriverNotRegistered } from './csi-driver-not-registered.js';
+import { pvcPending } from './pvc-pending.js';
+import { pvcTerminatingInUse } from './pvc-terminating-in-use.js';
+import { pvcLost } from './pvc-lost.js';
+import { pvReleasedOrFailed } from './pv-released-or-failed.js';
+import { pvTerminating } from './pv-terminating.js';
+import { longhornVolumeStuck } from './longhorn-volume-stuck.js';
+import { longhornReplicaDiskMismatch } from './longhorn-replica-disk-mismatch.js';
+import { longhornVolumeFaulted } from './longhorn-volume-faulted.js';
+import { longhornNodeDownPolicy } from './longhorn-node-down-policy.js';
 
 export const CHECKS: Check[] = [
   multiAttach,
@@ -21,6 +32,17 @@ export const CHECKS: Check[] = [
   detachError,
   mountFailure,
   outOfServiceTaintLeft,
+  nodeDownWithVolumes,
+  csiDriverNotRegistered,
+  pvcPending,
+  pvcTerminatingInUse,
+  pvcLost,
+  pvReleasedOrFailed,
+  pvTerminating,
+  longhornVolumeStuck,
+  longhornReplicaDiskMismatch,
+  longhornVolumeFaulted,
+  longhornNodeDownPolicy,
 ];
 
 export function findCheck(id: string): Check | undefined {

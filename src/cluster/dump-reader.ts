@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { Snapshot } from '../model/snapshot.js';
 import { emptySnapshot } from '../model/snapshot.js';
-import { addRawObject } from './fold.js';
+import { addRawObject, kindKey } from './fold.js';
 import { UsageError } from '../cli/errors.js';
 import { parseVersion } from './version.js';
 
@@ -89,7 +89,7 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
   const add = (file: string, kind: string | undefined, o: Raw) => {
     if (!kind) return;
     const ns = o.metadata?.namespace;
-    if (options.namespace && ns && kind !== 'Lease' && ns !== options.namespace) return;
+    if (options.namespace && ns && kind !== 'Lease' && !kind.endsWith('.longhorn.io') && ns !== options.namespace) return;
     if (addRawObject(snapshot, kind, o)) objects++;
     newest = newestTimestamp(o, newest);
   };
@@ -111,9 +111,9 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
       }
       if (Array.isArray(doc.items)) {
         const itemKind = doc.kind.endsWith('List') && doc.kind !== 'List' ? doc.kind.slice(0, -4) : undefined;
-        for (const item of doc.items) add(file, item?.kind ?? itemKind, item);
+        for (const item of doc.items) add(file, kindKey(item?.kind ?? itemKind, item?.apiVersion ?? doc.apiVersion), item);
       } else {
-        add(file, doc.kind, doc);
+        add(file, kindKey(doc.kind, doc.apiVersion), doc);
       }
     }
   }

@@ -1,9 +1,11 @@
 // Folds raw API objects (as the API server returns them) into the compact facts of a Snapshot.
 // Shared by the live reader and the dump reader so both produce identical Snapshots.
 import type {
+  LonghornAttachmentFact, LonghornEngineFact, LonghornFacts, LonghornNodeFact, LonghornReplicaFact, LonghornVolumeFact,
   CsiDriverFact, CsiNodeFact, EventFact, LeaseFact, NodeFact, PodFact, PvcFact, PvFact, Snapshot,
   StorageClassFact, VolumeAttachmentFact, VolumeError,
 } from '../model/snapshot.js';
+import { emptyLonghorn } from '../model/snapshot.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Raw = any;
@@ -173,6 +175,84 @@ export function foldEvent(o: Raw): EventFact {
   };
 }
 
+// ---- Longhorn ---------------------------------------------------------------------------------
+
+export const LONGHORN_GROUP = 'longhorn.io';
+
+/** Conditions are a list in v1beta2 and were a map keyed by type before; accept both. */
+function conditionList(c: unknown): LonghornVolumeFact['conditions'] {
+  const list = Array.isArray(c) ? c : c && typeof c === 'object' ? Object.entries(c).map(([type, v]) => ({ type, ...(v as object) })) : [];
+  return list.map((x: Raw) => ({ type: String(x.type), status: String(x.status), reason: str(x.reason), message: str(x.message), lastTransitionTime: str(x.lastTransitionTime) }));
+}
+
+export function foldLonghornVolume(o: Raw): LonghornVolumeFact {
+  const k8s = o.status?.kubernetesStatus ?? {};
+  return {
+    name: o.metadata?.name,
+    state: o.status?.state ?? '',
+    robustness: o.status?.robustness ?? '',
+    currentNodeID: str(o.status?.currentNodeID),
+    nodeID: str(o.spec?.nodeID),
+    pvName: str(k8s.pvName),
+    pvcName: str(k8s.pvcName),
+    pvcNamespace: str(k8s.namespace),
+    conditions: conditionList(o.status?.conditions),
+  };
+}
+
+export function foldLonghornReplica(o: Raw): LonghornReplicaFact {
+  return {
+    name: o.metadata?.name,
+    volumeName: o.spec?.volumeName ?? '',
+    nodeID: o.spec?.nodeID ?? '',
+    diskID: o.spec?.diskID ?? '',
+    diskPath: str(o.spec?.diskPath),
+    failedAt: str(o.spec?.failedAt),
+    currentState: o.status?.currentState ?? '',
+  };
+}
+
+export function foldLonghornEngine(o: Raw): LonghornEngineFact {
+  return {
+    name: o.metadata?.name,
+    volumeName: o.spec?.volumeName ?? '',
+    nodeID: str(o.spec?.nodeID),
+    currentState: o.status?.currentState ?? '',
+    replicaModeMap: o.status?.replicaModeMap ?? {},
+  };
+}
+
+export function foldLonghornNode(o: Raw): LonghornNodeFact {
+  const specDisks = o.spec?.disks ?? {};
+  return {
+    name: o.metadata?.name,
+    disks: Object.entries((o.status?.diskStatus ?? {}) as Record<string, Raw>).map(([name, d]) => ({ name, diskUUID: d?.diskUUID ?? '', path: str(specDisks[name]?.path) })),
+  };
+}
+
+export function foldLonghornAttachment(o: Raw): LonghornAttachmentFact {
+  const statuses = (o.status?.attachmentTicketStatuses ?? {}) as Record<string, Raw>;
+  return {
+    name: o.metadata?.name,
+    tickets: Object.entries((o.spec?.attachmentTickets ?? {}) as Record<string, Raw>).map(([id, t]) => ({ id, type: str(t?.type), nodeID: str(t?.nodeID), satisfied: statuses[id]?.satisfied })),
+  };
+}
+
+/** Longhorn kinds, keyed as `<Kind>.longhorn.io` since Node and VolumeAttachment clash with core kinds. */
+const LONGHORN_FOLDERS: Record<string, (l: LonghornFacts, o: Raw) => void> = {
+  'Volume.longhorn.io': (l, o) => l.volumes.push(foldLonghornVolume(o)),
+  'Replica.longhorn.io': (l, o) => l.replicas.push(foldLonghornReplica(o)),
+  'Engine.longhorn.io': (l, o) => l.engines.push(foldLonghornEngine(o)),
+  'Node.longhorn.io': (l, o) => l.nodes.push(foldLonghornNode(o)),
+  'Setting.longhorn.io': (l, o) => { l.settings[o.metadata?.name] = String(o.value ?? ''); },
+  'VolumeAttachment.longhorn.io': (l, o) => l.volumeAttachments.push(foldLonghornAttachment(o)),
+};
+
+/** The key addRawObject files an object under: its kind, qualified by group for Longhorn's. */
+export function kindKey(kind: string, apiVersion: string | undefined): string {
+  return apiVersion?.startsWith(`${LONGHORN_GROUP}/`) ? `${kind}.${LONGHORN_GROUP}` : kind;
+}
+
 /** Where each kind's facts go in a Snapshot. Keys are API kinds. */
 export const FOLDERS = {
   Node: { list: 'nodes', fold: foldNode },
@@ -195,6 +275,12 @@ export function isFoldableKind(kind: string): kind is FoldableKind {
 
 /** Adds one raw object of a known kind to the snapshot. Returns false for kinds volume-doctor does not read. */
 export function addRawObject(snapshot: Snapshot, kind: string, o: Raw): boolean {
+  const longhorn = LONGHORN_FOLDERS[kind];
+  if (longhorn) {
+    snapshot.longhorn ??= emptyLonghorn();
+    longhorn(snapshot.longhorn, o);
+    return true;
+  }
   if (!isFoldableKind(kind)) return false;
   if (kind === 'Lease' && o.metadata?.namespace && o.metadata.namespace !== 'kube-node-lease') return true;
   const { list, fold } = FOLDERS[kind];

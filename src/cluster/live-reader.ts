@@ -6,7 +6,11 @@ import { parseVersion } from './version.js';
 import { emptySnapshot } from '../model/snapshot.js';
 import { addRawObject } from './fold.js';
 import { ApiError, KubeClient, notFound } from './kube-client.js';
-import { NODE_LEASE_NAMESPACE, RESOURCES, ResourceName, VOLUME_EVENT_REASONS, resourcePath } from './resources.js';
+import {
+  eventSelector, LONGHORN_NAMESPACE, LONGHORN_RESOURCES, NODE_LEASE_NAMESPACE, RESOURCES, ResourceName, VOLUME_EVENTS, resourcePath,
+} from './resources.js';
+import { LONGHORN_GROUP } from './fold.js';
+import { emptyLonghorn } from '../model/snapshot.js';
 import { runLimited } from '../util/concurrency.js';
 
 export type TargetResource = 'pods' | 'persistentvolumeclaims' | 'persistentvolumes' | 'nodes' | 'volumeattachments';
@@ -39,7 +43,7 @@ class Collector {
     this.snapshot.namespace = namespace;
   }
 
-  private skipUnreadable(resource: ResourceName, err: unknown): void {
+  private skipUnreadable(resource: string, err: unknown): void {
     if (!(err instanceof ApiError)) throw err;
     if (this.snapshot.incomplete.some((i) => i.resource === resource)) return;
     const reason = err.status === 403
@@ -83,6 +87,32 @@ class Collector {
     return true;
   }
 
+  /**
+   * Longhorn costs one discovery request when it is absent. When present, each of its kinds is one LIST in
+   * longhorn-system; Longhorn's own volumeattachments exist only from 1.5 and may be missing.
+   */
+  async longhorn(): Promise<void> {
+    let group: unknown;
+    try {
+      group = await this.client.get(`/apis/${LONGHORN_GROUP}`);
+    } catch (err) {
+      this.skipUnreadable(`apis/${LONGHORN_GROUP}`, err);
+      return;
+    }
+    if (!group) return;
+    this.snapshot.longhorn = emptyLonghorn();
+    await Promise.all(LONGHORN_RESOURCES.map(async (r) => {
+      try {
+        await this.client.list(`/apis/${LONGHORN_GROUP}/v1beta2/namespaces/${LONGHORN_NAMESPACE}/${r.plural}`, {}, (items) => {
+          for (const item of items) addRawObject(this.snapshot, r.key, item);
+        });
+      } catch (err) {
+        if ('optional' in r && err instanceof ApiError && err.status === 404) return;
+        this.skipUnreadable(r.resource, err);
+      }
+    }));
+  }
+
   async version(): Promise<void> {
     try {
       const v = await this.client.get<{ major?: string; minor?: string; gitVersion?: string }>('/version');
@@ -114,7 +144,8 @@ async function readAll(c: Collector, namespace: string | undefined, limit: numbe
     () => c.list('csidrivers'),
     () => c.list('storageclasses'),
     () => c.list('leases', NODE_LEASE_NAMESPACE),
-    ...VOLUME_EVENT_REASONS.map((reason) => () => c.list('events', namespace, `type=Warning,reason=${reason}`)),
+    ...VOLUME_EVENTS.map((e) => () => c.list('events', namespace, eventSelector(e))),
+    () => c.longhorn(),
   ];
   await runLimited(tasks.map((t) => async () => void (await t())), limit);
 }
@@ -191,6 +222,11 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
 
   await vas;
   await fetchClaims();
+  // Provisioning and binding events of the claims in view (Pending claims explain themselves only there).
+  await all([...claimKeys].flatMap((k) => {
+    const [ns, name] = k.split('/');
+    return [() => c.list('events', ns, `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name}`)];
+  }));
   await all([...pvNames].map((name) => () => c.get('persistentvolumes', name)));
   const pvs: PvFact[] = c.snapshot.pvs.filter((pv) => pvNames.has(pv.name));
   for (const pv of pvs) {
@@ -227,6 +263,7 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
   if (target.resource !== 'pods') {
     // Volume events of the pods found above: the same server-filtered LISTs as a full run, scoped to their namespaces.
     const namespaces = new Set(c.snapshot.pods.map((p) => p.namespace));
-    await all([...namespaces].flatMap((ns) => VOLUME_EVENT_REASONS.map((reason) => () => c.list('events', ns, `type=Warning,reason=${reason}`))));
+    await all([...namespaces].flatMap((ns) => VOLUME_EVENTS.map((e) => () => c.list('events', ns, eventSelector(e)))));
   }
+  await c.longhorn();
 }

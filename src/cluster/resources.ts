@@ -28,10 +28,30 @@ export type ResourceName = keyof typeof RESOURCES;
 /** Node Leases live here and are named after their node. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
-/** Warning events that carry volume trouble; each is one server-side field-selected LIST. */
-export const VOLUME_EVENT_REASONS = ['FailedAttachVolume', 'FailedMount'];
+/** Events that carry volume trouble; each (type, reason) is one server-side field-selected LIST. */
+export const VOLUME_EVENTS: { type: 'Warning' | 'Normal'; reason: string }[] = [
+  { type: 'Warning', reason: 'FailedAttachVolume' },
+  { type: 'Warning', reason: 'FailedMount' },
+  { type: 'Warning', reason: 'ProvisioningFailed' },
+  { type: 'Warning', reason: 'ClaimLost' },
+  { type: 'Normal', reason: 'ExternalProvisioning' },
+  { type: 'Normal', reason: 'WaitForFirstConsumer' },
+];
+
+export const eventSelector = (e: { type: string; reason: string }) => `type=${e.type},reason=${e.reason}`;
 
 export function resourcePath(info: ResourceInfo, namespace?: string, name?: string): string {
   const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   return `${info.group}${ns}/${info.resource}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
+
+/** Longhorn's CRDs (longhorn.io/v1beta2), all in longhorn-system; read only when the group is served. */
+export const LONGHORN_NAMESPACE = 'longhorn-system';
+export const LONGHORN_RESOURCES = [
+  { resource: 'volumes.longhorn.io', plural: 'volumes', key: 'Volume.longhorn.io' },
+  { resource: 'replicas.longhorn.io', plural: 'replicas', key: 'Replica.longhorn.io' },
+  { resource: 'engines.longhorn.io', plural: 'engines', key: 'Engine.longhorn.io' },
+  { resource: 'nodes.longhorn.io', plural: 'nodes', key: 'Node.longhorn.io' },
+  { resource: 'settings.longhorn.io', plural: 'settings', key: 'Setting.longhorn.io' },
+  { resource: 'volumeattachments.longhorn.io', plural: 'volumeattachments', key: 'VolumeAttachment.longhorn.io', optional: true },
+] as const;

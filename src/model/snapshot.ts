@@ -142,6 +142,60 @@ export interface EventFact {
   component?: string;
 }
 
+// ---- Longhorn (longhorn.io/v1beta2, namespace longhorn-system) -------------------------------
+
+export interface LonghornVolumeFact {
+  name: string;
+  state: string;
+  robustness: string;
+  currentNodeID?: string;
+  nodeID?: string;
+  pvName?: string;
+  pvcName?: string;
+  pvcNamespace?: string;
+  conditions: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
+}
+
+export interface LonghornReplicaFact {
+  name: string;
+  volumeName: string;
+  nodeID: string;
+  diskID: string;
+  diskPath?: string;
+  failedAt?: string;
+  currentState: string;
+}
+
+export interface LonghornEngineFact {
+  name: string;
+  volumeName: string;
+  nodeID?: string;
+  currentState: string;
+  replicaModeMap: Record<string, string>;
+}
+
+export interface LonghornNodeFact {
+  name: string;
+  /** Disk name → its current UUID and path. */
+  disks: { name: string; diskUUID: string; path?: string }[];
+}
+
+export interface LonghornAttachmentFact {
+  name: string;
+  /** Ticket id → {type, nodeID, satisfied}. */
+  tickets: { id: string; type?: string; nodeID?: string; satisfied?: boolean }[];
+}
+
+export interface LonghornFacts {
+  volumes: LonghornVolumeFact[];
+  replicas: LonghornReplicaFact[];
+  engines: LonghornEngineFact[];
+  nodes: LonghornNodeFact[];
+  /** Setting name → value, e.g. node-down-pod-deletion-policy. */
+  settings: Record<string, string>;
+  volumeAttachments: LonghornAttachmentFact[];
+}
+
 export interface IncompleteResource {
   resource: string;
   reason: string;
@@ -177,7 +231,13 @@ export interface Snapshot {
   csiDrivers: CsiDriverFact[];
   storageClasses: StorageClassFact[];
   events: EventFact[];
+  /** Present only when the longhorn.io API group is served (or the dump holds Longhorn objects). */
+  longhorn?: LonghornFacts;
   incomplete: IncompleteResource[];
+}
+
+export function emptyLonghorn(): LonghornFacts {
+  return { volumes: [], replicas: [], engines: [], nodes: [], settings: {}, volumeAttachments: [] };
 }
 
 export function emptySnapshot(now: string, source: SnapshotSource): Snapshot {

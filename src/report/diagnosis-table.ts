@@ -33,7 +33,9 @@ function groupIntoStories(findings: Finding[]): Story[] {
       return own(b) - own(a) || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id);
     });
   }
-  return [...stories.values()].sort((a, b) => worst(b) - worst(a) || a.key.localeCompare(b.key));
+  // Most severe first; at equal severity, the stories of blocked pods before node or object summaries.
+  const podFirst = (s: Story) => (s.key.startsWith('Pod/') ? 0 : 1);
+  return [...stories.values()].sort((a, b) => worst(b) - worst(a) || podFirst(a) - podFirst(b) || a.key.localeCompare(b.key));
 }
 
 export function renderDiagnosisTable(diagnosis: Diagnosis, findings: Finding[], style: ChalkInstance, wide: boolean): string {

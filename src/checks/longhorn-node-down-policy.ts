@@ -1,0 +1,52 @@
+import type { Check, Finding } from '../model/finding.js';
+import { nodeRef, podRef } from '../util/refs.js';
+import { finding } from './common.js';
+import { NODE_DOWN_GRACE_MS } from './thresholds.js';
+
+const ID = 'longhorn-node-down-policy';
+const SETTING = 'node-down-pod-deletion-policy';
+
+const POLICY: Record<string, { statefulset: boolean; deployment: boolean; text: string }> = {
+  'do-nothing': { statefulset: false, deployment: false, text: 'Longhorn does nothing by itself: the pods stay Terminating until someone acts' },
+  'delete-statefulset-pod': { statefulset: true, deployment: false, text: 'Longhorn force-deletes Terminating StatefulSet pods on the down node, but not Deployment pods' },
+  'delete-deployment-pod': { statefulset: false, deployment: true, text: 'Longhorn force-deletes Terminating Deployment pods on the down node, but not StatefulSet pods' },
+  'delete-both-statefulset-and-deployment-pod': { statefulset: true, deployment: true, text: 'Longhorn force-deletes Terminating StatefulSet and Deployment pods on the down node' },
+};
+
+export const longhornNodeDownPolicy: Check = {
+  id: ID,
+  title: 'What Longhorn will do about pods stuck on a down node (node-down-pod-deletion-policy)',
+  severity: 'info',
+  reads: ['settings.longhorn.io', 'nodes', 'pods'],
+  docs: `Context, shown when a node is down and Deployment or StatefulSet pods using volumes are stuck Terminating on it: Longhorn's setting node-down-pod-deletion-policy decides whether Longhorn force-deletes them by itself. do-nothing (the default) leaves them; delete-statefulset-pod, delete-deployment-pod and delete-both-statefulset-and-deployment-pod delete the named kinds.
+
+Confirm by hand:
+  kubectl -n longhorn-system get settings.longhorn.io node-down-pod-deletion-policy -o jsonpath='{.value}'
+
+Safe fix: nothing to fix here; it tells you whether to wait for Longhorn or to act (out-of-service taint) yourself.`,
+  run(graph) {
+    const lh = graph.snapshot.longhorn;
+    if (!lh) return [];
+    const value = lh.settings[SETTING] || 'do-nothing';
+    const policy = POLICY[value] ?? { statefulset: false, deployment: false, text: `unknown value "${value}"` };
+    const findings: Finding[] = [];
+    for (const node of graph.allNodes()) {
+      if (!graph.isNodeDown(node.name, NODE_DOWN_GRACE_MS)) continue;
+      const stuck = graph.podsOnNode(node.name).filter((p) => p.deletionTimestamp && p.claims.length && (p.owner?.kind === 'StatefulSet' || p.owner?.kind === 'ReplicaSet'));
+      if (stuck.length === 0) continue;
+      const handled = stuck.filter((p) => (p.owner?.kind === 'StatefulSet' ? policy.statefulset : policy.deployment));
+      findings.push(finding({
+        check: ID,
+        severity: 'info',
+        subject: nodeRef(node.name),
+        related: [{ kind: 'Setting.longhorn.io', namespace: 'longhorn-system', name: SETTING }, ...stuck.map(podRef)],
+        summary: `Node ${node.name} is down with ${stuck.length} Terminating workload pod${stuck.length === 1 ? '' : 's'}; ${SETTING}=${value}: ${policy.text}`,
+        evidence: stuck.map((p) => `pod ${p.namespace}/${p.name} (${p.owner?.kind === 'ReplicaSet' ? 'Deployment' : p.owner?.kind}): ${handled.includes(p) ? 'Longhorn will force-delete it' : 'Longhorn leaves it'}`),
+        explanation: 'Longhorn can resolve stuck pods on a down node by itself, depending on this setting.',
+        remedies: handled.length === stuck.length ? ['Wait for Longhorn to delete the pods.'] : ['For the pods Longhorn leaves, confirm the node is off and apply the out-of-service taint (kubectl volume-doctor fix --dry-run shows the guarded plan).'],
+        idSuffix: SETTING,
+      }));
+    }
+    return findings;
+  },
+};
