@@ -67,7 +67,7 @@ describe('diagnose on a dump', () => {
   it('focuses on one object: pod/NAME keeps only the findings about that pod', () => {
     const r = runBinary(['diagnose', 'pod/db-0', '-n', 'prod', '--from-file', EXAMPLE, '-o', 'json']);
     const doc = JSON.parse(r.stdout);
-    expect(doc.findings.map((f: { check: string }) => f.check).sort()).toEqual(['node-down-with-volumes', 'stale-volume-attachment', 'terminating-pod-on-unreachable-node']);
+    expect(doc.findings.map((f: { check: string }) => f.check).sort()).toEqual(['longhorn-node-down-policy', 'node-down-with-volumes', 'stale-volume-attachment', 'terminating-pod-on-unreachable-node']);
     const node = JSON.parse(runBinary(['diagnose', 'node', 'worker-4', '--from-file', EXAMPLE, '-o', 'json']).stdout);
     expect(node.findings.map((f: { check: string }) => f.check)).toEqual(['out-of-service-taint-left']);
   });
