@@ -52,6 +52,8 @@ export class Graph {
   private readonly pvs = new Map<string, PvFact>();
   private readonly pvsByUniqueName = new Map<string, PvFact>();
   private readonly podsByPv = new Map<string, PodFact[]>();
+  private readonly podsByClaim = new Map<string, PodFact[]>();
+  private readonly claimsByVolumeName = new Map<string, PvcFact[]>();
   private readonly vas = new Map<string, VolumeAttachmentFact>();
   private readonly vasByPv = new Map<string, VolumeAttachmentFact[]>();
   private readonly vasByNode = new Map<string, VolumeAttachmentFact[]>();
@@ -65,7 +67,10 @@ export class Graph {
     if (now === undefined) throw new Error(`invalid snapshot time ${snapshot.now}`);
     this.now = now;
     for (const n of snapshot.nodes) this.nodes.set(n.name, n);
-    for (const c of snapshot.pvcs) this.pvcs.set(key(c.namespace, c.name), c);
+    for (const c of snapshot.pvcs) {
+      this.pvcs.set(key(c.namespace, c.name), c);
+      if (c.volumeName) push(this.claimsByVolumeName, c.volumeName, c);
+    }
     for (const v of snapshot.pvs) {
       this.pvs.set(v.name, v);
       const unique = uniqueVolumeName(v);
@@ -74,7 +79,10 @@ export class Graph {
     for (const p of snapshot.pods) {
       this.pods.set(key(p.namespace, p.name), p);
       if (p.nodeName) push(this.podsByNode, p.nodeName, p);
-      for (const v of this.podVolumes(p)) if (v.pv) push(this.podsByPv, v.pv.name, p);
+      for (const v of this.podVolumes(p)) {
+        push(this.podsByClaim, key(p.namespace, v.claimName), p);
+        if (v.pv) push(this.podsByPv, v.pv.name, p);
+      }
     }
     for (const va of snapshot.volumeAttachments) {
       this.vas.set(va.name, va);
@@ -104,6 +112,9 @@ export class Graph {
   pvByUniqueName(unique: string): PvFact | undefined { return this.pvsByUniqueName.get(unique); }
   podsOnNode(node: string): PodFact[] { return this.podsByNode.get(node) ?? []; }
   podsUsingPv(pvName: string): PodFact[] { return this.podsByPv.get(pvName) ?? []; }
+  /** Claims whose spec.volumeName names this PV (bound, or asking for it). */
+  claimsNaming(pvName: string): PvcFact[] { return this.claimsByVolumeName.get(pvName) ?? []; }
+  podsUsingClaim(namespace: string, claim: string): PodFact[] { return this.podsByClaim.get(key(namespace, claim)) ?? []; }
   attachmentsOfPv(pvName: string): VolumeAttachmentFact[] { return this.vasByPv.get(pvName) ?? []; }
   attachmentsOnNode(node: string): VolumeAttachmentFact[] { return this.vasByNode.get(node) ?? []; }
   csiNodeDrivers(node: string): string[] | undefined { return this.csiNodes.get(node); }

@@ -6,7 +6,7 @@ export const LONGHORN_DRIVER = 'driver.longhorn.io';
 
 export function pvOfLonghornVolume(graph: Graph, v: LonghornVolumeFact): PvFact | undefined {
   if (v.pvName) return graph.pv(v.pvName);
-  return graph.allPvs().find((pv) => pv.csi?.driver === LONGHORN_DRIVER && pv.csi.volumeHandle === v.name);
+  return graph.pvByUniqueName(`kubernetes.io/csi/${LONGHORN_DRIVER}^${v.name}`);
 }
 
 export function waitingPodsOf(graph: Graph, pv: PvFact | undefined): PodFact[] {

@@ -23,7 +23,7 @@ Never: point two claims at one volume, or delete a Retain volume before checking
       if (pv.phase !== 'Released' && pv.phase !== 'Failed') continue;
       if (pv.claimRef && !graph.inScope(pv)) continue;
       if (!pv.claimRef && graph.snapshot.namespace !== undefined) continue;
-      const waiting = graph.snapshot.pvcs.filter((c) => c.volumeName === pv.name && c.phase === 'Pending');
+      const waiting = graph.claimsNaming(pv.name).filter((c) => c.phase === 'Pending');
       const claim = pv.claimRef;
       const blocks = waiting.length > 0;
       findings.push(finding({

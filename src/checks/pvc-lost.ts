@@ -22,7 +22,7 @@ Never: delete the claim before you know whether the backend volume still holds t
     const findings: Finding[] = [];
     for (const pvc of graph.snapshot.pvcs) {
       if (pvc.phase !== 'Lost') continue;
-      const users = graph.allPods().filter((p) => p.namespace === pvc.namespace && p.claims.some((c) => c.claimName === pvc.name));
+      const users = graph.podsUsingClaim(pvc.namespace, pvc.name);
       const lost = graph.eventsFor('PersistentVolumeClaim', pvc.namespace, pvc.name).find((e) => e.reason === 'ClaimLost');
       findings.push(finding({
         check: ID,

@@ -129,7 +129,7 @@ Never: hand-create a PersistentVolume pointing at storage another volume already
       if (pvc.phase !== 'Pending' || pvc.deletionTimestamp) continue;
       const age = graph.now - (toMillis(pvc.creationTimestamp) ?? graph.now);
       if (age < WAITING_POD_GRACE_MS) continue;
-      const users = graph.allPods().filter((p) => p.namespace === pvc.namespace && !p.deletionTimestamp && p.claims.some((c) => c.claimName === pvc.name));
+      const users = graph.podsUsingClaim(pvc.namespace, pvc.name).filter((p) => !p.deletionTimestamp);
       const d = diagnose(graph, pvc, users);
       const related: ObjectRef[] = [...users.map(podRef)];
       if (pvc.storageClassName) related.push({ kind: 'StorageClass', name: pvc.storageClassName });

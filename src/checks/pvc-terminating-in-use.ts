@@ -24,7 +24,7 @@ Never: remove the pvc-protection finalizer while pods use the claim; the volume 
     const findings: Finding[] = [];
     for (const pvc of graph.snapshot.pvcs) {
       if (!pvc.deletionTimestamp || !pvc.finalizers.includes(PVC_PROTECTION)) continue;
-      const users = graph.allPods().filter((p) => p.namespace === pvc.namespace && p.claims.some((c) => c.claimName === pvc.name) && p.phase !== 'Succeeded' && p.phase !== 'Failed');
+      const users = graph.podsUsingClaim(pvc.namespace, pvc.name).filter((p) => p.phase !== 'Succeeded' && p.phase !== 'Failed');
       if (users.length === 0) continue;
       const since = toMillis(pvc.deletionTimestamp) ?? graph.now;
       findings.push(finding({
