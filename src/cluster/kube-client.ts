@@ -23,6 +23,8 @@ export interface RequestOptions {
   query?: Record<string, string | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Return the body as text instead of parsing JSON (e.g. /readyz). */
+  raw?: boolean;
 }
 
 export class KubeClient {
@@ -121,7 +123,10 @@ export class KubeClient {
     }).catch((err: NodeJS.ErrnoException) => {
       throw new ClusterError(`cannot reach the Kubernetes API server at ${this.server} (context "${this.contextName}"): ${err.message}`);
     });
-    if (text.status >= 200 && text.status < 300) return (text.body ? JSON.parse(text.body) : undefined) as T;
+    if (text.status >= 200 && text.status < 300) {
+      if (options.raw) return text.body as T;
+      return (text.body ? JSON.parse(text.body) : undefined) as T;
+    }
     let status: { reason?: string; message?: string } = {};
     try {
       status = JSON.parse(text.body);
