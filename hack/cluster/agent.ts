@@ -4,7 +4,7 @@
 // - the kubelet's volume manager for pods kwok leaves alone: it reports the node's volumesInUse, keeps a pod in
 //   ContainerCreating until its volumes are in the node's volumesAttached, and finishes pod deletions, but only
 //   on nodes that are up: a "down" node's kubelet does nothing at all.
-import { readControls, SIM_KUBELET_ANNOTATION, TEST_DRIVER, KWOK_ANNOTATION, findCluster } from './state.js';
+import { readControls, SIM_KUBELET_ANNOTATION, TEST_DRIVER, findCluster } from './state.js';
 import { client } from './kube.js';
 import type { KubeClient } from '../../src/cluster/kube-client.js';
 
@@ -121,17 +121,6 @@ async function kubelet(c: KubeClient, nodes: Raw[], pods: Raw[], pvcs: Raw[], pv
   }
 }
 
-/** A down node's kwok annotation is removed, so kwok stops renewing its Lease; an up node gets it back. */
-async function heartbeats(c: KubeClient, nodes: Raw[], controls: ReturnType<typeof readControls>): Promise<void> {
-  for (const node of nodes) {
-    const managed = node.metadata.annotations?.[KWOK_ANNOTATION] === 'fake';
-    const down = controls.downNodes.includes(node.metadata.name);
-    if (managed === !down) continue;
-    await patch(c, `/api/v1/nodes/${node.metadata.name}`, { metadata: { annotations: { [KWOK_ANNOTATION]: down ? null : 'fake' } } });
-    log(`node ${node.metadata.name} ${down ? 'stops' : 'resumes'} heartbeating`);
-  }
-}
-
 async function main(): Promise<void> {
   const dir = process.argv[2];
   const state = findCluster(dir);
@@ -144,7 +133,6 @@ async function main(): Promise<void> {
         list(c, '/api/v1/nodes?labelSelector=type%3Dkwok'), list(c, '/api/v1/pods'), list(c, '/api/v1/persistentvolumeclaims'),
         list(c, '/api/v1/persistentvolumes'), list(c, '/apis/storage.k8s.io/v1/volumeattachments'),
       ]);
-      await heartbeats(c, nodes, controls);
       await attacher(c, vas, controls);
       await kubelet(c, nodes, pods, pvcs, pvs, controls);
     } catch (err) {

@@ -22,9 +22,9 @@ dirOption(program.command('status').description('what runs'))
     for (const p of status(state)) process.stdout.write(`  ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${p.running ? 'running' : 'stopped'}\n`);
   });
 dirOption(program.command('node-down <node>').description('the node stops heartbeating; its kubelet stops acting'))
-  .action((node: string, o: { dir?: string }) => nodeDown(findCluster(o.dir), node));
+  .action(async (node: string, o: { dir?: string }) => nodeDown(findCluster(o.dir), node));
 dirOption(program.command('node-up <node>').description('the node heartbeats again'))
-  .action((node: string, o: { dir?: string }) => nodeUp(findCluster(o.dir), node));
+  .action(async (node: string, o: { dir?: string }) => nodeUp(findCluster(o.dir), node));
 dirOption(program.command('attacher <mode> [message]').description('ok | pause | resume | fail-attach MESSAGE | fail-detach MESSAGE'))
   .action((mode: AttacherMode, message: string | undefined, o: { dir?: string }) => setAttacher(findCluster(o.dir), mode, message));
 dirOption(program.command('set-in-use <node> [volumes...]').description('pin unique volume names in the node\'s volumesInUse (none: unpin)'))

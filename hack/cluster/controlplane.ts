@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCa, makeCert, makeServiceAccountKeys } from './certs.js';
 import { isOurs, startDetached, stopProcess } from './processes.js';
-import { ClusterState, KWOK_ANNOTATION, ProcessRecord, SIM_KUBELET_ANNOTATION, TEST_DRIVER, saveState, writeControls } from './state.js';
+import { ClusterState, ProcessRecord, SIM_KUBELET_ANNOTATION, TEST_DRIVER, saveState, writeControls } from './state.js';
 import { apply, client, waitFor } from './kube.js';
 
 const REPO = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
@@ -78,7 +78,7 @@ function nodeManifests(names: string[]): unknown[] {
       apiVersion: 'v1', kind: 'Node',
       metadata: {
         name,
-        annotations: { [KWOK_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+        annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
         labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
       },
       spec: {},
@@ -92,7 +92,7 @@ export async function up(nodeCount: number): Promise<ClusterState> {
   const dir = mkdtempSync(join(tmpdir(), 'vd-cluster-'));
   const pki = join(dir, 'pki');
   mkdirSync(pki);
-  const ports = { etcd: await freePort(), etcdPeer: await freePort(), apiserver: await freePort(), controllerManager: await freePort(), scheduler: await freePort(), kwok: await freePort() };
+  const ports = { etcd: await freePort(), etcdPeer: await freePort(), apiserver: await freePort(), controllerManager: await freePort(), scheduler: await freePort() };
   log(`directory ${dir}, ports ${JSON.stringify(ports)}`);
 
   makeCa(pki);
@@ -141,7 +141,7 @@ export async function up(nodeCount: number): Promise<ClusterState> {
     start('kube-controller-manager', [
       `--kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`, `--authentication-kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`,
       `--authorization-kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`, '--bind-address=127.0.0.1', `--secure-port=${ports.controllerManager}`,
-      '--leader-elect=false', '--controllers=*', `--service-account-private-key-file=${sa.key}`, `--root-ca-file=${ca}`,
+      '--leader-elect=false', '--controllers=*', '--use-service-account-credentials=true', `--service-account-private-key-file=${sa.key}`, `--root-ca-file=${ca}`,
       // Fast node failure detection, and no silent 6-minute force detach: stuck volumes stay stuck until fixed.
       '--node-monitor-grace-period=20s', '--node-monitor-period=2s', '--disable-force-detach-on-timeout=true',
       '--attach-detach-reconcile-sync-period=5s', '--v=2',
@@ -150,11 +150,6 @@ export async function up(nodeCount: number): Promise<ClusterState> {
       `--kubeconfig=${join(dir, 'scheduler.kubeconfig')}`, `--authentication-kubeconfig=${join(dir, 'scheduler.kubeconfig')}`,
       `--authorization-kubeconfig=${join(dir, 'scheduler.kubeconfig')}`, '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`, '--leader-elect=false',
     ]);
-    start('kwok', [
-      `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=false', `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,
-      `--disregard-status-with-annotation-selector=${SIM_KUBELET_ANNOTATION}=custom`, '--cidr=10.0.0.1/24', '--node-ip=10.0.0.1',
-      '--node-lease-duration-seconds=40', `--server-address=127.0.0.1:${ports.kwok}`,
-    ]);
     apply(kubeconfig, limitedRbac());
     state.nodes = Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`);
     apply(kubeconfig, [
@@ -162,6 +157,7 @@ export async function up(nodeCount: number): Promise<ClusterState> {
       ...nodeManifests(state.nodes),
     ]);
     saveState(state);
+    for (const node of state.nodes) await startKwok(state, node);
     const agent = startDetached('agent', process.execPath, [join(REPO, 'dist/hack/cluster/agent.js'), dir], join(dir, 'agent.log'));
     state.processes.push({ ...agent, binary: process.execPath });
     saveState(state);
@@ -177,6 +173,30 @@ export async function up(nodeCount: number): Promise<ClusterState> {
     await down(state);
     throw err;
   }
+}
+
+/**
+ * One kwok per node, each managing a single node, so a node can die alone: stopping its kwok stops its
+ * heartbeats (Lease and status) exactly as a dead kubelet would. (kwok keeps managing a node whose selector
+ * annotation is removed, so selectors cannot take a node down.)
+ */
+export async function startKwok(state: ClusterState, node: string): Promise<void> {
+  const name = `kwok-${node}`;
+  const args = [
+    `--kubeconfig=${state.kubeconfig}`, '--manage-all-nodes=false', `--manage-single-node=${node}`,
+    `--disregard-status-with-annotation-selector=${SIM_KUBELET_ANNOTATION}=custom`, '--cidr=10.0.0.1/24', '--node-ip=10.0.0.1',
+    '--node-lease-duration-seconds=40', `--server-address=127.0.0.1:${await freePort()}`,
+  ];
+  const p = startDetached(name, join(state.binDir, 'kwok'), args, join(state.dir, `${name}.log`));
+  state.processes.push(p);
+  saveState(state);
+}
+
+export async function stopKwok(state: ClusterState, node: string): Promise<void> {
+  const name = `kwok-${node}`;
+  for (const p of state.processes.filter((x) => x.name === name)) await stopProcess(p);
+  state.processes = state.processes.filter((x) => x.name !== name);
+  saveState(state);
 }
 
 export async function down(state: ClusterState): Promise<void> {

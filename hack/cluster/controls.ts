@@ -1,5 +1,6 @@
 // Commands that change what the agent does: node-down/up, the attacher's behaviour, pinned volumesInUse.
 import { readControls, writeControls, ClusterState, Controls } from './state.js';
+import { startKwok, stopKwok } from './controlplane.js';
 
 function update(state: ClusterState, change: (c: Controls) => void): Controls {
   const c = readControls(state.dir);
@@ -8,12 +9,17 @@ function update(state: ClusterState, change: (c: Controls) => void): Controls {
   return c;
 }
 
-export function nodeDown(state: ClusterState, node: string): void {
+/** The node's kwok stops (no more Lease renewals or status), and the agent stops playing its kubelet. */
+export async function nodeDown(state: ClusterState, node: string): Promise<void> {
+  if (!state.nodes.includes(node)) throw new Error(`no node ${node} in this cluster (${state.nodes.join(', ')})`);
   update(state, (c) => { if (!c.downNodes.includes(node)) c.downNodes.push(node); });
+  await stopKwok(state, node);
 }
 
-export function nodeUp(state: ClusterState, node: string): void {
+export async function nodeUp(state: ClusterState, node: string): Promise<void> {
+  if (!state.nodes.includes(node)) throw new Error(`no node ${node} in this cluster (${state.nodes.join(', ')})`);
   update(state, (c) => { c.downNodes = c.downNodes.filter((n) => n !== node); });
+  if (!state.processes.some((p) => p.name === `kwok-${node}`)) await startKwok(state, node);
 }
 
 export type AttacherMode = 'ok' | 'pause' | 'resume' | 'fail-attach' | 'fail-detach';

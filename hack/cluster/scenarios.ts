@@ -80,7 +80,7 @@ async function deploymentMultiAttach(state: ClusterState, c: KubeClient): Promis
   const old = await runningPod(c, ns, 'web');
   const node = old.spec.nodeName;
   log(`story1: web runs on ${node}; taking ${node} down`);
-  nodeDown(state, node);
+  await nodeDown(state, node);
   await nodeIs(c, node, 'Unknown');
   await waitFor(`eviction of ${old.metadata.name}`, async () => !!(await c.get<Raw>(`/api/v1/namespaces/${ns}/pods/${old.metadata.name}`))?.metadata?.deletionTimestamp, 120_000);
   log(`story1: ${old.metadata.name} is Terminating on ${node}; force-deleting it as an operator would`);
@@ -104,7 +104,7 @@ async function statefulSetTerminating(state: ClusterState, c: KubeClient): Promi
   const pod = await runningPod(c, ns, 'db');
   const node = pod.spec.nodeName;
   log(`story2: db-0 runs on ${node}; taking ${node} down`);
-  nodeDown(state, node);
+  await nodeDown(state, node);
   await nodeIs(c, node, 'Unknown');
   await waitFor('db-0 evicted by the taint manager', async () => !!(await c.get<Raw>(`/api/v1/namespaces/${ns}/pods/db-0`))?.metadata?.deletionTimestamp, 120_000);
   return { namespace: ns, facts: { downNode: node, pod: 'db-0', pv: 'pv-story2' } };
@@ -156,10 +156,10 @@ async function detachFails(state: ClusterState, c: KubeClient): Promise<Scenario
 /** Story 5: an out-of-service taint left on a node that came back. */
 async function taintLeft(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
   const node = state.nodes[state.nodes.length - 1];
-  nodeDown(state, node);
+  await nodeDown(state, node);
   await nodeIs(c, node, 'Unknown');
   kubectl(state.kubeconfig, ['taint', 'node', node, 'node.kubernetes.io/out-of-service=nodeshutdown:NoExecute']);
-  nodeUp(state, node);
+  await nodeUp(state, node);
   await nodeIs(c, node, 'True');
   return { namespace: '', facts: { node } };
 }

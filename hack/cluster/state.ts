@@ -23,7 +23,6 @@ export interface ClusterState {
 
 /** The test CSI driver the attacher plays. */
 export const TEST_DRIVER = 'csi.volume-doctor.test';
-export const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
 /** Pods with this annotation are left alone by kwok; the agent plays their kubelet. */
 export const SIM_KUBELET_ANNOTATION = 'kwok.x-k8s.io/status';
 
