@@ -1,17 +1,23 @@
 // up / down / status: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the agent,
 // all on 127.0.0.1 with free ports, in a directory of their own.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCa, makeCert, makeServiceAccountKeys } from './certs.js';
 import { isOurs, startDetached, stopProcess } from './processes.js';
 import { ClusterState, ProcessRecord, SIM_KUBELET_ANNOTATION, TEST_DRIVER, saveState, writeControls } from './state.js';
 import { apply, client, waitFor } from './kube.js';
 
-const REPO = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+/** The checkout: the nearest directory above this file (source or dist) with a package.json. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+const REPO = repoRoot();
 const log = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
 
 async function freePort(): Promise<number> {

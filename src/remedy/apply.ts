@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import ora from 'ora';
 import type { KubeClient } from '../cluster/kube-client.js';
 import { ApiError } from '../cluster/kube-client.js';
+import { UsageError } from '../cli/errors.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
 import type { Finding } from '../model/finding.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
@@ -147,8 +148,14 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
   let last = { done: false, detail: '' };
   try {
     while (Date.now() - started < ctx.timeoutMs) {
-      const snapshot = await readCluster(ctx.client, { namespace: ctx.scope.namespace, target: ctx.scope.target, now: new Date().toISOString() });
-      last = cleared(snapshot, finding, action.finding);
+      try {
+        const snapshot = await readCluster(ctx.client, { namespace: ctx.scope.namespace, target: ctx.scope.target, now: new Date().toISOString() });
+        last = cleared(snapshot, finding, action.finding);
+      } catch (err) {
+        // The target pod may be gone for a moment while its controller replaces it.
+        if (!(err instanceof UsageError)) throw err;
+        last = { done: false, detail: err.message };
+      }
       if (last.done) return { done: true, detail: `${last.detail} (after ${formatDuration(Date.now() - started)})` };
       if (spinner) spinner.text = `Waiting for ${action.finding} to clear: ${last.detail}`;
       await new Promise((r) => setTimeout(r, ctx.pollMs ?? 2000));

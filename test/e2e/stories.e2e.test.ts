@@ -1,0 +1,214 @@
+// The stories of CATALOG.md on a real control plane (etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler, kwok), stuck by the real controllers, diagnosed and fixed through the real kubectl.
+import { describe, expect, it } from 'vitest';
+import { runScenario, ScenarioResult } from '../../hack/cluster/scenarios.js';
+import { nodeUp } from '../../hack/cluster/controls.js';
+import { stopProcess } from '../../hack/cluster/processes.js';
+import { client } from '../../hack/cluster/kube.js';
+import { readCluster } from '../../src/cluster/live-reader.js';
+import { diagnoseSnapshot } from '../../src/engine.js';
+import { plan } from '../../src/remedy/plan.js';
+import { applyPlan } from '../../src/remedy/apply.js';
+import { auditSince, auditSize, cluster, diagnose, diagnoseUntil, Finding, kubectlJson, plugin } from './helpers.js';
+
+const has = (check: string, pred: (f: Finding) => boolean = () => true) => (fs: Finding[]) => fs.some((f) => f.check === check && pred(f));
+const taints = (node: string): { key: string }[] => kubectlJson(['get', 'node', node]).spec.taints ?? [];
+const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+
+describe('story 1: a Deployment pod force-deleted on a down node; the new pod reports Multi-Attach', () => {
+  let s: ScenarioResult;
+  it('is diagnosed from the real objects', async () => {
+    s = await runScenario(cluster(), 'deployment-multi-attach');
+    const { code, doc } = await diagnoseUntil(['-A'], has('multi-attach', (f) => f.subject.name === s.facts.waitingPod));
+    expect(code).toBe(1);
+    const f = doc.findings.find((x) => x.check === 'multi-attach' && x.subject.name === s.facts.waitingPod)!;
+    expect(f.severity).toBe('critical');
+    expect(f.summary).toContain(`still attached to node ${s.facts.downNode}`);
+    expect(f.summary).toContain(`stale attachment to down node ${s.facts.downNode}`);
+    expect(f.related).toContainEqual({ kind: 'Node', name: s.facts.downNode });
+    expect(f.evidence.join('\n')).toContain(`Multi-Attach error for volume "${s.facts.pv}"`);
+    expect(doc.findings.some((x) => x.check === 'stale-volume-attachment' && x.summary.includes(s.facts.downNode))).toBe(true);
+  });
+
+  it('the table tells it as one story, with the next step', () => {
+    const r = plugin(['diagnose', `pod/${s.facts.waitingPod}`, '-n', s.namespace]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`pod/${s.facts.waitingPod} -n ${s.namespace} cannot start`);
+    expect(r.stdout).toContain(`kubectl taint node ${s.facts.downNode} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute`);
+  });
+
+  it('without the operator\'s confirmation, fix writes nothing', () => {
+    const before = kubectlJson(['get', 'node', s.facts.downNode]).metadata.resourceVersion;
+    const r = plugin(['fix', `pod/${s.facts.waitingPod}`, '-n', s.namespace, '--node-down-for', '30s', '--yes', '-o', 'json']);
+    expect(r.code).toBe(1);
+    const p = JSON.parse(r.stdout);
+    expect(p.actions[0]).toMatchObject({ type: 'taint-out-of-service', status: 'refused' });
+    expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+    expect(kubectlJson(['get', 'node', s.facts.downNode]).metadata.resourceVersion).toBe(before);
+  });
+
+  it('--dry-run=server sends the write with dryRun=All and stores nothing', () => {
+    const r = plugin(['fix', `pod/${s.facts.waitingPod}`, '-n', s.namespace, '--node-down-for', '30s', '--confirm-node-down', s.facts.downNode, '--dry-run=server', '-o', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).actions[0]).toMatchObject({ type: 'taint-out-of-service', status: 'applied' });
+    expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+  });
+
+  it('with confirmation, fix taints the node; the pod then runs on a healthy node and an Event is recorded', () => {
+    const r = plugin(['fix', `pod/${s.facts.waitingPod}`, '-n', s.namespace, '--node-down-for', '30s', '--confirm-node-down', s.facts.downNode, '--yes', '-o', 'json', '--timeout', '3m']);
+    expect(r.stderr).toContain(`remove the taint: kubectl taint node ${s.facts.downNode} ${OUT_OF_SERVICE}-`);
+    expect(r.code).toBe(0);
+    const action = JSON.parse(r.stdout).actions[0];
+    expect(action).toMatchObject({ type: 'taint-out-of-service', status: 'applied' });
+    expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(true);
+    const pod = kubectlJson(['get', 'pod', s.facts.waitingPod, '-n', s.namespace]);
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.spec.nodeName).not.toBe(s.facts.downNode);
+    const events = kubectlJson(['get', 'events', '-n', 'default', '--field-selector', `reason=VolumeDoctorRemediation,involvedObject.name=${s.facts.downNode}`]);
+    expect(events.items[0].message).toContain('confirmed powered off by the operator');
+  });
+
+  it('once the node is back, the taint left behind is reported and removed (story 5)', async () => {
+    await nodeUp(cluster(), s.facts.downNode);
+    const { doc } = await diagnoseUntil([`node/${s.facts.downNode}`], has('out-of-service-taint-left'));
+    expect(doc.findings.find((f) => f.check === 'out-of-service-taint-left')!.subject).toEqual({ kind: 'Node', name: s.facts.downNode });
+    const r = plugin(['fix', `node/${s.facts.downNode}`, '--only', 'out-of-service-taint-left', '--node-down-for', '0s', '--yes', '-o', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).actions[0]).toMatchObject({ type: 'remove-out-of-service-taint', status: 'applied' });
+    expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+  });
+});
+
+describe('story 2: a StatefulSet pod stuck Terminating on a down node', () => {
+  let s: ScenarioResult;
+  it('is diagnosed: the replacement cannot be created', async () => {
+    s = await runScenario(cluster(), 'statefulset-terminating');
+    const { doc } = await diagnoseUntil(['-n', s.namespace], has('terminating-pod-on-unreachable-node'));
+    const f = doc.findings.find((x) => x.check === 'terminating-pod-on-unreachable-node')!;
+    expect(f.subject).toEqual({ kind: 'Pod', namespace: s.namespace, name: 'db-0' });
+    expect(f.summary).toContain('StatefulSet db cannot create the replacement db-0');
+  });
+
+  it('a targeted diagnose does not list every pod of the cluster (audit log)', () => {
+    const offset = auditSize();
+    const r = plugin(['diagnose', 'pod/db-0', '-n', s.namespace, '-o', 'json']);
+    expect(r.code).toBe(1);
+    const ours = auditSince(offset).filter((e) => e.userAgent === 'kubectl-volume_doctor' && e.stage === 'ResponseComplete');
+    expect(ours.length).toBeGreaterThan(0);
+    const podLists = ours.filter((e) => e.objectRef?.resource === 'pods' && e.verb === 'list');
+    expect(podLists.length).toBeGreaterThan(0);
+    for (const e of podLists) expect(e.requestURI).toMatch(/fieldSelector=spec\.nodeName/);
+    // The check can fail: a cluster-wide run does list all pods.
+    const wide = auditSize();
+    plugin(['diagnose', '-A', '-o', 'json']);
+    const all = auditSince(wide).filter((e) => e.userAgent === 'kubectl-volume_doctor' && e.objectRef?.resource === 'pods' && e.verb === 'list');
+    expect(all.some((e) => !/fieldSelector/.test(e.requestURI))).toBe(true);
+  });
+
+  it('fix with confirmation lets Kubernetes replace the pod on a healthy node', async () => {
+    const r = plugin(['fix', 'pod/db-0', '-n', s.namespace, '--node-down-for', '30s', '--confirm-node-down', s.facts.downNode, '--yes', '-o', 'json', '--timeout', '3m']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).actions[0]).toMatchObject({ type: 'taint-out-of-service', status: 'applied' });
+    const pod = kubectlJson(['get', 'pod', 'db-0', '-n', s.namespace]);
+    expect(pod.metadata.deletionTimestamp).toBeUndefined();
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.spec.nodeName).not.toBe(s.facts.downNode);
+    await nodeUp(cluster(), s.facts.downNode);
+    plugin(['fix', `node/${s.facts.downNode}`, '--only', 'out-of-service-taint-left', '--node-down-for', '0s', '--yes']);
+  });
+});
+
+describe('story 3: a volume in use without a pod on a Ready node', () => {
+  let s: ScenarioResult;
+  it('is diagnosed as an orphaned mount blocking a pod elsewhere', async () => {
+    s = await runScenario(cluster(), 'in-use-without-pod');
+    const { doc } = await diagnoseUntil(['-n', s.namespace], has('multi-attach'));
+    const orphan = doc.findings.find((f) => f.check === 'volume-in-use-without-pod')!;
+    expect(orphan).toMatchObject({ severity: 'critical', subject: { kind: 'Node', name: s.facts.inUseNode } });
+    expect(orphan.remedies.join('\n')).toContain('unsafe while the node is alive');
+    const ma = doc.findings.find((f) => f.check === 'multi-attach')!;
+    expect(ma.summary).toContain(`orphaned mount on Ready node ${s.facts.inUseNode}`);
+  });
+
+  it('fix refuses to act on a Ready node, even when told it is down', () => {
+    const before = kubectlJson(['get', 'node', s.facts.inUseNode]).metadata.resourceVersion;
+    const vasBefore = kubectlJson(['get', 'volumeattachments']).items.length;
+    const r = plugin(['fix', `pod/${s.facts.waitingPod}`, '-n', s.namespace, '--confirm-node-down', s.facts.inUseNode, '--yes', '-o', 'json']);
+    expect(r.code).toBe(1);
+    const p = JSON.parse(r.stdout);
+    expect(p.actions).toHaveLength(1);
+    expect(p.actions[0].status).toBe('refused');
+    expect(p.actions[0].message).toContain('is Ready');
+    expect(taints(s.facts.inUseNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+    expect(kubectlJson(['get', 'volumeattachments']).items.length).toBe(vasBefore);
+    expect(kubectlJson(['get', 'node', s.facts.inUseNode]).metadata.resourceVersion).not.toBe(''); // node still there
+    void before;
+  });
+});
+
+describe('story 4: a VolumeAttachment stuck deleting because detach fails', () => {
+  it('reports the detach error at once and the stuck deletion after two minutes', async () => {
+    const s = await runScenario(cluster(), 'detach-fails');
+    const { doc } = await diagnoseUntil(['-n', s.namespace], (fs) => has('detach-error')(fs) && has('volume-attachment-stuck-deleting')(fs), 200_000);
+    const stuck = doc.findings.find((f) => f.check === 'volume-attachment-stuck-deleting')!;
+    expect(stuck.subject).toEqual({ kind: 'VolumeAttachment', name: s.facts.volumeAttachment });
+    expect(stuck.evidence.join('\n')).toContain('external-attacher/csi-volume-doctor-test');
+    expect(stuck.summary).toContain(s.facts.message);
+    expect(stuck.related).toContainEqual({ kind: 'Pod', namespace: s.namespace, name: 'ledger-0' });
+  });
+});
+
+describe('guards on a live cluster', () => {
+  it('an object that changes between plan and apply aborts the action', async () => {
+    const state = cluster();
+    const s = await runScenario(state, 'statefulset-terminating');
+    const c = await client(state.kubeconfig);
+    const options = { confirmNodeDown: [s.facts.downNode], nodeDownForMs: 30_000 };
+    // Wait until the plan would act, then change the node while the operator is "at the prompt".
+    let planned;
+    for (let i = 0; i < 30; i++) {
+      const snapshot = await readCluster(c, { target: { resource: 'pods', name: 'db-0', namespace: s.namespace }, now: new Date().toISOString() });
+      const { graph, findings } = diagnoseSnapshot(snapshot);
+      planned = { graph, findings, p: plan(findings, graph, options, false) };
+      if (planned.p.actions[0]?.status === 'planned') break;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+    expect(planned!.p.actions[0]?.status).toBe('planned');
+    const result = await applyPlan(planned!.p, {
+      client: c, options, graph: planned!.graph, findings: planned!.findings, serverDryRun: false, yes: false, timeoutMs: 10_000,
+      scope: { target: { resource: 'pods', name: 'db-0', namespace: s.namespace } },
+      ask: async () => {
+        await c.request(`/api/v1/nodes/${s.facts.downNode}`, { method: 'PATCH', body: { metadata: { labels: { 'changed-by-someone': 'else' } } }, contentType: 'application/merge-patch+json' });
+        return 'y';
+      },
+      log: () => undefined,
+    });
+    expect(result.actions[0].status).toBe('aborted');
+    expect(result.actions[0].message).toContain('changed since the plan');
+    expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+  });
+
+  it('a user whose RBAC forbids VolumeAttachments gets an incomplete report and exit 3 when nothing else counts', () => {
+    const r = plugin(['diagnose', '-A', '--context', 'limited', '-o', 'json', '--fail-on', 'none']);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.incomplete).toHaveLength(1);
+    expect(doc.incomplete[0].resource).toBe('volumeattachments');
+    expect(doc.incomplete[0].reason).toContain('forbidden');
+    expect(doc.incomplete[0].reason).toContain('multi-attach');
+    expect(doc.findings.length).toBeGreaterThan(0);
+    const withFindings = plugin(['diagnose', '-A', '--context', 'limited', '-o', 'json']);
+    expect(withFindings.code).toBe(1);
+  });
+
+  it('a stopped API server gives one clear line and exit 3', async () => {
+    const state = cluster();
+    const apiserver = state.processes.find((p) => p.name === 'kube-apiserver')!;
+    await stopProcess(apiserver);
+    const r = plugin(['diagnose', '-A']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`cannot reach the Kubernetes API server at ${state.server}`);
+  });
+});

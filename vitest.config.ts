@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+// npm test: unit and CLI tests. The e2e suite has its own config (npm run test:e2e).
+export default defineConfig({
+  test: {
+    include: ['test/unit/**/*.test.ts', 'test/cli/**/*.test.ts'],
+  },
+});
