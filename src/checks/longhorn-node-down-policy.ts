@@ -1,6 +1,8 @@
 import type { Check, Finding } from '../model/finding.js';
+import type { PodFact } from '../model/snapshot.js';
 import { nodeRef, podRef } from '../util/refs.js';
 import { finding } from './common.js';
+import { LONGHORN_DRIVER } from './longhorn-common.js';
 import { NODE_DOWN_GRACE_MS } from './thresholds.js';
 
 const ID = 'longhorn-node-down-policy';
@@ -17,8 +19,8 @@ export const longhornNodeDownPolicy: Check = {
   id: ID,
   title: 'What Longhorn will do about pods stuck on a down node (node-down-pod-deletion-policy)',
   severity: 'info',
-  reads: ['settings.longhorn.io', 'nodes', 'pods'],
-  docs: `Context, shown when a node is down and Deployment or StatefulSet pods using volumes are stuck Terminating on it: Longhorn's setting node-down-pod-deletion-policy decides whether Longhorn force-deletes them by itself. do-nothing (the default) leaves them; delete-statefulset-pod, delete-deployment-pod and delete-both-statefulset-and-deployment-pod delete the named kinds.
+  reads: ['settings.longhorn.io', 'nodes', 'pods', 'persistentvolumeclaims', 'persistentvolumes'],
+  docs: `Context, shown when a node is down and Deployment or StatefulSet pods using Longhorn volumes are stuck Terminating on it: Longhorn's setting node-down-pod-deletion-policy decides whether Longhorn force-deletes them by itself. do-nothing (the default) leaves them; delete-statefulset-pod, delete-deployment-pod and delete-both-statefulset-and-deployment-pod delete the named kinds.
 
 Confirm by hand:
   kubectl -n longhorn-system get settings.longhorn.io node-down-pod-deletion-policy -o jsonpath='{.value}'
@@ -32,7 +34,9 @@ Safe fix: nothing to fix here; it tells you whether to wait for Longhorn or to a
     const findings: Finding[] = [];
     for (const node of graph.allNodes()) {
       if (!graph.isNodeDown(node.name, NODE_DOWN_GRACE_MS)) continue;
-      const stuck = graph.podsOnNode(node.name).filter((p) => p.deletionTimestamp && p.claims.length && (p.owner?.kind === 'StatefulSet' || p.owner?.kind === 'ReplicaSet'));
+      // Longhorn's pod controller only force-deletes pods that use Longhorn volumes.
+      const usesLonghorn = (p: PodFact) => graph.podVolumes(p).some((v) => v.pv?.csi?.driver === LONGHORN_DRIVER);
+      const stuck = graph.podsOnNode(node.name).filter((p) => p.deletionTimestamp && usesLonghorn(p) && (p.owner?.kind === 'StatefulSet' || p.owner?.kind === 'ReplicaSet'));
       if (stuck.length === 0) continue;
       const handled = stuck.filter((p) => (p.owner?.kind === 'StatefulSet' ? policy.statefulset : policy.deployment));
       findings.push(finding({

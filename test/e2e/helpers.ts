@@ -72,3 +72,32 @@ export function auditSince(offset: number): any[] {
 export function auditSize(): number {
   return statSync(join(cluster().dir, 'audit.log')).size;
 }
+
+/**
+ * Runs the plugin through kubectl on a pseudo-terminal (util-linux `script`), typing `answer` when `prompt`
+ * appears, as an operator at the keyboard would.
+ */
+export async function pluginAtTerminal(args: string[], prompt: RegExp, answer: string): Promise<{ code: number; output: string }> {
+  const { spawn } = await import('node:child_process');
+  const state = cluster();
+  const command = ['kubectl', 'volume-doctor', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}`, KUBECONFIG: state.kubeconfig, NO_COLOR: '1' },
+  });
+  let output = '';
+  let answered = false;
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!answered && prompt.test(output)) {
+        answered = true;
+        child.stdin.write(`${answer}\r`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, output }));
+    setTimeout(() => child.kill('SIGKILL'), 5 * 60_000).unref();
+  });
+}

@@ -9,7 +9,7 @@ import { readCluster } from '../../src/cluster/live-reader.js';
 import { diagnoseSnapshot } from '../../src/engine.js';
 import { plan } from '../../src/remedy/plan.js';
 import { applyPlan } from '../../src/remedy/apply.js';
-import { auditSince, auditSize, cluster, diagnose, diagnoseUntil, Finding, kubectlJson, plugin } from './helpers.js';
+import { auditSince, auditSize, cluster, diagnoseUntil, Finding, kubectlJson, plugin, pluginAtTerminal } from './helpers.js';
 
 const has = (check: string, pred: (f: Finding) => boolean = () => true) => (fs: Finding[]) => fs.some((f) => f.check === check && pred(f));
 const taints = (node: string): { key: string }[] => kubectlJson(['get', 'node', node]).spec.taints ?? [];
@@ -158,10 +158,25 @@ describe('story 4: a VolumeAttachment stuck deleting because detach fails', () =
   });
 });
 
+describe('story 5: an out-of-service taint left on a node that came back', () => {
+  it('is reported, and removed by remove-out-of-service-taint', async () => {
+    const s = await runScenario(cluster(), 'taint-left');
+    const { doc } = await diagnoseUntil([`node/${s.facts.node}`], has('out-of-service-taint-left'));
+    expect(doc.findings.find((f) => f.check === 'out-of-service-taint-left')!.summary).toContain('still carries the out-of-service taint');
+    const early = plugin(['fix', `node/${s.facts.node}`, '--yes', '-o', 'json']);
+    expect(early.code).toBe(1); // Ready for less than the default --node-down-for 5m
+    expect(JSON.parse(early.stdout).actions[0]).toMatchObject({ type: 'remove-out-of-service-taint', status: 'refused' });
+    const r = plugin(['fix', `node/${s.facts.node}`, '--node-down-for', '5s', '--yes', '-o', 'json']);
+    expect(r.code).toBe(0);
+    expect(taints(s.facts.node).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+  });
+});
+
 describe('guards on a live cluster', () => {
+  let s: ScenarioResult;
   it('an object that changes between plan and apply aborts the action', async () => {
     const state = cluster();
-    const s = await runScenario(state, 'statefulset-terminating');
+    s = await runScenario(state, 'statefulset-terminating');
     const c = await client(state.kubeconfig);
     const options = { confirmNodeDown: [s.facts.downNode], nodeDownForMs: 30_000 };
     // Wait until the plan would act, then change the node while the operator is "at the prompt".
@@ -186,6 +201,20 @@ describe('guards on a live cluster', () => {
     expect(result.actions[0].status).toBe('aborted');
     expect(result.actions[0].message).toContain('changed since the plan');
     expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+  });
+
+  it('at the prompt, a wrong node name writes nothing; the right one applies the fix', async () => {
+    const args = ['fix', 'pod/db-0', '-n', s.namespace, '--node-down-for', '30s'];
+    const wrong = await pluginAtTerminal(args, /type its name to confirm/, 'node-9');
+    expect(wrong.code).toBe(1);
+    expect(wrong.output).toContain('not confirmed');
+    expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+    const right = await pluginAtTerminal(args, /type its name to confirm/, s.facts.downNode);
+    expect(right.output).toContain('applied');
+    expect(right.code).toBe(0);
+    expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(true);
+    const events = kubectlJson(['get', 'events', '-n', 'default', '--field-selector', `reason=VolumeDoctorRemediation,involvedObject.name=${s.facts.downNode}`]);
+    expect(events.items.some((e: { message: string }) => e.message.includes('confirmed powered off by the operator at the prompt'))).toBe(true);
   });
 
   it('a user whose RBAC forbids VolumeAttachments gets an incomplete report and exit 3 when nothing else counts', () => {

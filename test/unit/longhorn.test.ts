@@ -59,6 +59,11 @@ describe('longhorn checks', () => {
       const objects = [lhReplica('v-r', { volume: 'v', node: 'worker-1', diskID: 'u1', state: 'stopped' }), lhNode('worker-1', [{ name: 'd', uuid: 'u1' }])];
       expect(runCheck(longhornReplicaDiskMismatch, objects)).toEqual([]);
     });
+    it('for pods on a down node whose volumes are not Longhorn\'s (the policy does not cover them)', () => {
+      const objects = [node('worker-3', { ready: 'Unknown', since: ago('25m') }), lease('worker-3', ago('25m')), ...story2(), lhSetting('node-down-pod-deletion-policy', 'delete-both-statefulset-and-deployment-pod')];
+      for (const o of objects) if (o.kind === 'PersistentVolume') o.spec.csi.driver = 'ebs.csi.aws.com';
+      expect(runCheck(longhornNodeDownPolicy, objects)).toEqual([]);
+    });
     it('when Longhorn is not installed', () => {
       const graph = new Graph(snapshotOf([node('worker-1'), ...story2()]));
       const longhornChecks = CHECKS.filter((c) => c.id.startsWith('longhorn-'));
