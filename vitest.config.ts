@@ -4,5 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/cli/**/*.test.ts'],
+    // The CLI tests start the built binary several times per test; a busy 2-core machine needs more than 5s.
+    testTimeout: 30_000,
   },
 });

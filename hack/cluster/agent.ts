@@ -84,7 +84,8 @@ async function kubelet(c: KubeClient, nodes: Raw[], pods: Raw[], pvcs: Raw[], pv
     const claim = v.persistentVolumeClaim?.claimName;
     const pvc = claim && pvcByKey.get(`${pod.metadata.namespace}/${claim}`);
     const pv = pvc?.spec?.volumeName && pvByName.get(pvc.spec.volumeName);
-    return pv?.spec?.csi?.driver === TEST_DRIVER ? [`kubernetes.io/csi/${TEST_DRIVER}^${pv.spec.csi.volumeHandle}`] : [];
+    // Every CSI driver of this cluster requires attach (the test driver, and Longhorn's in the Longhorn story).
+    return pv?.spec?.csi ? [`kubernetes.io/csi/${pv.spec.csi.driver}^${pv.spec.csi.volumeHandle}`] : [];
   });
   for (const node of nodes) {
     const name = node.metadata.name;

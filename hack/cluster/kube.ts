@@ -6,8 +6,10 @@ export async function client(kubeconfig: string, context?: string): Promise<Kube
   return KubeClient.load({ kubeconfig, context, requestTimeoutMs: 10_000 });
 }
 
-export function kubectl(kubeconfig: string, args: string[], input?: string): string {
-  const r = spawnSync('kubectl', args, { input, encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } });
+/** Synchronous, so bounded: a hung kubectl must fail the caller, not freeze it (no test timeout can interrupt it). */
+export function kubectl(kubeconfig: string, args: string[], input?: string, timeoutMs = 120_000): string {
+  const r = spawnSync('kubectl', ['--request-timeout=30s', ...args], { input, encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  if (r.error || r.signal) throw new Error(`kubectl ${args.join(' ')} did not finish within ${timeoutMs / 1000}s${r.stderr ? `: ${r.stderr.trim()}` : ''}`);
   if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr.trim()}`);
   return r.stdout;
 }

@@ -12,7 +12,7 @@ export const longhornVolumeStuck: Check = {
   id: ID,
   title: 'Longhorn volume stuck attaching or detaching',
   severity: 'critical',
-  reads: ['volumes.longhorn.io', 'replicas.longhorn.io', 'engines.longhorn.io', 'persistentvolumes', 'pods', 'volumeattachments'],
+  reads: ['volumes.longhorn.io', 'replicas.longhorn.io', 'engines.longhorn.io', 'volumeattachments.longhorn.io', 'persistentvolumes', 'pods', 'volumeattachments'],
   docs: `A Longhorn volume (volumes.longhorn.io) has been in state attaching or detaching for more than two minutes: measured from the pods waiting for it, or from the Kubernetes VolumeAttachment. volume-doctor links it to its PV, PVC and the waiting pods, and shows its replicas' and engine's states, which usually say why (replicas stopped after a disk change, no healthy replica, engine not starting).
 
 Confirm by hand:
@@ -36,6 +36,8 @@ Never: delete the volume's replicas or engine objects to "reset" it: with no hea
       if (stuckFor < DETACH_STUCK_AFTER_MS) continue;
       const replicas = lh.replicas.filter((r) => r.volumeName === v.name);
       const engines = lh.engines.filter((e) => e.volumeName === v.name);
+      // Longhorn ≥1.5 names its VolumeAttachment after the volume; each ticket is one requester of the attach.
+      const tickets = lh.volumeAttachments.find((a) => a.name === v.name)?.tickets ?? [];
       const related: ObjectRef[] = [{ kind: 'Volume.longhorn.io', namespace: 'longhorn-system', name: v.name }];
       if (pv) related.push(pvRef(pv.name));
       if (pv?.claimRef) related.push(pvcRef(pv.claimRef));
@@ -50,6 +52,7 @@ Never: delete the volume's replicas or engine objects to "reset" it: with no hea
           `volume ${v.name}: state ${v.state}, robustness ${v.robustness || 'unknown'}, spec.nodeID ${v.nodeID ?? '(none)'}, currentNodeID ${v.currentNodeID ?? '(none)'}`,
           ...replicas.map((r) => `replica ${r.name}: ${r.currentState || 'unknown'} on ${r.nodeID}, disk ${r.diskID}${r.failedAt ? `, failed at ${r.failedAt}` : ''}`),
           ...engines.map((e) => `engine ${e.name}: ${e.currentState || 'unknown'}${Object.keys(e.replicaModeMap).length ? `, modes ${Object.entries(e.replicaModeMap).map(([k, m]) => `${k}=${m}`).join(' ')}` : ''}`),
+          ...tickets.map((t) => `attachment ticket ${t.id} (${t.type || 'unknown type'}) for node ${t.nodeID || '(none)'}: ${t.satisfied ? 'satisfied' : 'not satisfied'}`),
           ...v.conditions.filter((c) => c.status === 'False' && c.message).map((c) => `condition ${c.type}=False: ${c.message}`),
         ],
         explanation: `Longhorn cannot finish ${v.state === 'attaching' ? 'attaching' : 'detaching'} the volume; until it does, the CSI attach (and the pod) waits.`,

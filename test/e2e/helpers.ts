@@ -24,12 +24,13 @@ export function plugin(args: string[], extraEnv: Record<string, string> = {}): R
     encoding: 'utf8',
     env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}`, KUBECONFIG: state.kubeconfig, ...extraEnv },
     timeout: 5 * 60_000,
+    killSignal: 'SIGKILL',
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function kubectlJson<T = any>(args: string[]): T {
-  const r = spawnSync('kubectl', [...args, '-o', 'json'], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: cluster().kubeconfig } });
+  const r = spawnSync('kubectl', ['--request-timeout=30s', ...args, '-o', 'json'], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: cluster().kubeconfig }, timeout: 60_000, killSignal: 'SIGKILL' });
   if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

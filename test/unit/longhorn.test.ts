@@ -18,6 +18,7 @@ describe('longhorn checks', () => {
     expect(f.related).toContainEqual({ kind: 'Pod', namespace: 'db', name: 'pg-0' });
     expect(f.related).toContainEqual({ kind: 'PersistentVolumeClaim', namespace: 'db', name: 'pg-data' });
     expect(f.evidence.join('\n')).toContain('replica pvc-lh000001-r-1: stopped on worker-1, disk old-uuid-1111');
+    expect(f.evidence).toContain('attachment ticket csi-3f5a1c2e9b7d (csi-attacher) for node worker-1: not satisfied');
   });
 
   it('longhorn-replica-disk-mismatch names both UUIDs and the disk', () => {
