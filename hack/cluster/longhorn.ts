@@ -13,13 +13,13 @@ const open = (properties: Record<string, unknown>) => ({ type: 'object', propert
 const map = (values: unknown) => ({ type: 'object', additionalProperties: values });
 const condition = open({ type: str, status: str, reason: str, message: str, lastTransitionTime: str });
 
-function crd(kind: string, plural: string, schema: Record<string, unknown>, columns: { name: string; jsonPath: string }[] = [], status = true): Raw {
+function crd(kind: string, plural: string, shortName: string, schema: Record<string, unknown>, columns: { name: string; jsonPath: string }[] = [], status = true): Raw {
   return {
     apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
     metadata: { name: `${plural}.longhorn.io` },
     spec: {
       group: 'longhorn.io', scope: 'Namespaced',
-      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames: [`lh${kind.toLowerCase().slice(0, 2)}`] },
+      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames: [shortName] },
       versions: [{
         name: 'v1beta2', served: true, storage: true,
         ...(status ? { subresources: { status: {} } } : {}),
@@ -32,28 +32,28 @@ function crd(kind: string, plural: string, schema: Record<string, unknown>, colu
 
 export function longhornCrds(): Raw[] {
   return [
-    crd('Volume', 'volumes', {
+    crd('Volume', 'volumes', 'lhv', {
       spec: open({ nodeID: str, numberOfReplicas: int, size: str, frontend: str }),
       status: open({
         state: str, robustness: str, currentNodeID: str, conditions: { type: 'array', items: condition },
         kubernetesStatus: open({ pvName: str, pvStatus: str, namespace: str, pvcName: str, workloadsStatus: { type: 'array', items: open({}) } }),
       }),
     }, [{ name: 'State', jsonPath: '.status.state' }, { name: 'Robustness', jsonPath: '.status.robustness' }, { name: 'Node', jsonPath: '.status.currentNodeID' }]),
-    crd('Replica', 'replicas', {
+    crd('Replica', 'replicas', 'lhr', {
       spec: open({ volumeName: str, nodeID: str, diskID: str, diskPath: str, dataDirectoryName: str, failedAt: str }),
       status: open({ currentState: str, instanceManagerName: str }),
     }, [{ name: 'State', jsonPath: '.status.currentState' }, { name: 'Node', jsonPath: '.spec.nodeID' }, { name: 'Disk', jsonPath: '.spec.diskID' }]),
-    crd('Engine', 'engines', {
+    crd('Engine', 'engines', 'lhe', {
       spec: open({ volumeName: str, nodeID: str }),
       status: open({ currentState: str, replicaModeMap: map(str) }),
     }, [{ name: 'State', jsonPath: '.status.currentState' }, { name: 'Node', jsonPath: '.spec.nodeID' }]),
-    crd('Node', 'nodes', {
+    crd('Node', 'nodes', 'lhn', {
       spec: open({ disks: map(open({ path: str, allowScheduling: bool })) }),
       status: open({ diskStatus: map(open({ diskUUID: str, storageAvailable: int })) }),
     }),
     // A Setting carries its value at the top level, not in spec, and has no status.
-    crd('Setting', 'settings', { value: str }, [{ name: 'Value', jsonPath: '.value' }], false),
-    crd('VolumeAttachment', 'volumeattachments', {
+    crd('Setting', 'settings', 'lhs', { value: str }, [{ name: 'Value', jsonPath: '.value' }], false),
+    crd('VolumeAttachment', 'volumeattachments', 'lhva', {
       spec: open({ volume: str, attachmentTickets: map(open({ id: str, type: str, nodeID: str, generation: int })) }),
       status: open({ attachmentTicketStatuses: map(open({ id: str, satisfied: bool, conditions: { type: 'array', items: condition } })) }),
     }),

@@ -104,6 +104,9 @@ export class KubeClient {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (payload !== undefined) {
       (opts.headers as Record<string, string>)['Content-Type'] = options.contentType ?? 'application/json';
+      // Without a length Node sends the body chunked, and kube-apiserver ignores a chunked DELETE body
+      // (DeleteOptions: grace period, preconditions) without an error.
+      (opts.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(payload));
     }
     const transport = url.protocol === 'http:' ? http : https;
     if (url.protocol === 'http:') delete opts.agent;

@@ -172,6 +172,63 @@ describe('story 5: an out-of-service taint left on a node that came back', () =>
   });
 });
 
+describe('story 6: Longhorn, after a rolling upgrade replaced the disks (Longhorn-shaped CRDs, no longhorn-manager)', () => {
+  let s: ScenarioResult;
+  const ours = (offset: number) => auditSince(offset).filter((e) => e.userAgent === 'kubectl-volume_doctor' && e.stage === 'ResponseComplete');
+
+  it('while Longhorn is not installed, its checks cost one discovery request and say nothing', () => {
+    const offset = auditSize();
+    const r = plugin(['diagnose', '-A', '-o', 'json']);
+    const longhorn = ours(offset).filter((e) => e.requestURI.includes('longhorn.io'));
+    expect(longhorn.map((e) => [e.requestURI, e.responseStatus?.code])).toEqual([['/apis/longhorn.io', 404]]);
+    expect(JSON.parse(r.stdout).findings.filter((f: Finding) => f.check.startsWith('longhorn-'))).toEqual([]);
+  });
+
+  it('names the replicas whose disk UUID no longer exists, the faulted volume, and what Longhorn will do on the down node', async () => {
+    s = await runScenario(cluster(), 'longhorn-disk-replaced');
+    const { doc } = await diagnoseUntil(['-n', s.namespace], (fs) => has('longhorn-replica-disk-mismatch')(fs) && has('longhorn-volume-faulted')(fs) && has('longhorn-node-down-policy')(fs));
+    const mismatch = doc.findings.filter((f) => f.check === 'longhorn-replica-disk-mismatch');
+    expect(mismatch.map((f) => f.subject.name).sort()).toEqual([`${s.facts.faultedVolume}-r-1a2b`, `${s.facts.faultedVolume}-r-3c4d`]);
+    const onFirst = mismatch.find((f) => f.subject.name.endsWith('1a2b'))!;
+    expect(onFirst.summary).toContain(`points at disk UUID ${s.facts.oldDisk}, but node ${s.facts.node}'s disk default-disk-${s.facts.node} now has UUID ${s.facts.newDisk}`);
+    expect(onFirst.related).toContainEqual({ kind: 'Pod', namespace: s.namespace, name: s.facts.waitingPod });
+    const faulted = doc.findings.find((f) => f.check === 'longhorn-volume-faulted')!;
+    expect(faulted.subject.name).toBe(s.facts.faultedVolume);
+    expect(faulted.summary).toContain(`${s.namespace}/${s.facts.waitingPod} cannot start`);
+    // The healthy volume lost a replica with its node but keeps one on a Ready node: not faulted.
+    expect(doc.findings.some((f) => f.check === 'longhorn-volume-faulted' && f.subject.name === s.facts.healthyVolume)).toBe(false);
+    const policy = doc.findings.find((f) => f.check === 'longhorn-node-down-policy')!;
+    expect(policy.subject).toEqual({ kind: 'Node', name: s.facts.downNode });
+    expect(policy.summary).toContain('node-down-pod-deletion-policy=do-nothing');
+    expect(policy.evidence).toContain(`pod ${s.namespace}/${s.facts.stuckPod} (StatefulSet): Longhorn leaves it`);
+  });
+
+  it('reads each Longhorn kind with one LIST in longhorn-system, its own VolumeAttachments included', () => {
+    const offset = auditSize();
+    plugin(['diagnose', '-n', s.namespace, '-o', 'json']);
+    const lists = ours(offset).filter((e) => e.objectRef?.apiGroup === 'longhorn.io' && e.verb === 'list');
+    expect(lists.map((e) => e.objectRef.resource).sort()).toEqual(['engines', 'nodes', 'replicas', 'settings', 'volumeattachments', 'volumes']);
+    for (const e of lists) expect(e.objectRef.namespace).toBe('longhorn-system');
+  });
+
+  it('after two minutes, the volume is stuck attaching, linked to its PV, claim and waiting pod', async () => {
+    const { doc } = await diagnoseUntil(['-n', s.namespace], has('longhorn-volume-stuck'), 200_000);
+    const stuck = doc.findings.find((f) => f.check === 'longhorn-volume-stuck')!;
+    expect(stuck.severity).toBe('critical');
+    expect(stuck.summary).toContain(`Longhorn volume ${s.facts.faultedVolume} (claim ${s.namespace}/reports-data) has been attaching for`);
+    expect(stuck.related).toEqual(expect.arrayContaining([
+      { kind: 'PersistentVolume', name: s.facts.faultedVolume },
+      { kind: 'PersistentVolumeClaim', namespace: s.namespace, name: 'reports-data' },
+      { kind: 'Pod', namespace: s.namespace, name: s.facts.waitingPod },
+    ]));
+    expect(stuck.evidence).toContain(`attachment ticket csi-${s.facts.faultedVolume}-ticket (csi-attacher) for node ${s.facts.node}: not satisfied`);
+    const table = plugin(['diagnose', `pod/${s.facts.waitingPod}`, '-n', s.namespace]);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toContain(`pod/${s.facts.waitingPod} -n ${s.namespace} cannot start`);
+    await nodeUp(cluster(), s.facts.downNode);
+  });
+});
+
 describe('guards on a live cluster', () => {
   let s: ScenarioResult;
   it('an object that changes between plan and apply aborts the action', async () => {
@@ -215,6 +272,18 @@ describe('guards on a live cluster', () => {
     expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(true);
     const events = kubectlJson(['get', 'events', '-n', 'default', '--field-selector', `reason=VolumeDoctorRemediation,involvedObject.name=${s.facts.downNode}`]);
     expect(events.items.some((e: { message: string }) => e.message.includes('confirmed powered off by the operator at the prompt'))).toBe(true);
+  });
+
+  it('deletes carry their preconditions and grace period to the API server', async () => {
+    // The same transport fix uses for delete-volumeattachment and force-delete-pod.
+    const c = await client(cluster().kubeconfig);
+    const path = '/api/v1/namespaces/default/pods/precondition-probe';
+    await c.request('/api/v1/namespaces/default/pods', { method: 'POST', body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'precondition-probe' }, spec: { nodeName: 'node-1', containers: [{ name: 'c', image: 'registry.example/app:1.0' }] } } });
+    const pod = await c.get<{ metadata: { uid: string } }>(path);
+    await expect(c.request(path, { method: 'DELETE', body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'not-the-uid' } } })).rejects.toThrow(/Precondition failed/);
+    expect(await c.get(path)).toBeDefined();
+    await c.request(path, { method: 'DELETE', body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: pod!.metadata.uid } } });
+    expect(await c.get(path)).toBeUndefined(); // grace period 0: gone at once, not Terminating
   });
 
   it('a user whose RBAC forbids VolumeAttachments gets an incomplete report and exit 3 when nothing else counts', () => {
