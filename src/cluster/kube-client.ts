@@ -104,8 +104,8 @@ export class KubeClient {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (payload !== undefined) {
       (opts.headers as Record<string, string>)['Content-Type'] = options.contentType ?? 'application/json';
-      // Without a length Node sends the body chunked, and kube-apiserver ignores a chunked DELETE body
-      // (DeleteOptions: grace period, preconditions) without an error.
+      // Node does not chunk DELETE bodies by default: without a length, the server reads no body at all and
+      // a DELETE's options (grace period, preconditions) would be silently dropped.
       (opts.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(payload));
     }
     const transport = url.protocol === 'http:' ? http : https;
