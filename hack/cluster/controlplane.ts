@@ -10,6 +10,7 @@ import { makeCa, makeCert, makeServiceAccountKeys } from './certs.js';
 import { isOurs, startDetached, stopProcess } from './processes.js';
 import { ClusterState, ProcessRecord, SIM_KUBELET_ANNOTATION, TEST_DRIVER, saveState, writeControls } from './state.js';
 import { apply, client, waitFor } from './kube.js';
+import { KWOK_NODE_STAGES } from './kwok-stages.js';
 
 /** The checkout: the nearest directory above this file (source or dist) with a package.json. */
 function repoRoot(): string {
@@ -68,6 +69,7 @@ function limitedRbac(): unknown[] {
         { apiGroups: [''], resources: ['nodes', 'pods', 'persistentvolumeclaims', 'persistentvolumes', 'events', 'namespaces'], verbs: ['get', 'list'] },
         { apiGroups: ['storage.k8s.io'], resources: ['csinodes', 'csidrivers', 'storageclasses'], verbs: ['get', 'list'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list'] },
+        { apiGroups: ['longhorn.io'], resources: ['volumes', 'replicas', 'engines', 'nodes', 'settings', 'volumeattachments'], verbs: ['get', 'list'] },
       ],
     },
     {
@@ -188,8 +190,10 @@ export async function up(nodeCount: number): Promise<ClusterState> {
  */
 export async function startKwok(state: ClusterState, node: string): Promise<void> {
   const name = `kwok-${node}`;
+  const stages = join(state.dir, 'kwok-stages.yaml');
+  writeFileSync(stages, KWOK_NODE_STAGES);
   const args = [
-    `--kubeconfig=${state.kubeconfig}`, '--manage-all-nodes=false', `--manage-single-node=${node}`,
+    `--kubeconfig=${state.kubeconfig}`, `--config=${stages}`, '--manage-all-nodes=false', `--manage-single-node=${node}`,
     `--disregard-status-with-annotation-selector=${SIM_KUBELET_ANNOTATION}=custom`, '--cidr=10.0.0.1/24', '--node-ip=10.0.0.1',
     '--node-lease-duration-seconds=40', `--server-address=127.0.0.1:${await freePort()}`,
   ];

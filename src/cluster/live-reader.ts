@@ -235,23 +235,35 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
       podNamespaces.add(pv.claimRef.namespace);
     }
   }
-  for (const va of c.snapshot.volumeAttachments) {
-    if (va.persistentVolumeName && pvNames.has(va.persistentVolumeName)) nodeNames.add(va.nodeName);
-  }
-  if (target.resource === 'nodes') {
-    for (const va of c.snapshot.volumeAttachments) if (va.nodeName === target.name && va.persistentVolumeName) pvNames.add(va.persistentVolumeName);
-  }
+  // A node target reads every PV only to map volumesInUse back to names; it follows the volumes on the node.
+  const followed = target.resource === 'nodes'
+    ? new Set(c.snapshot.volumeAttachments.filter((va) => va.nodeName === target.name).flatMap((va) => va.persistentVolumeName ?? []))
+    : pvNames;
+  const podsListedOn = new Set<string>();
+  const listPodsOnNodesOf = (volumes: Set<string>) => {
+    for (const va of c.snapshot.volumeAttachments) if (va.persistentVolumeName && volumes.has(va.persistentVolumeName)) nodeNames.add(va.nodeName);
+    const fresh = [...nodeNames].filter((n) => !podsListedOn.has(n));
+    for (const n of fresh) podsListedOn.add(n);
+    return fresh.map((node) => () => c.list('pods', undefined, `spec.nodeName=${node}`));
+  };
 
   // Pods that can use these claims live in the claims' namespaces; pods that can hold the volumes live on these nodes.
-  const podLists: (() => Promise<unknown>)[] = [...nodeNames].map((node) => () => c.list('pods', undefined, `spec.nodeName=${node}`));
+  const podLists = listPodsOnNodesOf(followed);
   if (target.resource !== 'pods' && target.resource !== 'nodes') {
     podLists.push(...[...podNamespaces].map((ns) => () => c.list('pods', ns)));
   }
   await all(podLists);
   if (target.resource === 'nodes') {
     for (const pod of c.snapshot.pods) if (pod.nodeName === target.name) addPodClaims(pod);
+    await fetchClaims();
+    // Where else the node's pods' volumes are attached, and the pods there that may hold them.
+    const claimed = new Set(c.snapshot.pvcs.filter((pvc) => claimKeys.has(`${pvc.namespace}/${pvc.name}`)).flatMap((pvc) => pvc.volumeName ?? []));
+    await all(listPodsOnNodesOf(claimed));
   }
   await fetchClaims();
+  // Only attachments on nodes this run reads: an attachment whose node was never fetched would look like one
+  // left behind by a deleted node.
+  c.snapshot.volumeAttachments = c.snapshot.volumeAttachments.filter((va) => nodeNames.has(va.nodeName));
 
   const drivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d));
   await all([
@@ -266,4 +278,24 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
     await all([...namespaces].flatMap((ns) => VOLUME_EVENTS.map((e) => () => c.list('events', ns, eventSelector(e)))));
   }
   await c.longhorn();
+  await scopeLonghorn(c, pvNames, nodeNames, all);
+}
+
+/**
+ * A targeted run keeps the Longhorn volumes behind the PVs it followed, and reads the nodes their replicas and
+ * engines run on: a replica on a node that was not read would look like one on a node that is down.
+ */
+async function scopeLonghorn(c: Collector, pvNames: Set<string>, nodeNames: Set<string>, all: (tasks: (() => Promise<unknown>)[]) => Promise<unknown>): Promise<void> {
+  const lh = c.snapshot.longhorn;
+  if (!lh) return;
+  const volumes = new Set(c.snapshot.pvs.filter((pv) => pvNames.has(pv.name)).flatMap((pv) => [pv.name, pv.csi?.volumeHandle ?? pv.name]));
+  lh.volumes = lh.volumes.filter((v) => volumes.has(v.name));
+  lh.replicas = lh.replicas.filter((r) => volumes.has(r.volumeName));
+  lh.engines = lh.engines.filter((e) => volumes.has(e.volumeName));
+  lh.volumeAttachments = lh.volumeAttachments.filter((a) => volumes.has(a.name));
+  const unread = new Set(
+    [...lh.volumes.flatMap((v) => [v.currentNodeID, v.nodeID]), ...lh.replicas.map((r) => r.nodeID), ...lh.engines.map((e) => e.nodeID)]
+      .filter((n): n is string => !!n && !nodeNames.has(n)),
+  );
+  await all([...unread].flatMap((n) => [() => c.get('nodes', n), () => c.get('leases', n, NODE_LEASE_NAMESPACE)]));
 }

@@ -66,7 +66,7 @@ export async function diagnoseUntil(args: string[], accept: (findings: Finding[]
 
 /** Audit log lines written after `offset` (bytes). */
 export function auditSince(offset: number): any[] {
-  const text = readFileSync(join(cluster().dir, 'audit.log'), 'utf8').slice(offset);
+  const text = readFileSync(join(cluster().dir, 'audit.log')).subarray(offset).toString('utf8');
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
