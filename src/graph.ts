@@ -26,6 +26,8 @@ export interface NodeHealth {
   /** Time since the node's Lease was last renewed; undefined when there is no Lease. */
   leaseAgeMs?: number;
   outOfService: boolean;
+  /** Node objects were not read (forbidden, or absent from the dump): a missing node is not known to be deleted. */
+  unknown?: boolean;
   /** One line for people: "NotReady (NodeStatusUnknown) for 14m, Lease not renewed for 14m". */
   describe: string;
 }
@@ -62,7 +64,11 @@ export class Graph {
   private readonly csiNodes = new Map<string, string[]>();
   private readonly eventsByObject = new Map<string, EventFact[]>();
 
+  /** True when nodes could not be read at all, so a node missing from the snapshot may still exist. */
+  readonly nodesUnread: boolean;
+
   constructor(readonly snapshot: Snapshot) {
+    this.nodesUnread = snapshot.incomplete.some((i) => i.resource === 'nodes') || (snapshot.source.type === 'file' && snapshot.nodes.length === 0);
     const now = toMillis(snapshot.now);
     if (now === undefined) throw new Error(`invalid snapshot time ${snapshot.now}`);
     this.now = now;
@@ -204,6 +210,9 @@ export class Graph {
     const lease = this.leases.get(name);
     const renewed = toMillis(lease?.renewTime);
     const leaseAgeMs = renewed === undefined ? undefined : this.now - renewed;
+    if (!node && this.nodesUnread) {
+      return { name, exists: false, unknown: true, ready: false, outOfService: false, lease, leaseAgeMs, describe: this.snapshot.source.type === 'file' ? 'unknown (the dump holds no Node objects)' : 'unknown (Node objects could not be read)' };
+    }
     if (!node) {
       return { name, exists: false, ready: false, outOfService: false, lease, leaseAgeMs, describe: 'no longer exists (Node object deleted)' };
     }
@@ -222,7 +231,7 @@ export class Graph {
   /** Not Ready for at least `forMs` (a missing node counts as down). */
   isNodeDown(name: string, forMs: number): boolean {
     const h = this.nodeHealth(name);
-    if (!h.exists) return true;
+    if (!h.exists) return !h.unknown;
     return !h.ready && (h.conditionForMs ?? 0) >= forMs;
   }
 }

@@ -46,6 +46,13 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
   const target = `pod/${pod.name} -n ${pod.namespace}`;
   const down = graph.isNodeDown(node, NODE_DOWN_GRACE_MS);
 
+  if (health.unknown) {
+    return {
+      node, evidence, related,
+      heldBy: `an attachment to node ${node}, whose state is ${health.describe}`,
+      remedies: [`Check the node before anything else: kubectl get node ${node}; kubectl get lease ${node} -n kube-node-lease`],
+    };
+  }
   if (!health.exists) {
     return {
       node, evidence, related,

@@ -15,7 +15,7 @@ export function serverPredatesOutOfService(graph: Graph): boolean {
 
 export function nodeNotReadyGuard(graph: Graph, node: string, forMs: number): Guard {
   const h = graph.nodeHealth(node);
-  if (!h.exists) return { name: 'node-not-ready', ok: false, detail: `node ${node} does not exist` };
+  if (!h.exists) return { name: 'node-not-ready', ok: false, detail: `node ${node} ${h.unknown ? `is ${h.describe}` : 'does not exist'}` };
   if (h.ready) return { name: 'node-not-ready', ok: false, detail: `node ${node} is Ready: volume-doctor never acts as if a Ready node were down` };
   const held = h.conditionForMs;
   if (held === undefined) return { name: 'node-not-ready', ok: false, detail: `node ${node} is NotReady but its Ready condition has no transition time` };
@@ -60,8 +60,9 @@ export function serverVersionGuard(graph: Graph): Guard {
 }
 
 export function nodeAbsentGuard(graph: Graph, node: string): Guard {
-  const exists = !!graph.node(node);
-  return { name: 'node-absent', ok: !exists, detail: exists ? `node ${node} still exists` : `node ${node} no longer exists` };
+  const h = graph.nodeHealth(node);
+  if (h.unknown) return { name: 'node-absent', ok: false, detail: `node ${node} is ${h.describe}: cannot tell whether it was deleted` };
+  return { name: 'node-absent', ok: !h.exists, detail: h.exists ? `node ${node} still exists` : `node ${node} no longer exists` };
 }
 
 export function noLivePodGuard(graph: Graph, node: string, pvName: string | undefined): Guard {

@@ -66,9 +66,12 @@ interface Candidate {
 /** What to do about a node that is (or may be) down and holds pods or volumes. */
 function nodeDownCandidates(graph: Graph, node: string, finding: Finding): Candidate[] {
   if (!graph.node(node)) {
+    const health = graph.nodeHealth(node);
     return graph.attachmentsOnNode(node).filter((va) => !va.deletionTimestamp).map((va) => ({
       type: 'delete-volumeattachment', target: vaRef(va.name), finding,
-      reason: `node ${node} no longer exists; nothing else will remove its attachment of ${va.persistentVolumeName ?? 'the volume'}`,
+      reason: health.unknown
+        ? `node ${node} is ${health.describe}; if it was deleted, nothing else will remove its attachment of ${va.persistentVolumeName ?? 'the volume'}`
+        : `node ${node} no longer exists; nothing else will remove its attachment of ${va.persistentVolumeName ?? 'the volume'}`,
     }));
   }
   const taintUsable = !serverPredatesOutOfService(graph);

@@ -23,6 +23,12 @@ describe('multi-attach', () => {
     expect(f.remedies.join('\n')).toContain('node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
   });
 
+  it('says the holder node is unknown, not deleted, when the dump holds no Node objects', () => {
+    const [f] = runCheck(multiAttach, story1());
+    expect(f.summary).toContain('an attachment to node worker-2, whose state is unknown (the dump holds no Node objects)');
+    expect(f.summary).not.toContain('no longer exists');
+  });
+
   it('is found from state alone when the one-time event has expired', () => {
     const objects = [...healthy(), ...down('worker-2'), ...story1().filter((o) => o.kind !== 'Event')];
     const [f] = runCheck(multiAttach, objects);

@@ -78,6 +78,18 @@ describe('plan', () => {
     expect(result.actions[0].guards.map((g) => g.name)).toEqual(['node-absent', 'no-live-pod-uses-volume']);
   });
 
+  it('does not take a node it could not read for a deleted one', () => {
+    const objects = story1();
+    const s = snapshotOf(objects);
+    s.source = { type: 'cluster', context: 'test' };
+    s.incomplete.push({ resource: 'nodes', reason: 'forbidden: nodes is forbidden' });
+    const graph = new Graph(s);
+    const result = plan(runChecks(graph), graph, opts({ confirmNodeDown: ['worker-2'] }), true);
+    expect(result.actions).toHaveLength(1);
+    expect(result.actions[0]).toMatchObject({ type: 'delete-volumeattachment', status: 'refused' });
+    expect(guard(result.actions[0], 'node-absent')).toMatchObject({ ok: false, detail: 'node worker-2 is unknown (Node objects could not be read): cannot tell whether it was deleted' });
+  });
+
   it('never touches a Ready node that holds the volume', () => {
     const objects = [node('worker-1'), node('worker-2'), lease('worker-2', ago('2s')), ...story1()];
     expect(planFor(objects).result.actions).toEqual([]);

@@ -17,7 +17,7 @@ describe('stale-volume-attachment', () => {
   });
 
   it('fires for an attachment to a node that no longer exists, with the delete command', () => {
-    const objects = [...boundVolume('a', 'c', 'pv-x'), volumeAttachment({ pv: 'pv-x', node: 'gone-node' })];
+    const objects = [node('worker-1'), ...boundVolume('a', 'c', 'pv-x'), volumeAttachment({ pv: 'pv-x', node: 'gone-node' })];
     const [f] = runCheck(check, objects);
     expect(f.summary).toContain('deleted node gone-node');
     expect(f.remedies.join('\n')).toMatch(/kubectl delete volumeattachment csi-[0-9a-f]{64}/);
@@ -47,6 +47,9 @@ describe('stale-volume-attachment', () => {
       const objects = [node('worker-2', { ready: 'Unknown', since: ago('20m') }), ...boundVolume('a', 'c', 'pv-x'),
         volumeAttachment({ pv: 'pv-x', node: 'worker-2' }), pod('a', 'p', { node: 'worker-2', claims: ['c'] })];
       expect(runCheck(check, objects)).toEqual([]);
+    });
+    it('a dump that holds no Node objects: a missing node is not known to be deleted', () => {
+      expect(runCheck(check, [...boundVolume('a', 'c', 'pv-x'), volumeAttachment({ pv: 'pv-x', node: 'worker-2' })])).toEqual([]);
     });
     it('attachments of other namespaces when diagnosing one namespace', () => {
       const objects = [...boundVolume('other', 'c', 'pv-x'), volumeAttachment({ pv: 'pv-x', node: 'gone-node' })];
