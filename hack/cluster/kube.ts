@@ -3,7 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { KubeClient } from '../../src/cluster/kube-client.js';
 
 export async function client(kubeconfig: string, context?: string): Promise<KubeClient> {
-  return KubeClient.load({ kubeconfig, context, requestTimeoutMs: 10_000 });
+  // Its own user agent, so the audit log tells the harness's requests from the plugin's.
+  return KubeClient.load({ kubeconfig, context, requestTimeoutMs: 10_000, userAgent: 'volume-doctor-test-cluster' });
 }
 
 /** Synchronous, so bounded: a hung kubectl must fail the caller, not freeze it (no test timeout can interrupt it). */

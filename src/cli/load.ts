@@ -1,5 +1,5 @@
 // Turns the shared flags into a Snapshot, from a dump or a live cluster. All reader I/O starts here.
-import ora from 'ora';
+import { startSpinner } from '../util/spinner.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
 import { readDumps } from '../cluster/dump-reader.js';
 import { KubeClient } from '../cluster/kube-client.js';
@@ -33,7 +33,7 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   const client = await makeClient(flags);
   const parsed = parseTarget(args, flags.namespace ?? client.namespace);
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? client.namespace);
-  const spinner = process.stderr.isTTY ? ora({ text: `Reading ${client.contextName} (${client.server})`, stream: process.stderr }).start() : undefined;
+  const spinner = startSpinner(`Reading ${client.contextName} (${client.server})`);
   try {
     const snapshot = await readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString() });
     return { snapshot, targetRef: parsed?.ref, target: parsed?.target, client };

@@ -10,6 +10,8 @@ export interface ClientOptions {
   context?: string;
   /** Per-request timeout in ms; 0 means none. */
   requestTimeoutMs: number;
+  /** How the API server's audit log names us. */
+  userAgent?: string;
 }
 
 export class ApiError extends Error {
@@ -37,6 +39,7 @@ export class KubeClient {
     readonly contextName: string,
     readonly namespace: string,
     private readonly timeoutMs: number,
+    private readonly userAgent: string,
   ) {}
 
   static async load(options: ClientOptions): Promise<KubeClient> {
@@ -62,7 +65,7 @@ export class KubeClient {
       throw new ClusterError(`the kubeconfig has no cluster for context "${kc.getCurrentContext()}"; set one with --context or --kubeconfig`);
     }
     const ctx = kc.getContextObject(kc.getCurrentContext());
-    return new KubeClient(kc, cluster.server.replace(/\/+$/, ''), kc.getCurrentContext(), ctx?.namespace || 'default', options.requestTimeoutMs);
+    return new KubeClient(kc, cluster.server.replace(/\/+$/, ''), kc.getCurrentContext(), ctx?.namespace || 'default', options.requestTimeoutMs, options.userAgent ?? 'kubectl-volume_doctor');
   }
 
   /** GET a single object; undefined when it does not exist. */
@@ -94,7 +97,7 @@ export class KubeClient {
     this.requests.push(`${method} ${url.pathname}${url.search}`);
     const opts: https.RequestOptions = {
       method,
-      headers: { Accept: 'application/json', 'User-Agent': 'kubectl-volume_doctor' } as Record<string, string>,
+      headers: { Accept: 'application/json', 'User-Agent': this.userAgent } as Record<string, string>,
     };
     try {
       await this.kc.applyToHTTPSOptions(opts);

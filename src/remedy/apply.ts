@@ -3,7 +3,7 @@
 // symptom to clear.
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import ora from 'ora';
+import { startSpinner } from '../util/spinner.js';
 import type { KubeClient } from '../cluster/kube-client.js';
 import { ApiError } from '../cluster/kube-client.js';
 import { UsageError } from '../cli/errors.js';
@@ -144,7 +144,7 @@ function cleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding
 
 async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding | undefined): Promise<{ done: boolean; detail: string }> {
   const started = Date.now();
-  const spinner = process.stderr.isTTY ? ora({ text: `Waiting for ${action.finding} to clear`, stream: process.stderr }).start() : undefined;
+  const spinner = startSpinner(`Waiting for ${action.finding} to clear`);
   let last = { done: false, detail: '' };
   try {
     while (Date.now() - started < ctx.timeoutMs) {

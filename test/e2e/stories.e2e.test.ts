@@ -166,6 +166,7 @@ describe('story 5: an out-of-service taint left on a node that came back', () =>
     const early = plugin(['fix', `node/${s.facts.node}`, '--yes', '-o', 'json']);
     expect(early.code).toBe(1); // Ready for less than the default --node-down-for 5m
     expect(JSON.parse(early.stdout).actions[0]).toMatchObject({ type: 'remove-out-of-service-taint', status: 'refused' });
+    await new Promise((r) => setTimeout(r, 6000)); // let the node be Ready for longer than the 5s asked for below
     const r = plugin(['fix', `node/${s.facts.node}`, '--node-down-for', '5s', '--yes', '-o', 'json']);
     expect(r.code).toBe(0);
     expect(taints(s.facts.node).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
