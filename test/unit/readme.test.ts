@@ -10,7 +10,7 @@ describe('README', () => {
     for (const c of CHECKS) expect(readme).toContain(`\`${c.id}\``);
   });
   it('names the commands that set up a fresh machine', () => {
-    expect(readme).toContain('npm install && npm run demo');
+    expect(readme).toContain('npm ci && npm run demo');
     expect(readme).toContain('npm test');
   });
 });
