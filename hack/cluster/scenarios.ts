@@ -159,7 +159,7 @@ async function taintLeft(state: ClusterState, c: KubeClient): Promise<ScenarioRe
   const node = state.nodes[state.nodes.length - 1];
   await nodeDown(state, node);
   await nodeIs(c, node, 'Unknown');
-  kubectl(state.kubeconfig, ['taint', 'node', node, 'node.kubernetes.io/out-of-service=nodeshutdown:NoExecute']);
+  kubectl(state.kubeconfig, ['taint', 'node', node, 'node.kubernetes.io/out-of-service=nodeshutdown:NoExecute', '--overwrite']);
   await nodeUp(state, node);
   await nodeIs(c, node, 'True');
   return { namespace: '', facts: { node } };

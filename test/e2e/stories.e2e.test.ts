@@ -113,8 +113,12 @@ describe('story 2: a StatefulSet pod stuck Terminating on a down node', () => {
     expect(pod.metadata.deletionTimestamp).toBeUndefined();
     expect(pod.status.phase).toBe('Running');
     expect(pod.spec.nodeName).not.toBe(s.facts.downNode);
+    // Leave the node as it was: back, and without the taint (later stories schedule onto it).
     await nodeUp(cluster(), s.facts.downNode);
-    plugin(['fix', `node/${s.facts.downNode}`, '--only', 'out-of-service-taint-left', '--node-down-for', '0s', '--yes']);
+    await diagnoseUntil([`node/${s.facts.downNode}`], has('out-of-service-taint-left'));
+    const cleanup = plugin(['fix', `node/${s.facts.downNode}`, '--only', 'out-of-service-taint-left', '--node-down-for', '0s', '--yes']);
+    expect(cleanup.code).toBe(0);
+    expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
   });
 });
 
