@@ -228,7 +228,7 @@ export class Graph {
     return { name, node, exists: true, ready, conditionForMs, lease, leaseAgeMs, outOfService, describe: parts.join(', ') };
   }
 
-  /** Not Ready for at least `forMs` (a missing node counts as down). */
+  /** Not Ready for at least `forMs` (a deleted node counts as down; one that could not be read does not). */
   isNodeDown(name: string, forMs: number): boolean {
     const h = this.nodeHealth(name);
     if (!h.exists) return !h.unknown;

@@ -264,6 +264,8 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
   // Only attachments on nodes this run reads: an attachment whose node was never fetched would look like one
   // left behind by a deleted node.
   c.snapshot.volumeAttachments = c.snapshot.volumeAttachments.filter((va) => nodeNames.has(va.nodeName));
+  await c.longhorn();
+  for (const n of scopeLonghorn(c.snapshot, pvNames)) nodeNames.add(n);
 
   const drivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d));
   await all([
@@ -277,25 +279,21 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
     const namespaces = new Set(c.snapshot.pods.map((p) => p.namespace));
     await all([...namespaces].flatMap((ns) => VOLUME_EVENTS.map((e) => () => c.list('events', ns, eventSelector(e)))));
   }
-  await c.longhorn();
-  await scopeLonghorn(c, pvNames, nodeNames, all);
 }
 
 /**
- * A targeted run keeps the Longhorn volumes behind the PVs it followed, and reads the nodes their replicas and
- * engines run on: a replica on a node that was not read would look like one on a node that is down.
+ * A targeted run keeps the Longhorn volumes behind the PVs it followed. Returns the nodes their replicas and
+ * engines run on, which must be read too: a replica on a node that was not read would look like one on a node
+ * that is down.
  */
-async function scopeLonghorn(c: Collector, pvNames: Set<string>, nodeNames: Set<string>, all: (tasks: (() => Promise<unknown>)[]) => Promise<unknown>): Promise<void> {
-  const lh = c.snapshot.longhorn;
-  if (!lh) return;
-  const volumes = new Set(c.snapshot.pvs.filter((pv) => pvNames.has(pv.name)).flatMap((pv) => [pv.name, pv.csi?.volumeHandle ?? pv.name]));
+function scopeLonghorn(snapshot: Snapshot, pvNames: Set<string>): string[] {
+  const lh = snapshot.longhorn;
+  if (!lh) return [];
+  const volumes = new Set(snapshot.pvs.filter((pv) => pvNames.has(pv.name)).flatMap((pv) => [pv.name, pv.csi?.volumeHandle ?? pv.name]));
   lh.volumes = lh.volumes.filter((v) => volumes.has(v.name));
   lh.replicas = lh.replicas.filter((r) => volumes.has(r.volumeName));
   lh.engines = lh.engines.filter((e) => volumes.has(e.volumeName));
   lh.volumeAttachments = lh.volumeAttachments.filter((a) => volumes.has(a.name));
-  const unread = new Set(
-    [...lh.volumes.flatMap((v) => [v.currentNodeID, v.nodeID]), ...lh.replicas.map((r) => r.nodeID), ...lh.engines.map((e) => e.nodeID)]
-      .filter((n): n is string => !!n && !nodeNames.has(n)),
-  );
-  await all([...unread].flatMap((n) => [() => c.get('nodes', n), () => c.get('leases', n, NODE_LEASE_NAMESPACE)]));
+  return [...lh.volumes.flatMap((v) => [v.currentNodeID, v.nodeID]), ...lh.replicas.map((r) => r.nodeID), ...lh.engines.map((e) => e.nodeID)]
+    .filter((n): n is string => !!n);
 }

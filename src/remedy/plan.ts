@@ -67,11 +67,10 @@ interface Candidate {
 function nodeDownCandidates(graph: Graph, node: string, finding: Finding): Candidate[] {
   if (!graph.node(node)) {
     const health = graph.nodeHealth(node);
+    const gone = health.unknown ? `is ${health.describe}; if it was deleted,` : 'no longer exists;';
     return graph.attachmentsOnNode(node).filter((va) => !va.deletionTimestamp).map((va) => ({
       type: 'delete-volumeattachment', target: vaRef(va.name), finding,
-      reason: health.unknown
-        ? `node ${node} is ${health.describe}; if it was deleted, nothing else will remove its attachment of ${va.persistentVolumeName ?? 'the volume'}`
-        : `node ${node} no longer exists; nothing else will remove its attachment of ${va.persistentVolumeName ?? 'the volume'}`,
+      reason: `node ${node} ${gone} nothing else will remove its attachment of ${va.persistentVolumeName ?? 'the volume'}`,
     }));
   }
   const taintUsable = !serverPredatesOutOfService(graph);
