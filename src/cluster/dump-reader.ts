@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import type { Snapshot } from '../model/snapshot.js';
 import { emptySnapshot } from '../model/snapshot.js';
 import { addRawObject, kindKey } from './fold.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { parseVersion } from './version.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -90,7 +90,7 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
     if (!kind) return;
     const ns = o.metadata?.namespace;
     if (options.namespace && ns && kind !== 'Lease' && !kind.endsWith('.longhorn.io') && ns !== options.namespace) return;
-    if (addRawObject(snapshot, kind, o)) objects++;
+    if (addRawObject(snapshot, kind, o) === 'added') objects++;
     newest = newestTimestamp(o, newest);
   };
   for (const file of files) {

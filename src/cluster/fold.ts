@@ -6,6 +6,7 @@ import type {
   StorageClassFact, VolumeAttachmentFact, VolumeError,
 } from '../model/snapshot.js';
 import { emptyLonghorn } from '../model/snapshot.js';
+import { malformedReason } from './shape.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Raw = any;
@@ -273,17 +274,25 @@ export function isFoldableKind(kind: string): kind is FoldableKind {
   return Object.prototype.hasOwnProperty.call(FOLDERS, kind);
 }
 
-/** Adds one raw object of a known kind to the snapshot. Returns false for kinds volume-doctor does not read. */
-export function addRawObject(snapshot: Snapshot, kind: string, o: Raw): boolean {
+export type AddOutcome = 'added' | 'not-read' | { malformed: string };
+
+/**
+ * Adds one raw object of a known kind to the snapshot. 'not-read' for kinds volume-doctor does not read;
+ * `{malformed}` (nothing added) when the object's shape is not what the API server writes: the caller reports it.
+ */
+export function addRawObject(snapshot: Snapshot, kind: string, o: Raw): AddOutcome {
   const longhorn = LONGHORN_FOLDERS[kind];
+  if (!longhorn && !isFoldableKind(kind)) return 'not-read';
+  const malformed = malformedReason(kind, o);
+  if (malformed) return { malformed };
   if (longhorn) {
     snapshot.longhorn ??= emptyLonghorn();
     longhorn(snapshot.longhorn, o);
-    return true;
+    return 'added';
   }
-  if (!isFoldableKind(kind)) return false;
-  if (kind === 'Lease' && o.metadata?.namespace && o.metadata.namespace !== 'kube-node-lease') return true;
+  if (!isFoldableKind(kind)) return 'not-read';
+  if (kind === 'Lease' && o.metadata?.namespace && o.metadata.namespace !== 'kube-node-lease') return 'added';
   const { list, fold } = FOLDERS[kind];
   (snapshot[list] as unknown[]).push(fold(o));
-  return true;
+  return 'added';
 }

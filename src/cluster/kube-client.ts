@@ -3,7 +3,7 @@
 import * as https from 'node:https';
 import * as http from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, UsageError } from '../cli/errors.js';
+import { ClusterError, UsageError } from '../errors.js';
 
 export interface ClientOptions {
   kubeconfig?: string;

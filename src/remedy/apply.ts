@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { startSpinner } from '../util/spinner.js';
 import type { KubeClient } from '../cluster/kube-client.js';
 import { ApiError } from '../cluster/kube-client.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
 import type { Finding } from '../model/finding.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';

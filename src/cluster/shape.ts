@@ -1,0 +1,237 @@
+// The shape check at the readers' edge: an object whose fields volume-doctor reads have the wrong type is not
+// folded at all (a pod whose nodeName is a number must not look like a pod on no node). Both readers drop such
+// objects and report them, so the run is incomplete instead of wrong.
+
+type Expected = 'string' | 'number' | 'boolean' | 'object' | 'array';
+
+/** Field path → expected type; `[]` walks every element of an array; `*` every value of a map. null counts as absent. */
+type Shape = Record<string, Expected>;
+
+const META: Shape = {
+  metadata: 'object',
+  'metadata.name': 'string',
+  'metadata.namespace': 'string',
+  'metadata.uid': 'string',
+  'metadata.resourceVersion': 'string',
+  'metadata.creationTimestamp': 'string',
+  'metadata.deletionTimestamp': 'string',
+  'metadata.deletionGracePeriodSeconds': 'number',
+  'metadata.finalizers': 'array',
+  'metadata.finalizers[]': 'string',
+  'metadata.annotations': 'object',
+  'metadata.ownerReferences': 'array',
+  'metadata.ownerReferences[]': 'object',
+  'metadata.ownerReferences[].kind': 'string',
+  'metadata.ownerReferences[].name': 'string',
+  'metadata.ownerReferences[].controller': 'boolean',
+  spec: 'object',
+  status: 'object',
+};
+
+const CONDITIONS = (prefix: string): Shape => ({
+  [prefix]: 'array',
+  [`${prefix}[]`]: 'object',
+  [`${prefix}[].type`]: 'string',
+  [`${prefix}[].status`]: 'string',
+  [`${prefix}[].reason`]: 'string',
+  [`${prefix}[].message`]: 'string',
+  [`${prefix}[].lastTransitionTime`]: 'string',
+  [`${prefix}[].lastHeartbeatTime`]: 'string',
+});
+
+const CONTAINER_STATUSES = (prefix: string): Shape => ({
+  [prefix]: 'array',
+  [`${prefix}[]`]: 'object',
+  [`${prefix}[].state`]: 'object',
+  [`${prefix}[].state.waiting`]: 'object',
+  [`${prefix}[].state.waiting.reason`]: 'string',
+  [`${prefix}[].state.running`]: 'object',
+});
+
+const VOLUME_ERROR = (prefix: string): Shape => ({ [prefix]: 'object', [`${prefix}.time`]: 'string', [`${prefix}.message`]: 'string' });
+
+const SHAPES: Record<string, Shape> = {
+  Pod: {
+    'spec.nodeName': 'string',
+    'spec.volumes': 'array',
+    'spec.volumes[]': 'object',
+    'spec.volumes[].name': 'string',
+    'spec.volumes[].persistentVolumeClaim': 'object',
+    'spec.volumes[].persistentVolumeClaim.claimName': 'string',
+    'spec.volumes[].nfs': 'object',
+    'spec.volumes[].nfs.server': 'string',
+    'spec.volumes[].nfs.path': 'string',
+    'status.phase': 'string',
+    ...CONTAINER_STATUSES('status.containerStatuses'),
+    ...CONTAINER_STATUSES('status.initContainerStatuses'),
+    ...CONDITIONS('status.conditions'),
+  },
+  PersistentVolumeClaim: {
+    'spec.volumeName': 'string',
+    'spec.storageClassName': 'string',
+    'spec.accessModes': 'array',
+    'spec.accessModes[]': 'string',
+    'status.phase': 'string',
+  },
+  PersistentVolume: {
+    'spec.accessModes': 'array',
+    'spec.accessModes[]': 'string',
+    'spec.csi': 'object',
+    'spec.csi.driver': 'string',
+    'spec.csi.volumeHandle': 'string',
+    'spec.nfs': 'object',
+    'spec.nfs.server': 'string',
+    'spec.nfs.path': 'string',
+    'spec.claimRef': 'object',
+    'spec.claimRef.namespace': 'string',
+    'spec.claimRef.name': 'string',
+    'spec.claimRef.uid': 'string',
+    'spec.persistentVolumeReclaimPolicy': 'string',
+    'spec.storageClassName': 'string',
+    'status.phase': 'string',
+  },
+  VolumeAttachment: {
+    'spec.attacher': 'string',
+    'spec.nodeName': 'string',
+    'spec.source': 'object',
+    'spec.source.persistentVolumeName': 'string',
+    'status.attached': 'boolean',
+    ...VOLUME_ERROR('status.attachError'),
+    ...VOLUME_ERROR('status.detachError'),
+  },
+  Node: {
+    'spec.taints': 'array',
+    'spec.taints[]': 'object',
+    'spec.taints[].key': 'string',
+    'spec.taints[].value': 'string',
+    'spec.taints[].effect': 'string',
+    'spec.taints[].timeAdded': 'string',
+    'spec.unschedulable': 'boolean',
+    ...CONDITIONS('status.conditions'),
+    'status.volumesAttached': 'array',
+    'status.volumesAttached[]': 'object',
+    'status.volumesAttached[].name': 'string',
+    'status.volumesAttached[].devicePath': 'string',
+    'status.volumesInUse': 'array',
+    'status.volumesInUse[]': 'string',
+  },
+  Lease: {
+    'spec.holderIdentity': 'string',
+    'spec.renewTime': 'string',
+    'spec.leaseDurationSeconds': 'number',
+  },
+  CSINode: { 'spec.drivers': 'array', 'spec.drivers[]': 'object', 'spec.drivers[].name': 'string' },
+  CSIDriver: { 'spec.attachRequired': 'boolean' },
+  StorageClass: { provisioner: 'string', volumeBindingMode: 'string', reclaimPolicy: 'string' },
+  Event: {
+    involvedObject: 'object',
+    'involvedObject.kind': 'string',
+    'involvedObject.namespace': 'string',
+    'involvedObject.name': 'string',
+    'involvedObject.uid': 'string',
+    regarding: 'object',
+    'regarding.kind': 'string',
+    'regarding.namespace': 'string',
+    'regarding.name': 'string',
+    reason: 'string',
+    type: 'string',
+    message: 'string',
+    note: 'string',
+    count: 'number',
+    series: 'object',
+    'series.count': 'number',
+    'series.lastObservedTime': 'string',
+    firstTimestamp: 'string',
+    lastTimestamp: 'string',
+    eventTime: 'string',
+    source: 'object',
+    'source.component': 'string',
+    reportingComponent: 'string',
+    reportingController: 'string',
+  },
+  'Volume.longhorn.io': {
+    'status.state': 'string',
+    'status.robustness': 'string',
+    'status.currentNodeID': 'string',
+    'spec.nodeID': 'string',
+    'status.kubernetesStatus': 'object',
+    'status.kubernetesStatus.pvName': 'string',
+    'status.kubernetesStatus.pvcName': 'string',
+    'status.kubernetesStatus.namespace': 'string',
+  },
+  'Replica.longhorn.io': {
+    'spec.volumeName': 'string', 'spec.nodeID': 'string', 'spec.diskID': 'string', 'spec.diskPath': 'string', 'spec.failedAt': 'string', 'status.currentState': 'string',
+  },
+  'Engine.longhorn.io': { 'spec.volumeName': 'string', 'spec.nodeID': 'string', 'status.currentState': 'string', 'status.replicaModeMap': 'object', 'status.replicaModeMap.*': 'string' },
+  'Node.longhorn.io': { 'spec.disks': 'object', 'spec.disks.*': 'object', 'spec.disks.*.path': 'string', 'status.diskStatus': 'object', 'status.diskStatus.*': 'object', 'status.diskStatus.*.diskUUID': 'string' },
+  'Setting.longhorn.io': {},
+  'VolumeAttachment.longhorn.io': {
+    'spec.attachmentTickets': 'object',
+    'spec.attachmentTickets.*': 'object',
+    'spec.attachmentTickets.*.type': 'string',
+    'spec.attachmentTickets.*.nodeID': 'string',
+    'status.attachmentTicketStatuses': 'object',
+    'status.attachmentTicketStatuses.*': 'object',
+    'status.attachmentTicketStatuses.*.satisfied': 'boolean',
+  },
+};
+
+/** Fields without which an object cannot be used at all, beyond metadata.name. */
+const REQUIRED: Record<string, string[]> = {
+  VolumeAttachment: ['spec.nodeName', 'spec.attacher'],
+};
+
+const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+
+function typeOf(v: unknown): Expected | 'other' {
+  if (Array.isArray(v)) return 'array';
+  const t = typeof v;
+  return t === 'string' || t === 'number' || t === 'boolean' || (t === 'object' && v !== null) ? (t as Expected) : 'other';
+}
+
+/** Values at a path, with `[]` and `*` expanded; absent and null values are skipped. */
+function valuesAt(o: unknown, path: string): { at: string; value: unknown }[] {
+  let current: { at: string; value: unknown }[] = [{ at: '', value: o }];
+  for (const part of path.split('.')) {
+    const next: { at: string; value: unknown }[] = [];
+    const name = part.endsWith('[]') ? part.slice(0, -2) : part;
+    for (const { at, value } of current) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+      const entries = name === '*' ? Object.entries(value) : [[name, (value as Record<string, unknown>)[name]] as const];
+      for (const [key, child] of entries) {
+        if (child === undefined || child === null) continue;
+        const here = at ? `${at}.${key}` : key;
+        if (part.endsWith('[]')) {
+          if (!Array.isArray(child)) continue; // the array itself is checked by its own entry
+          child.forEach((el, i) => { if (el !== undefined && el !== null) next.push({ at: `${here}[${i}]`, value: el }); });
+        } else {
+          next.push({ at: here, value: child });
+        }
+      }
+    }
+    current = next;
+  }
+  return current;
+}
+
+/**
+ * Why an object of this kind cannot be read, or undefined when its shape is what the API server writes.
+ * `kind` is the key addRawObject files it under (Longhorn kinds qualified by group).
+ */
+export function malformedReason(kind: string, o: unknown): string | undefined {
+  if (typeOf(o) !== 'object') return `a ${kind} that is not an object`;
+  const shape: Shape = { ...META, ...(SHAPES[kind] ?? {}) };
+  for (const [path, expected] of Object.entries(shape)) {
+    for (const { at, value } of valuesAt(o, path)) {
+      const actual = typeOf(value);
+      if (actual !== expected) return `${at} is ${article(actual === 'other' ? typeof value : actual)}, not ${article(expected)}`;
+    }
+  }
+  const meta = (o as { metadata?: { name?: unknown } }).metadata;
+  if (typeof meta?.name !== 'string' || meta.name === '') return 'it has no metadata.name';
+  for (const path of REQUIRED[kind] ?? []) {
+    const v = valuesAt(o, path)[0]?.value;
+    if (typeof v !== 'string' || v === '') return `it has no ${path}`;
+  }
+  return undefined;
+}

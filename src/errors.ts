@@ -1,0 +1,31 @@
+// Error classes on the ground floor: readers, the remedy layer and the CLI all raise them; only src/cli maps
+// them to exit codes and one-line messages.
+
+export const EXIT = { OK: 0, FINDINGS: 1, USAGE: 2, INCOMPLETE: 3 } as const;
+
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
+
+/** Bad flags, arguments or input files: exit 2. */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message, EXIT.USAGE);
+  }
+}
+
+/** The object the user named does not exist (a 404 for it, or a complete dump without it): exit 2, as kubectl. */
+export class NotFoundError extends UserError {
+  constructor(message: string) {
+    super(message, EXIT.USAGE);
+  }
+}
+
+/** The cluster could not be reached, answered in a way we could not understand, or the kubeconfig could not be used: exit 3. */
+export class ClusterError extends UserError {
+  constructor(message: string) {
+    super(message, EXIT.INCOMPLETE);
+  }
+}
