@@ -29,3 +29,14 @@ export class ClusterError extends UserError {
     super(message, EXIT.INCOMPLETE);
   }
 }
+
+/**
+ * The API server answered, but not in a way we can understand (empty or non-JSON body, a LIST without items,
+ * an endless continue token, an answer over the size cap). Never taken as "absent": the resource is unknown,
+ * so the run is incomplete and nothing destructive is planned from it.
+ */
+export class UnreadableAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+  }
+}
