@@ -16,7 +16,12 @@ export interface Loaded {
 }
 
 export function makeClient(flags: CommonFlags): Promise<KubeClient> {
-  return KubeClient.load({ kubeconfig: flags.kubeconfig, context: flags.context, requestTimeoutMs: requestTimeoutMs(flags.requestTimeout) });
+  return KubeClient.load({
+    kubeconfig: flags.kubeconfig,
+    context: flags.context,
+    requestTimeoutMs: requestTimeoutMs(flags.requestTimeout),
+    warn: (line) => process.stderr.write(`warning: ${line}\n`),
+  });
 }
 
 export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<Loaded> {
@@ -35,7 +40,7 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? client.namespace);
   const spinner = startSpinner(`Reading ${client.contextName} (${client.server})`);
   try {
-    const snapshot = await readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString() });
+    const snapshot = await client.withDeadline(() => readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString() }));
     return { snapshot, targetRef: parsed?.ref, target: parsed?.target, client };
   } finally {
     spinner?.stop();

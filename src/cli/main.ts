@@ -4,6 +4,7 @@ import { fixCommand, normalizeDryRun } from './fix.js';
 import { explainCommand } from './explain.js';
 import { packageVersion, versionCommand } from './version.js';
 import { EXIT, UserError } from './errors.js';
+import { UnreadableAnswerError } from '../errors.js';
 
 export function buildProgram(): Command {
   const program = new Command('kubectl volume-doctor')
@@ -37,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UserError) {
       process.stderr.write(`error: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof UnreadableAnswerError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT.INCOMPLETE;
     }
     process.stderr.write(`error: unexpected failure: ${(err as Error)?.stack ?? String(err)}\n`);
     return EXIT.INCOMPLETE;

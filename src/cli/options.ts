@@ -24,7 +24,7 @@ export function addCommonOptions(cmd: Command, outputs: string[]): Command {
     .option('-n, --namespace <namespace>', "namespace of pods and claims (default: the context's namespace; all namespaces for --from-file)")
     .option('-A, --all-namespaces', 'look at pods and claims in every namespace')
     .addOption(new Option('-o, --output <format>', `output format: ${outputs.join('|')}`).default('table'))
-    .option('--request-timeout <duration>', 'time to wait for each API request (0 = no limit), e.g. 10s, 1m', '30s')
+    .option('--request-timeout <duration>', 'time for each API request to answer in full (0 = no limit), e.g. 10s, 1m; reading the cluster may take at most 10 times this', '30s')
     .option('--no-color', 'disable colour (also off when NO_COLOR is set or output is not a terminal)')
     .option('--from-file <path>', 'read a dump (kubectl get ... -o json|yaml, a List or objects; a file or a directory) instead of a cluster; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--now <RFC3339>', 'the moment to judge durations against (default: now for a cluster, the newest timestamp in a dump)');

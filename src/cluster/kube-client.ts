@@ -1,21 +1,43 @@
 // The only code that talks HTTP to the API server. Auth comes from @kubernetes/client-node's KubeConfig
-// (client certs, tokens, exec plugins, OIDC, in-cluster); bodies are read as raw JSON to fold page by page.
+// (client certs, tokens, OIDC, in-cluster) after kubeconfig.ts picked the context as kubectl would; bodies are
+// read as raw JSON to fold page by page. Every answer is checked before it is believed: an answer we cannot
+// understand is an UnreadableAnswerError, never "absent".
 import * as https from 'node:https';
 import * as http from 'node:http';
+import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, UsageError } from '../errors.js';
+import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
+import { resolveKubeconfig, toKubeConfig } from './kubeconfig.js';
+import { formatDuration as formatLong } from '../util/time.js';
 
 export interface ClientOptions {
   kubeconfig?: string;
   context?: string;
-  /** Per-request timeout in ms; 0 means none. */
+  /** Per-request timeout in ms (headers and body); 0 means none. */
   requestTimeoutMs: number;
   /** How the API server's audit log names us. */
   userAgent?: string;
+  /** Where retries are reported (one line each). */
+  warn?: (line: string) => void;
+  /** Limits, lowered by tests. */
+  maxResponseBytes?: number;
+  maxPages?: number;
+  /** Environment, home and service account directory to locate the kubeconfig in (tests). */
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+  serviceAccountDir?: string;
+}
+
+/** A Kubernetes Status body, when the server sent one. */
+export interface ApiStatus {
+  kind?: string;
+  reason?: string;
+  message?: string;
+  details?: { name?: unknown; kind?: unknown };
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly reason: string, message: string) {
+  constructor(readonly status: number, readonly reason: string, message: string, readonly body?: ApiStatus) {
     super(message);
   }
 }
@@ -29,9 +51,44 @@ export interface RequestOptions {
   raw?: boolean;
 }
 
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+export const MAX_PAGES = 10_000;
+/** Retries of an idempotent GET answered 429 (or 503/504), honouring Retry-After up to RETRY_AFTER_CAP_MS. */
+export const MAX_RETRIES = 3;
+const RETRY_AFTER_CAP_MS = 10_000;
+/** The exec plugin's bound when --request-timeout is 0. */
+const EXEC_BOUND_MS = 30_000;
+/** Reading the cluster is bounded by this many request timeouts. */
+export const DEADLINE_FACTOR = 10;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Server text shown in our messages: one line, no control characters, short. */
+export function sanitize(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+class Deadline {
+  constructor(readonly at: number, readonly totalMs: number, readonly timeoutMs: number) {}
+
+  error(): ClusterError {
+    return new ClusterError(`reading the cluster took longer than ${formatDuration(this.totalMs)} (${DEADLINE_FACTOR} × --request-timeout ${formatDuration(this.timeoutMs)}); raise --request-timeout for a slow or large cluster`);
+  }
+}
+
 export class KubeClient {
   /** Requests sent, by method and path (without query): the benchmark and tests read it. */
   readonly requests: string[] = [];
+  private deadline?: Deadline;
 
   private constructor(
     private readonly kc: KubeConfig,
@@ -40,53 +97,103 @@ export class KubeClient {
     readonly namespace: string,
     private readonly timeoutMs: number,
     private readonly userAgent: string,
+    private readonly warn: (line: string) => void,
+    private readonly maxResponseBytes: number,
+    private readonly maxPages: number,
   ) {}
 
   static async load(options: ClientOptions): Promise<KubeClient> {
-    // Loaded on demand: the library takes ~0.4s to import, which dumps, explain and --help do not need.
-    const { KubeConfig } = await import('@kubernetes/client-node');
-    const kc = new KubeConfig();
-    try {
-      if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-      else kc.loadFromDefault();
-    } catch (err) {
-      const where = options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
-      throw new ClusterError(`cannot load kubeconfig ${where}: ${(err as Error).message}`);
-    }
-    if (options.context) {
-      if (!kc.getContextObject(options.context)) {
-        const known = kc.getContexts().map((c) => c.name);
-        throw new ClusterError(`context "${options.context}" does not exist in the kubeconfig${known.length ? ` (contexts: ${known.join(', ')})` : ''}`);
-      }
-      kc.setCurrentContext(options.context);
-    }
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) {
-      throw new ClusterError(`the kubeconfig has no cluster for context "${kc.getCurrentContext()}"; set one with --context or --kubeconfig`);
-    }
-    const ctx = kc.getContextObject(kc.getCurrentContext());
-    return new KubeClient(kc, cluster.server.replace(/\/+$/, ''), kc.getCurrentContext(), ctx?.namespace || 'default', options.requestTimeoutMs, options.userAgent ?? 'kubectl-volume_doctor');
+    const resolved = resolveKubeconfig({
+      kubeconfig: options.kubeconfig, context: options.context, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir,
+    });
+    let client: KubeClient | undefined;
+    // Loaded on demand inside toKubeConfig: the library takes ~0.4s to import, which dumps, explain and --help do not need.
+    const kc = await toKubeConfig(resolved, () => client?.execBoundMs() ?? EXEC_BOUND_MS);
+    client = new KubeClient(
+      kc, resolved.server, resolved.contextName, resolved.namespace, options.requestTimeoutMs, options.userAgent ?? 'kubectl-volume_doctor',
+      options.warn ?? (() => undefined), options.maxResponseBytes ?? MAX_RESPONSE_BYTES, options.maxPages ?? MAX_PAGES,
+    );
+    return client;
   }
 
-  /** GET a single object; undefined when it does not exist. */
-  async get<T = unknown>(path: string, query?: Record<string, string | undefined>): Promise<T | undefined> {
+  /**
+   * Runs `read` (reading the cluster) within DEADLINE_FACTOR × the request timeout: requests still running at the
+   * deadline are cut, later ones fail at once, with a ClusterError that names the flag to raise. None for timeout 0.
+   */
+  async withDeadline<T>(read: () => Promise<T>): Promise<T> {
+    if (this.timeoutMs <= 0 || this.deadline) return read();
+    const total = DEADLINE_FACTOR * this.timeoutMs;
+    this.deadline = new Deadline(Date.now() + total, total, this.timeoutMs);
     try {
-      return await this.request<T>(path, { query });
+      return await read();
+    } finally {
+      this.deadline = undefined;
+    }
+  }
+
+  /** Time left for one step: the request timeout, cut short by the deadline. */
+  private budget(): { ms: number; byDeadline: boolean } {
+    const left = this.deadline ? this.deadline.at - Date.now() : Infinity;
+    const per = this.timeoutMs > 0 ? this.timeoutMs : Infinity;
+    if (left <= 0) throw this.deadline!.error();
+    return left < per ? { ms: left, byDeadline: true } : { ms: per, byDeadline: false };
+  }
+
+  private execBoundMs(): number {
+    const { ms } = this.budget();
+    return Math.min(ms, this.timeoutMs > 0 ? this.timeoutMs : EXEC_BOUND_MS);
+  }
+
+  /**
+   * GET one object. undefined only when the server says it does not exist: a 404 whose body is a Kubernetes
+   * Status with reason NotFound (for this name). A 404 without such a Status (e.g. "404 page not found") is an
+   * ApiError: the path is not served.
+   */
+  async get<T = unknown>(path: string, query?: Record<string, string | undefined>): Promise<T | undefined> {
+    let answer: unknown;
+    try {
+      answer = await this.request<unknown>(path, { query });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return undefined;
+      if (err instanceof ApiError && err.status === 404 && err.body?.kind === 'Status' && err.body.reason === 'NotFound') {
+        const named = err.body.details?.name;
+        const asked = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+        if (named !== undefined && named !== '' && named !== asked) {
+          throw new UnreadableAnswerError(`the API server answered GET ${path} with "${sanitize(String(named))}" not found, which is not the object asked for`);
+        }
+        return undefined;
+      }
       throw err;
     }
+    if (!isObject(answer)) throw new UnreadableAnswerError(`the API server's answer to GET ${path} is not a JSON object`);
+    return answer as T;
   }
 
-  /** Pages through a LIST with `limit` and `continue`, handing each page's items to `onItems` and dropping the page. */
+  /**
+   * Pages through a LIST with `limit` and `continue`, handing each page's items to `onItems` and dropping the page.
+   * A page without an items list, a continue token seen before, or more than maxPages pages is unreadable.
+   */
   async list(path: string, query: Record<string, string | undefined>, onItems: (items: unknown[]) => void, pageSize = 500): Promise<void> {
     let cont: string | undefined;
+    const tokens = new Set<string>();
+    let pages = 0;
     do {
-      const page = await this.request<{ items?: unknown[]; metadata?: { continue?: string } }>(path, {
-        query: { ...query, limit: String(pageSize), continue: cont },
-      });
-      onItems(page?.items ?? []);
-      cont = page?.metadata?.continue || undefined;
+      const page = await this.request<unknown>(path, { query: { ...query, limit: String(pageSize), continue: cont } });
+      pages++;
+      // Go encodes an empty slice as null.
+      if (!isObject(page) || !(Array.isArray(page.items) || page.items === null)) {
+        throw new UnreadableAnswerError(`the API server's answer to LIST ${path} is not a list (no items array)`);
+      }
+      const next: unknown = page.metadata?.continue;
+      if (next !== undefined && next !== null && typeof next !== 'string') {
+        throw new UnreadableAnswerError(`the API server's answer to LIST ${path} has a continue token that is not a string`);
+      }
+      onItems(page.items ?? []);
+      cont = next || undefined;
+      if (cont === undefined) return;
+      const digest = createHash('sha256').update(cont).digest('base64');
+      if (tokens.has(digest)) throw new UnreadableAnswerError(`the API server repeated a continue token while listing ${path} (after ${pages} pages); the list never ends`);
+      tokens.add(digest);
+      if (pages >= this.maxPages) throw new UnreadableAnswerError(`the LIST of ${path} did not end after ${pages} pages; stopped`);
     } while (cont);
   }
 
@@ -94,6 +201,30 @@ export class KubeClient {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
     const method = options.method ?? 'GET';
+    for (let attempt = 0; ; attempt++) {
+      const answer = await this.send(url, method, options);
+      const wait = method === 'GET' && attempt < MAX_RETRIES ? this.retryDelay(answer, attempt) : undefined;
+      if (wait === undefined) return this.interpret<T>(answer, method, url.pathname, options);
+      this.warn(`GET ${url.pathname}: the API server answered ${answer.status}${answer.status === 429 ? ' Too Many Requests' : ''}; retrying in ${formatDuration(wait)} (${attempt + 1} of ${MAX_RETRIES})`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /** How long to wait before retrying, or undefined when the answer is final (or the wait would pass the deadline). */
+  private retryDelay(answer: Answer, attempt: number): number | undefined {
+    const retryAfter = answer.headers['retry-after'];
+    if (answer.status !== 429 && !((answer.status === 503 || answer.status === 504))) return undefined;
+    let ms = 1000 * 2 ** attempt;
+    if (typeof retryAfter === 'string' && retryAfter.trim() !== '') {
+      const seconds = /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : (Date.parse(retryAfter) - Date.now()) / 1000;
+      if (!Number.isNaN(seconds)) ms = Math.max(0, seconds * 1000);
+    }
+    ms = Math.min(ms, RETRY_AFTER_CAP_MS);
+    if (this.deadline && Date.now() + ms >= this.deadline.at) return undefined;
+    return ms;
+  }
+
+  private async send(url: URL, method: string, options: RequestOptions): Promise<Answer> {
     this.requests.push(`${method} ${url.pathname}${url.search}`);
     const opts: https.RequestOptions = {
       method,
@@ -102,7 +233,8 @@ export class KubeClient {
     try {
       await this.kc.applyToHTTPSOptions(opts);
     } catch (err) {
-      throw new ClusterError(`cannot get credentials for context "${this.contextName}": ${(err as Error).message}`);
+      if (err instanceof ClusterError) throw err;
+      throw new ClusterError(`cannot get credentials for context "${this.contextName}": ${sanitize((err as Error).message)}`);
     }
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (payload !== undefined) {
@@ -113,40 +245,102 @@ export class KubeClient {
     }
     const transport = url.protocol === 'http:' ? http : https;
     if (url.protocol === 'http:') delete opts.agent;
-    const text = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const { ms, byDeadline } = this.budget();
+    const what = `${method} ${url.pathname}`;
+    const cap = this.maxResponseBytes;
+    return new Promise<Answer>((resolve, reject) => {
+      let done = false;
+      const finish = (err: Error | undefined, answer?: Answer) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) {
+          req.destroy();
+          reject(err);
+        } else resolve(answer!);
+      };
+      // The whole request, headers and body: a server that drips bytes is cut as surely as one that says nothing.
+      const timer = Number.isFinite(ms)
+        ? setTimeout(() => finish(byDeadline
+          ? this.deadline!.error()
+          : new ClusterError(`${what} timed out after ${formatDuration(ms)} (--request-timeout): the API server at ${this.server} did not finish answering; raise --request-timeout for a slow server`)), ms)
+        : undefined;
       const req = transport.request(url, opts, (res) => {
+        const tooLarge = () => new UnreadableAnswerError(`the API server's answer to ${what} is larger than ${formatBytes(cap)}; the server may ignore \`limit\``);
+        const declared = Number(res.headers['content-length']);
+        if (declared > cap) {
+          finish(tooLarge());
+          return;
+        }
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > cap) {
+            chunks.length = 0;
+            finish(tooLarge());
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => finish(this.unreachable(err)));
+        res.on('aborted', () => finish(this.unreachable(new Error('the connection closed before the answer was complete'))));
       });
-      if (this.timeoutMs > 0) {
-        req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`request timed out after ${this.timeoutMs / 1000}s (--request-timeout)`)));
-      }
-      req.on('error', reject);
+      req.on('error', (err) => finish(this.unreachable(err)));
       if (payload !== undefined) req.write(payload);
       req.end();
-    }).catch((err: NodeJS.ErrnoException) => {
-      throw new ClusterError(`cannot reach the Kubernetes API server at ${this.server} (context "${this.contextName}"): ${err.message}`);
     });
-    if (text.status >= 200 && text.status < 300) {
-      if (options.raw) return text.body as T;
-      return (text.body ? JSON.parse(text.body) : undefined) as T;
+  }
+
+  private unreachable(err: Error): ClusterError {
+    return new ClusterError(`cannot reach the Kubernetes API server at ${this.server} (context "${this.contextName}"): ${sanitize(err.message)}`);
+  }
+
+  private interpret<T>(answer: Answer, method: string, path: string, options: RequestOptions): T {
+    const { status, body } = answer;
+    if (status >= 200 && status < 300) {
+      if (options.raw) return body as T;
+      const parsed = parseJson(body);
+      if (parsed.ok) return parsed.value as T;
+      // A write the server accepted stands even if its answer is unreadable: nothing reads a write's answer.
+      if (method !== 'GET') return undefined as T;
+      throw new UnreadableAnswerError(body.trim() === ''
+        ? `the API server answered GET ${path} with an empty body`
+        : `the API server's answer to GET ${path} is not JSON (it starts with "${sanitize(body, 40)}")`);
     }
-    let status: { reason?: string; message?: string } = {};
-    try {
-      status = JSON.parse(text.body);
-    } catch {
-      status = { message: text.body.slice(0, 200) };
-    }
-    if (text.status === 401) {
+    const parsed = parseJson(body);
+    const statusBody: ApiStatus | undefined = parsed.ok && isObject(parsed.value) ? parsed.value : undefined;
+    if (status === 401) {
       throw new ClusterError(`the API server at ${this.server} rejected the credentials of context "${this.contextName}" (401 Unauthorized)`);
     }
-    throw new ApiError(text.status, status.reason ?? String(text.status), status.message ?? `HTTP ${text.status}`);
+    const reason = typeof statusBody?.reason === 'string' && statusBody.reason ? sanitize(statusBody.reason, 60) : String(status);
+    const message = typeof statusBody?.message === 'string' ? sanitize(statusBody.message) : sanitize(body) || `HTTP ${status}`;
+    throw new ApiError(status, reason, message, statusBody);
   }
 }
 
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (text.trim() === '') return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** 250ms, 1.5s, 30s, 5m. */
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 120_000 && ms % 1000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s`;
+  return formatLong(ms);
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MiB` : `${n} bytes`;
+}
+
 /** Turns an ApiError for a missing target into the message kubectl would print. */
-export function notFound(resource: string, name: string, namespace?: string): UsageError {
-  return new UsageError(`${resource} "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
+export function notFound(resource: string, name: string, namespace?: string): NotFoundError {
+  return new NotFoundError(`${resource} "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
 }

@@ -1,0 +1,391 @@
+// Finds and merges kubeconfig files exactly as kubectl does, and runs exec credential plugins with a bound.
+// kubectl's rules: --kubeconfig uses only that file; otherwise $KUBECONFIG's files (missing or empty entries
+// skipped), or ~/.kube/config; the first file that sets current-context wins; for clusters, users and contexts
+// the first file defining a name wins; relative paths resolve against the file that holds them; with no
+// kubeconfig at all, the pod's service account (in-cluster) is used.
+import { spawn } from 'node:child_process';
+import { accessSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join, sep } from 'node:path';
+import yaml from 'js-yaml';
+import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
+import { ClusterError } from '../errors.js';
+
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Raw = Record<string, any>;
+
+interface Named {
+  name: string;
+  /** The entry's body (cluster, user or context), with its paths made absolute. */
+  body: Raw;
+  file: string;
+}
+
+export interface MergedKubeconfig {
+  files: string[];
+  currentContext?: string;
+  clusters: Map<string, Named>;
+  users: Map<string, Named>;
+  contexts: Map<string, Named>;
+}
+
+export interface ResolvedKubeconfig {
+  /** The files read, or the service account directory for in-cluster. */
+  sources: string[];
+  inCluster: boolean;
+  contextName: string;
+  namespace: string;
+  clusterName: string;
+  server: string;
+  /** The cluster entry in kubeconfig form (certificate-authority, insecure-skip-tls-verify, ...), paths absolute. */
+  cluster: Raw;
+  userName?: string;
+  /** The user entry in kubeconfig form (token, tokenFile, client-certificate, exec, ...), paths absolute. */
+  user: Raw;
+}
+
+export interface LocateOptions {
+  /** --kubeconfig: only this file. */
+  kubeconfig?: string;
+  /** --context. */
+  context?: string;
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+  serviceAccountDir?: string;
+}
+
+const exists = (file: string): boolean => {
+  try {
+    accessSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function resolvePath(dir: string, file: unknown): unknown {
+  return typeof file === 'string' && file !== '' && !isAbsolute(file) ? join(dir, file) : file;
+}
+
+/** kubectl resolves these fields against the directory of the file that defines the entry. */
+function absolutePaths(section: 'clusters' | 'users' | 'contexts', body: Raw, dir: string): Raw {
+  const out: Raw = { ...body };
+  if (section === 'clusters') out['certificate-authority'] = resolvePath(dir, body['certificate-authority']);
+  if (section === 'users') {
+    for (const key of ['client-certificate', 'client-key', 'tokenFile']) out[key] = resolvePath(dir, body[key]);
+    // An exec command with a slash is a path (./bin/plugin); without one it is looked up on PATH.
+    if (isObject(body.exec) && typeof body.exec.command === 'string' && body.exec.command.includes(sep)) {
+      out.exec = { ...body.exec, command: resolvePath(dir, body.exec.command) };
+    }
+  }
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return out;
+}
+
+function readFile(file: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ClusterError(`cannot read kubeconfig ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (err) {
+    throw new ClusterError(`cannot read kubeconfig ${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc === undefined || doc === null) return {};
+  if (!isObject(doc)) throw new ClusterError(`cannot read kubeconfig ${file}: not a kubeconfig (a mapping with clusters, users and contexts)`);
+  return doc;
+}
+
+/** Reads and merges the files in order; files that do not exist are skipped (they are reported by the caller). */
+export function mergeKubeconfigs(files: string[]): MergedKubeconfig {
+  const merged: MergedKubeconfig = { files: [], clusters: new Map(), users: new Map(), contexts: new Map() };
+  for (const file of files) {
+    if (!exists(file)) continue;
+    const doc = readFile(file);
+    merged.files.push(file);
+    const dir = dirname(file);
+    if (merged.currentContext === undefined && typeof doc['current-context'] === 'string' && doc['current-context'] !== '') {
+      merged.currentContext = doc['current-context'];
+    }
+    for (const [section, field] of [['clusters', 'cluster'], ['users', 'user'], ['contexts', 'context']] as const) {
+      const list = doc[section];
+      if (list === undefined || list === null) continue;
+      if (!Array.isArray(list)) throw new ClusterError(`cannot read kubeconfig ${file}: ${section} is not a list`);
+      const seen = new Set<string>();
+      for (const [i, entry] of list.entries()) {
+        if (!isObject(entry) || typeof entry.name !== 'string') throw new ClusterError(`cannot read kubeconfig ${file}: ${section}[${i}] has no name`);
+        if (seen.has(entry.name)) throw new ClusterError(`cannot read kubeconfig ${file}: ${section} has "${entry.name}" twice`);
+        seen.add(entry.name);
+        const body = entry[field] ?? {};
+        if (!isObject(body)) throw new ClusterError(`cannot read kubeconfig ${file}: ${section} "${entry.name}" has no ${field} mapping`);
+        if (!merged[section].has(entry.name)) merged[section].set(entry.name, { name: entry.name, body: absolutePaths(section, body, dir), file });
+      }
+    }
+  }
+  return merged;
+}
+
+/** The files kubectl would read, and how to describe where it looked. */
+export function kubeconfigFiles(options: LocateOptions): { files: string[]; lookedAt: string } {
+  if (options.kubeconfig) return { files: [options.kubeconfig], lookedAt: options.kubeconfig };
+  const env = options.env ?? process.env;
+  if (env.KUBECONFIG) {
+    const files = env.KUBECONFIG.split(delimiter).filter((f) => f !== '');
+    return { files: [...new Set(files)], lookedAt: `$KUBECONFIG (${files.join(', ') || 'empty'})` };
+  }
+  const file = join(options.home ?? env.HOME ?? homedir(), '.kube', 'config');
+  return { files: [file], lookedAt: `~/.kube/config (${file})` };
+}
+
+const isEmpty = (m: MergedKubeconfig): boolean => !m.currentContext && !m.clusters.size && !m.users.size && !m.contexts.size;
+
+/** kubectl's in-cluster config: the pod's API server address and service account, when they are all there. */
+function inCluster(env: NodeJS.ProcessEnv, dir: string): ResolvedKubeconfig | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  const token = join(dir, 'token');
+  if (!host || !port || !exists(token)) return undefined;
+  let namespace = env.POD_NAMESPACE || '';
+  if (!namespace) {
+    try {
+      namespace = readFileSync(join(dir, 'namespace'), 'utf8').trim();
+    } catch {
+      // no namespace file: default
+    }
+  }
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  return {
+    sources: [dir],
+    inCluster: true,
+    contextName: 'in-cluster',
+    namespace: namespace || 'default',
+    clusterName: 'in-cluster',
+    server: `https://${hostPart}:${port}`,
+    cluster: { 'certificate-authority': join(dir, 'ca.crt') },
+    userName: 'service-account',
+    user: { tokenFile: token },
+  };
+}
+
+/** Picks the context, cluster and user kubectl would use, or says clearly why there is none. */
+export function resolveKubeconfig(options: LocateOptions = {}): ResolvedKubeconfig {
+  const env = options.env ?? process.env;
+  const { files, lookedAt } = kubeconfigFiles(options);
+  if (options.kubeconfig && !exists(options.kubeconfig)) throw new ClusterError(`cannot read kubeconfig ${options.kubeconfig}: no such file`);
+  const merged = mergeKubeconfigs(files);
+  if (isEmpty(merged) && !options.kubeconfig) {
+    const pod = inCluster(env, options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
+    if (pod) return pod;
+    const what = merged.files.length ? `${merged.files.join(', ')} ${merged.files.length > 1 ? 'are' : 'is'} empty` : 'no kubeconfig found';
+    throw new ClusterError(`${what}: looked at ${lookedAt}; pass --kubeconfig or set KUBECONFIG`);
+  }
+  const where = merged.files.join(', ');
+  const known = [...merged.contexts.keys()];
+  const list = known.length ? ` (contexts: ${known.join(', ')})` : '';
+  const contextName = options.context || merged.currentContext;
+  if (!contextName) throw new ClusterError(`the kubeconfig (${where}) sets no current-context; pass --context${list}`);
+  const context = merged.contexts.get(contextName);
+  if (!context) {
+    if (options.context) throw new ClusterError(`context "${contextName}" does not exist in the kubeconfig${list}`);
+    throw new ClusterError(`the kubeconfig's current-context "${contextName}" does not exist in ${where}${list}; pass --context`);
+  }
+  const clusterName = context.body.cluster;
+  if (typeof clusterName !== 'string' || clusterName === '') throw new ClusterError(`the kubeconfig's context "${contextName}" names no cluster`);
+  const cluster = merged.clusters.get(clusterName);
+  if (!cluster) throw new ClusterError(`the kubeconfig's context "${contextName}" uses cluster "${clusterName}", which is not in ${where}`);
+  const server = checkServer(clusterName, cluster.body.server);
+  const userName = typeof context.body.user === 'string' && context.body.user !== '' ? context.body.user : undefined;
+  const user = userName ? merged.users.get(userName)?.body ?? {} : {};
+  const namespace = typeof context.body.namespace === 'string' && context.body.namespace !== '' ? context.body.namespace : 'default';
+  return { sources: merged.files, inCluster: false, contextName, namespace, clusterName, server, cluster: cluster.body, userName, user };
+}
+
+function checkServer(clusterName: string, server: unknown): string {
+  if (typeof server !== 'string' || server.trim() === '') throw new ClusterError(`the kubeconfig's cluster "${clusterName}" has no server`);
+  let url: URL | undefined;
+  try {
+    url = new URL(server);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
+    throw new ClusterError(`the kubeconfig's cluster "${clusterName}" has server ${JSON.stringify(server)} which is not a URL (expected https://HOST[:PORT])`);
+  }
+  return server.replace(/\/+$/, '');
+}
+
+export interface ExecConfig {
+  command: string;
+  args?: string[];
+  env?: { name: string; value: string }[];
+  apiVersion?: string;
+  interactiveMode?: string;
+  installHint?: string;
+}
+
+export interface ExecCredentialStatus {
+  token?: string;
+  clientCertificateData?: string;
+  clientKeyData?: string;
+  expirationTimestamp?: string;
+}
+
+const MAX_PLUGIN_OUTPUT = 1 << 20;
+
+/**
+ * Runs an exec credential plugin as kubectl does (KUBERNETES_EXEC_INFO set, its stderr shown to the user, stdin
+ * only when interactive), but never longer than `timeoutMs`: past it the plugin and its children are killed.
+ */
+export function runExecPlugin(exec: ExecConfig, userName: string, timeoutMs: number): Promise<ExecCredentialStatus> {
+  const name = `the credential plugin "${exec.command}" of user "${userName}"`;
+  const interactive = exec.interactiveMode !== 'Never' && !!process.stdin.isTTY;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const e of exec.env ?? []) if (e && typeof e.name === 'string') env[e.name] = String(e.value ?? '');
+  env.KUBERNETES_EXEC_INFO = JSON.stringify({
+    apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive },
+  });
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (err: Error | undefined, value?: ExecCredentialStatus) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    // Its own process group (unless it needs the terminal), so a timeout kills the children a script started too.
+    const child = spawn(exec.command, (exec.args ?? []).map(String), { env, stdio: [interactive ? 'inherit' : 'ignore', 'pipe', 'inherit'], detached: !interactive });
+    const kill = () => {
+      try {
+        if (child.pid !== undefined) process.kill(interactive ? child.pid : -child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      child.stdout?.destroy();
+      child.unref();
+    };
+    const timer = setTimeout(() => {
+      kill();
+      finish(new ClusterError(`${name} did not finish within ${timeoutMs / 1000}s; check that it works on its own, or raise --request-timeout`));
+    }, timeoutMs);
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      out += d;
+      if (out.length > MAX_PLUGIN_OUTPUT) {
+        kill();
+        finish(new ClusterError(`${name} printed more than 1 MiB`));
+      }
+    });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      const hint = exec.installHint ? ` (${exec.installHint.trim().split('\n')[0]})` : '';
+      finish(new ClusterError(`${name} could not be run: ${err.code === 'ENOENT' ? 'not found' : err.message}${hint}`));
+    });
+    child.on('close', (code, signal) => {
+      if (code !== 0) {
+        finish(new ClusterError(`${name} failed (${signal ? `killed by ${signal}` : `exit code ${code}`})`));
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(out);
+      } catch {
+        parsed = undefined;
+      }
+      const status = isObject(parsed) ? parsed.status : undefined;
+      if (!isObject(parsed) || parsed.kind !== 'ExecCredential' || !isObject(status)) {
+        finish(new ClusterError(`${name} did not print an ExecCredential (JSON with a status)`));
+        return;
+      }
+      finish(undefined, status as ExecCredentialStatus);
+    });
+  });
+}
+
+/** Runs the user's exec plugin once per run (again only when its credential expires), shared by concurrent requests. */
+class ExecAuthenticator {
+  private cached?: { status: ExecCredentialStatus; until: number };
+  private running?: Promise<ExecCredentialStatus>;
+
+  constructor(private readonly userName: string, private readonly exec: ExecConfig, private readonly boundMs: () => number) {}
+
+  isAuthProvider(user: User): boolean {
+    return user.name === this.userName;
+  }
+
+  async applyAuthentication(_user: User, opts: { headers?: Record<string, unknown>; cert?: unknown; key?: unknown }): Promise<void> {
+    const status = await this.credential();
+    if (status.clientCertificateData) opts.cert = status.clientCertificateData;
+    if (status.clientKeyData) opts.key = status.clientKeyData;
+    if (status.token) opts.headers = { ...(opts.headers ?? {}), Authorization: `Bearer ${status.token}` };
+  }
+
+  private async credential(): Promise<ExecCredentialStatus> {
+    if (this.cached && this.cached.until > Date.now()) return this.cached.status;
+    this.running ??= runExecPlugin(this.exec, this.userName, this.boundMs()).finally(() => { this.running = undefined; });
+    const status = await this.running;
+    const expires = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : NaN;
+    this.cached = { status, until: Number.isNaN(expires) ? Infinity : expires };
+    return status;
+  }
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * Hands the one context we use to client-node's KubeConfig (client certificates, tokens, auth providers, proxies).
+ * Exec plugins run through our own runner: client-node's has no time bound and leaves the plugin's stdin open.
+ */
+export async function toKubeConfig(r: ResolvedKubeconfig, execBoundMs: () => number): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  const c = r.cluster;
+  const cluster: Cluster = {
+    name: r.clusterName,
+    server: r.server,
+    caData: str(c['certificate-authority-data']),
+    caFile: str(c['certificate-authority']),
+    // TLS settings mean nothing over plain http (kubectl proxy): client-node refuses http unless this is set.
+    skipTLSVerify: c['insecure-skip-tls-verify'] === true || r.server.startsWith('http:'),
+    tlsServerName: str(c['tls-server-name']),
+    proxyUrl: str(c['proxy-url']),
+  };
+  const u = r.user;
+  let token = str(u.token);
+  if (!token && str(u.tokenFile)) {
+    try {
+      token = readFileSync(u.tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new ClusterError(`cannot read the token file ${u.tokenFile} of user "${r.userName}": ${(err as Error).message}`);
+    }
+  }
+  const userName = r.userName ?? '';
+  const user: User = {
+    name: userName,
+    token,
+    certData: str(u['client-certificate-data']),
+    certFile: str(u['client-certificate']),
+    keyData: str(u['client-key-data']),
+    keyFile: str(u['client-key']),
+    authProvider: isObject(u['auth-provider']) ? u['auth-provider'] : undefined,
+    username: str(u.username),
+    password: str(u.password),
+    impersonateUser: str(u.as),
+  };
+  if (isObject(u.exec) && !user.authProvider) {
+    if (typeof u.exec.command !== 'string' || u.exec.command === '') throw new ClusterError(`the kubeconfig's user "${userName}" has an exec plugin without a command`);
+    kc.addAuthenticator(new ExecAuthenticator(userName, u.exec as ExecConfig, execBoundMs));
+  }
+  const context: Context = { name: r.contextName, cluster: r.clusterName, user: userName, namespace: r.namespace };
+  kc.loadFromOptions({ clusters: [cluster], users: [user], contexts: [context], currentContext: r.contextName });
+  return kc;
+}
