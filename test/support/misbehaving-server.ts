@@ -15,6 +15,8 @@ export interface LoggedRequest {
   path: string;
   query: URLSearchParams;
   body: string;
+  /** Request headers (lower-case names), e.g. to see the Authorization a credential plugin produced. */
+  headers: import('node:http').IncomingHttpHeaders;
 }
 
 export interface Reply {
@@ -110,7 +112,7 @@ export async function startMisbehavingServer(objects: FakeObjects = {}, override
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const u = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const logged: LoggedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', path: u.pathname, query: u.searchParams, body: Buffer.concat(chunks).toString('utf8') };
+      const logged: LoggedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', path: u.pathname, query: u.searchParams, body: Buffer.concat(chunks).toString('utf8'), headers: req.headers };
       requests.push(logged);
       try {
         await send(res, (await override?.(logged)) ?? defaultReply(objects, logged));
