@@ -251,7 +251,7 @@ export function runExecPlugin(exec: ExecConfig, userName: string, timeoutMs: num
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const e of exec.env ?? []) if (e && typeof e.name === 'string') env[e.name] = String(e.value ?? '');
   env.KUBERNETES_EXEC_INFO = JSON.stringify({
-    apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive },
+    kind: 'ExecCredential', apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1', spec: { interactive },
   });
   return new Promise((resolve, reject) => {
     let settled = false;
