@@ -169,6 +169,19 @@ export class KubeClient {
   }
 
   /**
+   * GET a discovery document (e.g. /apis/longhorn.io): undefined when the server does not serve the path, which a
+   * real API server says with a plain-text "404 page not found" (or a 404 Status).
+   */
+  async discover<T = unknown>(path: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(path);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /**
    * Pages through a LIST with `limit` and `continue`, handing each page's items to `onItems` and dropping the page.
    * A page without an items list, a continue token seen before, or more than maxPages pages is unreadable.
    */
@@ -250,12 +263,13 @@ export class KubeClient {
     const cap = this.maxResponseBytes;
     return new Promise<Answer>((resolve, reject) => {
       let done = false;
+      let req: http.ClientRequest | undefined;
       const finish = (err: Error | undefined, answer?: Answer) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         if (err) {
-          req.destroy();
+          req?.destroy();
           reject(err);
         } else resolve(answer!);
       };
@@ -265,7 +279,7 @@ export class KubeClient {
           ? this.deadline!.error()
           : new ClusterError(`${what} timed out after ${formatDuration(ms)} (--request-timeout): the API server at ${this.server} did not finish answering; raise --request-timeout for a slow server`)), ms)
         : undefined;
-      const req = transport.request(url, opts, (res) => {
+      const onResponse = (res: http.IncomingMessage) => {
         const tooLarge = () => new UnreadableAnswerError(`the API server's answer to ${what} is larger than ${formatBytes(cap)}; the server may ignore \`limit\``);
         const declared = Number(res.headers['content-length']);
         if (declared > cap) {
@@ -285,8 +299,16 @@ export class KubeClient {
         });
         res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', (err) => finish(this.unreachable(err)));
-        res.on('aborted', () => finish(this.unreachable(new Error('the connection closed before the answer was complete'))));
-      });
+        // After 'end' this is a no-op; before it, the answer was cut short.
+        res.on('close', () => finish(this.unreachable(new Error('the connection closed before the answer was complete'))));
+      };
+      try {
+        req = transport.request(url, opts, onResponse);
+      } catch (err) {
+        // e.g. a credential with a character that cannot go in a header
+        finish(new ClusterError(`cannot send ${what} to ${this.server}: ${sanitize((err as Error).message)}`));
+        return;
+      }
       req.on('error', (err) => finish(this.unreachable(err)));
       if (payload !== undefined) req.write(payload);
       req.end();

@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiError, KubeClient, notFound } from '../../src/cluster/kube-client.js';
 import { ClusterError, NotFoundError, UnreadableAnswerError, UsageError } from '../../src/errors.js';
 import { MisbehavingServer, Override, startMisbehavingServer, status } from '../support/misbehaving-server.js';
@@ -81,6 +84,13 @@ describe('GET: absent only on a 404 Status NotFound for that name', () => {
     const err = await failure(c.get('/apis/longhorn.io'));
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(404);
+  });
+
+  it('discover(): a group the server does not serve (plain-text 404) is undefined; other failures are not', async () => {
+    const c = await client((r) => (r.path === '/apis/longhorn.io' ? { status: 404, body: '404 page not found' } : r.path === '/apis/broken.io' ? { status: 200, body: '<html>' } : undefined));
+    expect(await c.discover('/apis/longhorn.io')).toBeUndefined();
+    expect(await c.discover('/apis/other.io')).toBeUndefined();
+    expect(await failure(c.discover('/apis/broken.io'))).toBeInstanceOf(UnreadableAnswerError);
   });
 
   it('a 404 Status with another reason is an ApiError', async () => {
@@ -245,6 +255,21 @@ describe('retries', () => {
     const c = await client((r) => (r.path === '/api/v1/nodes' ? status(500, 'InternalError', 'boom') : undefined));
     expect(((await failure(listAll(c, '/api/v1/nodes'))) as ApiError).status).toBe(500);
     expect(server!.requests).toHaveLength(1);
+  });
+});
+
+describe('odd credentials', () => {
+  it('a token that cannot go in a header is a ClusterError, not a crash', async () => {
+    server = await startMisbehavingServer();
+    const kc = JSON.parse(readFileSync(server.kubeconfig, 'utf8'));
+    kc.users[0].user.token = 'abc\r\nX-Injected: 1';
+    const file = join(mkdtempSync(join(tmpdir(), 'vd-kc-')), 'kc.json');
+    writeFileSync(file, JSON.stringify(kc));
+    const c = await KubeClient.load({ kubeconfig: file, requestTimeoutMs: 5000 });
+    const err = await failure(c.get('/version'));
+    expect(err).toBeInstanceOf(ClusterError);
+    expect(err.message).toContain('cannot send GET /version');
+    expect(server.requests).toEqual([]);
   });
 });
 
