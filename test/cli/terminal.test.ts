@@ -222,16 +222,16 @@ describe('flags read as kubectl reads them', () => {
   });
 
   it.each([
-    [['-n', '=shop'], 'error: invalid namespace "=shop": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character'],
-    [['--namespace==shop'], 'error: invalid namespace "=shop"'],
-    [['-n', 'Shop'], 'error: invalid namespace "Shop"'],
-    [['-n', 'a'.repeat(64)], 'must be no more than 63 characters'],
-    [['pod/a/b'], 'error: "pod/a/b": arguments in resource/name form may not have more than one slash'],
-    [['pod', 'a/b'], 'error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form'],
-    [['pvc/Data_1'], 'error: invalid PersistentVolumeClaim name "Data_1": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\''],
-    [[`node/${'a'.repeat(254)}`], 'must be no more than 253 characters'],
-    [['volumeattachment/-csi'], 'error: invalid VolumeAttachment name "-csi"'],
-  ])('%j exits 2 with one line', (args, message) => {
+    ['-n =shop', ['-n', '=shop'], 'error: invalid namespace "=shop": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character'],
+    ['--namespace==shop', ['--namespace==shop'], 'error: invalid namespace "=shop"'],
+    ['-n Shop', ['-n', 'Shop'], 'error: invalid namespace "Shop"'],
+    ['-n <64 characters>', ['-n', 'a'.repeat(64)], 'must be no more than 63 characters'],
+    ['pod/a/b', ['pod/a/b'], 'error: "pod/a/b": arguments in resource/name form may not have more than one slash'],
+    ['pod a/b', ['pod', 'a/b'], 'error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form'],
+    ['pvc/Data_1', ['pvc/Data_1'], 'error: invalid PersistentVolumeClaim name "Data_1": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\''],
+    ['node/<254 characters>', [`node/${'a'.repeat(254)}`], 'must be no more than 253 characters'],
+    ['volumeattachment/-csi', ['volumeattachment/-csi'], 'error: invalid VolumeAttachment name "-csi"'],
+  ])('%s exits 2 with one line', (_label, args, message) => {
     const r = runBinary(['diagnose', '--from-file', dump, ...args]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
