@@ -10,7 +10,7 @@ import { terminalSafe } from '../util/terminal-safe.js';
 /** Longest a field from the cluster may run in the human view; -o json has it whole. */
 export const FIELD_MAX = 2000;
 /** Every string that can carry cluster data passes here before it is composed or coloured. */
-const t = (s: string) => terminalSafe(s, FIELD_MAX);
+const t = (s: string) => terminalSafe(s, FIELD_MAX, 'see -o json');
 
 interface Story {
   key: string;

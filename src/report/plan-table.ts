@@ -7,8 +7,8 @@ import { FIELD_MAX } from './diagnosis-table.js';
 
 /** cli-table3 lays a cell out in time that grows steeply with its length: no cell line may exceed this. */
 export const CELL_MAX = 300;
-const cell = (s: string) => terminalSafe(s, CELL_MAX);
-const field = (s: string) => terminalSafe(s, FIELD_MAX);
+const cell = (s: string) => terminalSafe(s, CELL_MAX, 'see -o json');
+const field = (s: string) => terminalSafe(s, FIELD_MAX, 'see -o json');
 
 export function renderPlanTable(plan: RemediationPlan, style: ChalkInstance): string {
   if (plan.actions.length === 0) return 'Nothing to fix automatically: no finding has a safe automatic action. See `kubectl volume-doctor diagnose` for manual next steps.\n';

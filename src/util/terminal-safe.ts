@@ -29,9 +29,9 @@ export function unicodeEscape(c: string): string {
 /**
  * One field made safe for a terminal: every unsafe character is shown as an escape (`\x1b`, `\n`, `\u202e`),
  * so the field stays on its line and shows what it holds. With `max`, the result is at most about `max`
- * characters: longer text is cut with an ellipsis and says how much was left out (the full text is in -o json).
+ * characters: longer text is cut with an ellipsis and says how much was left out, and `hint` where to see it all.
  */
-export function terminalSafe(value: string, max = Infinity): string {
+export function terminalSafe(value: string, max = Infinity, hint?: string): string {
   const s = String(value);
   if (s.length <= max && !UNSAFE.test(s)) return s;
   if (max === Infinity) return s.replace(UNSAFE_ALL, escapeChar);
@@ -44,10 +44,10 @@ export function terminalSafe(value: string, max = Infinity): string {
     used += ch.length;
   }
   if (used >= s.length) return out;
-  return `${out}… (${s.length - used} more characters, see -o json)`;
+  return `${out}… (${s.length - used} more characters${hint ? `, ${hint}` : ''})`;
 }
 
-/** Text of several lines we composed ourselves: each line made safe, the line breaks kept. */
-export function terminalSafeLines(text: string): string {
-  return String(text).split('\n').map((line) => terminalSafe(line)).join('\n');
+/** Text of several lines we composed ourselves: each line made safe (and bounded to `max`), the line breaks kept. */
+export function terminalSafeLines(text: string, max = Infinity, hint?: string): string {
+  return String(text).split('\n').map((line) => terminalSafe(line, max, hint)).join('\n');
 }

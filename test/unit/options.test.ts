@@ -121,6 +121,7 @@ describe('main', () => {
     expect(stderr.join('')).toBe('error: unexpected failure: a string\n');
     stderr.length = 0;
     expect(await main(['boom'], programThrowing(new Error(`huge ${'x'.repeat(100_000)}`)))).toBe(3);
+    expect(stderr.join('')).toMatch(/^error: unexpected failure: huge x+… \(\d+ more characters\)\n$/);
     expect(stderr.join('').length).toBeLessThan(3000);
   });
 

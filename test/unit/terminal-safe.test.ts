@@ -38,7 +38,7 @@ describe('terminalSafe', () => {
 
   it('bounds long text with an ellipsis that says how much was left out', () => {
     const s = 'x'.repeat(5000);
-    const out = terminalSafe(s, 300);
+    const out = terminalSafe(s, 300, 'see -o json');
     expect(out.startsWith(`${'x'.repeat(300)}…`)).toBe(true);
     expect(out).toContain('4700 more characters, see -o json');
     expect(terminalSafe('x'.repeat(300), 300)).toBe('x'.repeat(300));
@@ -52,6 +52,7 @@ describe('terminalSafe', () => {
 
   it('terminalSafeLines keeps our line breaks and escapes the rest', () => {
     expect(terminalSafeLines('one\ntwo\x1b[2J\tthree\n')).toBe('one\ntwo\\x1b[2J\\tthree\n');
+    expect(terminalSafeLines('abcdef\nab', 3)).toBe('abc… (3 more characters)\nab');
   });
 });
 
