@@ -4,6 +4,7 @@ import { CHECKS, findCheck } from '../checks/index.js';
 import { renderStructured } from '../report/structured.js';
 import { checkOutput } from './options.js';
 import { UsageError } from './errors.js';
+import { terminalSafe, terminalSafeLines } from '../util/terminal-safe.js';
 
 const OUTPUTS = ['table', 'json', 'yaml'];
 
@@ -26,10 +27,10 @@ Examples:
         process.stdout.write(renderStructured({ checks: docs }, flags.output as 'json' | 'yaml'));
       } else if (id) {
         const c = docs[0];
-        process.stdout.write(`${c.id} (${c.severity}): ${c.title}\nReads: ${c.reads.join(', ')}\n\n${c.docs}\n`);
+        process.stdout.write(`${terminalSafe(c.id)} (${terminalSafe(c.severity)}): ${terminalSafe(c.title)}\nReads: ${terminalSafe(c.reads.join(', '))}\n\n${terminalSafeLines(c.docs)}\n`);
       } else {
         const table = new Table({ head: ['CHECK', 'SEVERITY', 'TITLE', 'READS'], style: { head: [], border: [] } });
-        for (const c of docs) table.push([c.id, c.severity, c.title, c.reads.join(', ')]);
+        for (const c of docs) table.push([c.id, c.severity, c.title, c.reads.join(', ')].map((v) => terminalSafe(v)));
         process.stdout.write(`${table.toString()}\n`);
       }
     });

@@ -21,13 +21,97 @@ export function addCommonOptions(cmd: Command, outputs: string[]): Command {
   return cmd
     .option('--kubeconfig <path>', 'path to the kubeconfig file to use')
     .option('--context <name>', 'the kubeconfig context to use')
-    .option('-n, --namespace <namespace>', "namespace of pods and claims (default: the context's namespace; all namespaces for --from-file)")
+    .option('-n, --namespace <namespace>', "namespace of pods and claims (default: the context's namespace; all namespaces for --from-file)", parseNamespace)
     .option('-A, --all-namespaces', 'look at pods and claims in every namespace')
     .addOption(new Option('-o, --output <format>', `output format: ${outputs.join('|')}`).default('table'))
     .option('--request-timeout <duration>', 'time for each API request to answer in full (0 = no limit), e.g. 10s, 1m; reading the cluster may take at most 10 times this', '30s')
     .option('--no-color', 'disable colour (also off when NO_COLOR is set or output is not a terminal)')
     .option('--from-file <path>', 'read a dump (kubectl get ... -o json|yaml, a List or objects; a file or a directory) instead of a cluster; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--now <RFC3339>', 'the moment to judge durations against (default: now for a cluster, the newest timestamp in a dump)');
+}
+
+// Kubernetes' own name rules (apimachinery's IsDNS1123Label and IsDNS1123Subdomain), in its words.
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_RULE = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name' or '123-abc')";
+const SUBDOMAIN_RULE = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')";
+
+/** Why `value` cannot be a namespace, or undefined if it can. */
+export function invalidLabel(value: string): string | undefined {
+  if (value.length > 63) return 'must be no more than 63 characters';
+  return LABEL.test(value) ? undefined : LABEL_RULE;
+}
+
+/** Why `value` cannot be the name of a pod, claim, volume, node or VolumeAttachment, or undefined if it can. */
+export function invalidSubdomain(value: string): string | undefined {
+  if (value.length > 253) return 'must be no more than 253 characters';
+  return SUBDOMAIN.test(value) ? undefined : SUBDOMAIN_RULE;
+}
+
+/** -n/--namespace: an empty value means the context's namespace, as in kubectl. */
+export function parseNamespace(value: string): string | undefined {
+  if (value === '') return undefined;
+  const why = invalidLabel(value);
+  if (why) throw new UsageError(`invalid namespace "${value}": ${why}`);
+  return value;
+}
+
+/** Short flags that take a value, and flags that do not, across every command of the program. */
+export interface FlagSpec {
+  valueShort: Set<string>;
+  boolShort: Set<string>;
+  valueLong: Set<string>;
+}
+
+export function flagSpec(program: Command): FlagSpec {
+  const spec: FlagSpec = { valueShort: new Set(), boolShort: new Set(['h']), valueLong: new Set() };
+  for (const cmd of [program, ...program.commands]) {
+    for (const o of cmd.options) {
+      const takesValue = o.required || o.optional;
+      if (o.short) (takesValue ? spec.valueShort : spec.boolShort).add(o.short.slice(1));
+      if (o.long && takesValue) spec.valueLong.add(o.long);
+    }
+  }
+  return spec;
+}
+
+/**
+ * Reads short flags as kubectl (pflag) does, where commander differs: `-n=shop` is the namespace shop, not
+ * "=shop". `-nshop`, `-n shop` and `--namespace=shop` already mean the same to both. Values of flags are
+ * passed through untouched, and nothing after `--` is changed.
+ */
+export function normalizeShortFlags(argv: string[], spec: FlagSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (a.startsWith('--')) {
+      out.push(a);
+      if (!a.includes('=') && spec.valueLong.has(a) && i + 1 < argv.length) out.push(argv[++i]);
+      continue;
+    }
+    if (!/^-./.test(a)) {
+      out.push(a);
+      continue;
+    }
+    let j = 1;
+    while (j < a.length && spec.boolShort.has(a[j])) j++;
+    if (j < a.length && spec.valueShort.has(a[j])) {
+      const rest = a.slice(j + 1);
+      if (rest === '') {
+        out.push(a);
+        if (i + 1 < argv.length) out.push(argv[++i]);
+      } else {
+        out.push(a.slice(0, j + 1), rest.startsWith('=') ? rest.slice(1) : rest);
+      }
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }
 
 export function checkOutput(output: string, allowed: string[]): void {
@@ -73,14 +157,20 @@ export function parseTarget(args: string[], namespace: string): ParsedTarget | u
     if (slash < 0) throw new UsageError(`"${args[0]}" is not TYPE/NAME: name the object, e.g. pod/web-0, pvc/data-web-0, node/worker-1`);
     type = args[0].slice(0, slash);
     name = args[0].slice(slash + 1);
+    if (name.includes('/')) throw new UsageError(`"${args[0]}": arguments in resource/name form may not have more than one slash`);
   } else if (args.length === 2) {
     [type, name] = args;
+    if (name.includes('/')) {
+      throw new UsageError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl volume-doctor diagnose pod/web-0' instead of 'kubectl volume-doctor diagnose pod pod/web-0')`);
+    }
   } else {
     throw new UsageError('give at most one object, as TYPE/NAME or TYPE NAME');
   }
   const info = TARGET_TYPES[type.toLowerCase()];
   if (!info) throw new UsageError(`unsupported type "${type}": use pod, pvc, pv, node or volumeattachment`);
   if (!name) throw new UsageError(`missing name after "${type}/"`);
+  const why = invalidSubdomain(name);
+  if (why) throw new UsageError(`invalid ${info.kind} name "${name}": ${why}`);
   return {
     target: { resource: info.resource, name, namespace: info.namespaced ? namespace : undefined },
     ref: { kind: info.kind, name, namespace: info.namespaced ? namespace : undefined },

@@ -5,6 +5,12 @@ import { SEVERITY_RANK } from '../model/finding.js';
 import type { Diagnosis } from './diagnosis.js';
 import { describeRef, refKey, sameRef } from '../util/refs.js';
 import { severityLabel } from './style.js';
+import { terminalSafe } from '../util/terminal-safe.js';
+
+/** Longest a field from the cluster may run in the human view; -o json has it whole. */
+export const FIELD_MAX = 2000;
+/** Every string that can carry cluster data passes here before it is composed or coloured. */
+const t = (s: string) => terminalSafe(s, FIELD_MAX, 'see -o json');
 
 interface Story {
   key: string;
@@ -19,7 +25,7 @@ function groupIntoStories(findings: Finding[]): Story[] {
     const key = refKey(anchor);
     let story = stories.get(key);
     if (!story) {
-      const heading = f.blocks.length ? `${describeRef(anchor)} cannot start` : describeRef(anchor);
+      const heading = f.blocks.length ? `${t(describeRef(anchor))} cannot start` : t(describeRef(anchor));
       story = { key, heading, findings: [] };
       stories.set(key, story);
     }
@@ -40,7 +46,7 @@ function groupIntoStories(findings: Finding[]): Story[] {
 
 export function renderDiagnosisTable(diagnosis: Diagnosis, findings: Finding[], style: ChalkInstance, wide: boolean): string {
   const out: string[] = [];
-  for (const i of diagnosis.incomplete) out.push(style.yellow(`! could not read ${i.resource}: ${i.reason}`));
+  for (const i of diagnosis.incomplete) out.push(style.yellow(`! could not read ${t(i.resource)}: ${t(i.reason)}`));
   if (diagnosis.incomplete.length) out.push('');
   const stories = groupIntoStories(findings);
   if (stories.length === 0) {
@@ -52,21 +58,21 @@ export function renderDiagnosisTable(diagnosis: Diagnosis, findings: Finding[], 
     story.findings.forEach((f, index) => {
       const branch = index === story.findings.length - 1 ? '└─' : '├─';
       const cont = index === story.findings.length - 1 ? '   ' : '│  ';
-      out.push(`  ${branch} ${style.dim(`[${f.check}]`)} ${f.summary}`);
+      out.push(`  ${branch} ${style.dim(`[${t(f.check)}]`)} ${t(f.summary)}`);
       if (wide) {
-        for (const e of f.evidence) out.push(`  ${cont}   ${style.dim('·')} ${e}`);
-        if (f.since) out.push(`  ${cont}   ${style.dim('· since')} ${f.since}`);
+        for (const e of f.evidence) out.push(`  ${cont}   ${style.dim('·')} ${t(e)}`);
+        if (f.since) out.push(`  ${cont}   ${style.dim('· since')} ${t(f.since)}`);
       }
     });
     const remedies = wide ? [...new Set(story.findings.flatMap((f) => f.remedies))] : top.remedies;
     if (remedies.length) {
       out.push(`  ${style.bold('Next step:')}`);
-      remedies.forEach((r, n) => out.push(`    ${n + 1}. ${r}`));
+      remedies.forEach((r, n) => out.push(`    ${n + 1}. ${t(r)}`));
     }
     out.push('');
   }
   const s = diagnosis.summary;
-  out.push(`${s.critical} critical, ${s.warning} warning, ${s.info} info · ${diagnosis.source} · judged at ${diagnosis.now}`);
+  out.push(`${s.critical} critical, ${s.warning} warning, ${s.info} info · ${t(diagnosis.source)} · judged at ${t(diagnosis.now)}`);
   if (!wide && findings.length) out.push(style.dim('Use -o wide for the evidence, `kubectl volume-doctor explain CHECK` for background.'));
   return `${out.join('\n')}\n`;
 }
