@@ -64,10 +64,12 @@ export const DEADLINE_FACTOR = 10;
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Server text shown in our messages: one line, no control characters, short. */
+/**
+ * Server text quoted in our messages, kept short. Its characters are kept as the server sent them (the JSON report
+ * stays exact); the terminal renderers escape them visibly.
+ */
 export function sanitize(text: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  const flat = text.trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
