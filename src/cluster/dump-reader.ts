@@ -288,9 +288,9 @@ function chooseNow(clock: Clock, given: string | undefined, files: string[]): { 
 
 // ---- objects ------------------------------------------------------------------------------------
 
-const RESOURCE_OF_KIND: Record<string, string> = Object.fromEntries([
-  ...Object.values(RESOURCES).map((r) => [r.kind, r.resource]),
-  ...LONGHORN_RESOURCES.map((r) => [r.key, r.resource]),
+const RESOURCE_OF_KIND = new Map<string, string>([
+  ...Object.values(RESOURCES).map((r) => [r.kind, r.resource] as [string, string]),
+  ...LONGHORN_RESOURCES.map((r) => [r.key, r.resource] as [string, string]),
 ]);
 /** Where drops of objects whose kind cannot be told are reported. */
 const UNKNOWN_RESOURCE = 'objects';
@@ -371,7 +371,7 @@ function describeDrops(d: Dropped): IncompleteResource {
 /** The objects of one document: a List's items, or the object itself. Items that are not objects are dropped. */
 function entriesOf(file: string, at: string, doc: Raw, dropped: Dropped[], out: Entry[]): void {
   const itemKind = doc.kind.endsWith('List') && doc.kind !== 'List' ? doc.kind.slice(0, -4) : undefined;
-  const listResource = (itemKind && RESOURCE_OF_KIND[kindKey(itemKind, doc.apiVersion)]) || UNKNOWN_RESOURCE;
+  const listResource = (itemKind && RESOURCE_OF_KIND.get(kindKey(itemKind, typeof doc.apiVersion === 'string' ? doc.apiVersion : undefined))) || UNKNOWN_RESOURCE;
   if (!Array.isArray(doc.items) && doc.kind.endsWith('List')) {
     if (doc.items !== null && doc.items !== undefined) {
       dropReason(dropped, listResource, file, `${at}items is ${typeof doc.items === 'object' ? 'an object' : `a ${typeof doc.items}`}, not an array`);
@@ -454,7 +454,7 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
     const outcome = addRawObject(snapshot, e.kind, e.o);
     if (outcome === 'not-read') continue;
     if (outcome !== 'added') {
-      dropReason(dropped, RESOURCE_OF_KIND[e.kind] ?? UNKNOWN_RESOURCE, e.file, `${e.at}${describeObject(e.kind, e.o)}: ${outcome.malformed}`);
+      dropReason(dropped, RESOURCE_OF_KIND.get(e.kind) ?? UNKNOWN_RESOURCE, e.file, `${e.at}${describeObject(e.kind, e.o)}: ${outcome.malformed}`);
       continue;
     }
     objects++;

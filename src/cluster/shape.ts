@@ -203,7 +203,8 @@ function valuesAt(o: unknown, path: string): { at: string; value: unknown }[] {
         const here = at ? `${at}.${key}` : key;
         if (part.endsWith('[]')) {
           if (!Array.isArray(child)) continue; // the array itself is checked by its own entry
-          child.forEach((el, i) => { if (el !== undefined && el !== null) next.push({ at: `${here}[${i}]`, value: el }); });
+          // A null element is not absent: the API server never writes one, and folds would trip on it.
+          child.forEach((el, i) => next.push({ at: `${here}[${i}]`, value: el }));
         } else {
           next.push({ at: here, value: child });
         }
@@ -220,16 +221,16 @@ function valuesAt(o: unknown, path: string): { at: string; value: unknown }[] {
  */
 export function malformedReason(kind: string, o: unknown): string | undefined {
   if (typeOf(o) !== 'object') return `a ${kind} that is not an object`;
-  const shape: Shape = { ...META, ...(SHAPES[kind] ?? {}) };
+  const shape: Shape = { ...META, ...(Object.hasOwn(SHAPES, kind) ? SHAPES[kind] : {}) };
   for (const [path, expected] of Object.entries(shape)) {
     for (const { at, value } of valuesAt(o, path)) {
       const actual = typeOf(value);
-      if (actual !== expected) return `${at} is ${article(actual === 'other' ? typeof value : actual)}, not ${article(expected)}`;
+      if (actual !== expected) return `${at} is ${value === null ? 'null' : value === undefined ? 'undefined' : article(actual === 'other' ? typeof value : actual)}, not ${article(expected)}`;
     }
   }
   const meta = (o as { metadata?: { name?: unknown } }).metadata;
   if (typeof meta?.name !== 'string' || meta.name === '') return 'it has no metadata.name';
-  for (const path of REQUIRED[kind] ?? []) {
+  for (const path of Object.hasOwn(REQUIRED, kind) ? REQUIRED[kind] : []) {
     const v = valuesAt(o, path)[0]?.value;
     if (typeof v !== 'string' || v === '') return `it has no ${path}`;
   }
