@@ -135,9 +135,9 @@ describe('fuzz: the dump reader and everything after it', () => {
     let read = 0;
     fc.assert(fc.property(mutatedDump, ({ text, target }) => {
       if (readAndRunAll(text, target) === 'read') read++;
-    }), settings(80));
+    }), settings(60));
     // Most mutations leave something readable: the property is not vacuous.
-    expect(read).toBeGreaterThan(40);
+    expect(read).toBeGreaterThan(30);
   }, 60_000);
 
   it('random JSON and text: a Snapshot or an input error, never another exception', () => {
@@ -153,8 +153,8 @@ describe('fuzz: the binary on generated dump files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vd-fuzz-'));
     made.push(dir);
     const samples = [
-      ...fc.sample(mutatedDump, { seed: SEED, numRuns: 12 }).map((s) => s.text),
-      ...fc.sample(randomDump, { seed: SEED + 1, numRuns: 8 }),
+      ...fc.sample(mutatedDump, { seed: SEED, numRuns: 10 }).map((s) => s.text),
+      ...fc.sample(randomDump, { seed: SEED + 1, numRuns: 6 }),
     ];
     const files = samples.map((text, i) => {
       const f = join(dir, `dump-${i}.json`);
@@ -162,8 +162,8 @@ describe('fuzz: the binary on generated dump files', () => {
       return f;
     });
     const results: { file: string; code: number; stderr: string; timedOut: boolean }[] = [];
-    for (let i = 0; i < files.length; i += 4) {
-      results.push(...await Promise.all(files.slice(i, i + 4).map(async (file, j) => {
+    for (let i = 0; i < files.length; i += 8) {
+      results.push(...await Promise.all(files.slice(i, i + 8).map(async (file, j) => {
         const args = (i + j) % 3 === 0 ? ['fix', '--from-file', file, '--dry-run', '-o', 'json', '--confirm-node-down', 'worker-2'] : ['diagnose', '--from-file', file, '-o', (i + j) % 2 ? 'json' : 'wide'];
         return { file, ...await runBinaryAsync(args, {}, { timeoutMs: 20_000 }) };
       })));
