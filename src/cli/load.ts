@@ -28,6 +28,7 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   if (flags.fromFile?.length) {
     const parsed = parseTarget(args, flags.namespace ?? 'default');
     const namespace = flags.allNamespaces || parsed ? undefined : flags.namespace;
+    if (flags.fromFile.includes(STDIN) && process.stdin.isTTY) throw new UsageError('--from-file -: standard input is a terminal: pipe a dump into it, e.g. kubectl get pods -o json | kubectl volume-doctor diagnose --from-file -');
     const stdin = flags.fromFile.includes(STDIN) ? await readStreamCapped(process.stdin) : undefined;
     const snapshot = readDumps(flags.fromFile, { namespace, now, stdin });
     if (parsed) checkTargetInDump(snapshot, parsed.target);
