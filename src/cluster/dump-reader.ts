@@ -309,12 +309,13 @@ interface Dropped {
   reasons: string[];
 }
 
-const describeObject = (kind: string, o: Raw): string => {
+/** "pod shop/web-0", or '' for an object without a name. */
+function objectLabel(kind: string, o: Raw): string {
   const name = o?.metadata?.name;
   if (typeof name !== 'string' || name === '') return '';
   const ns = o.metadata.namespace;
-  return ` (${kind.split('.')[0].toLowerCase()} ${typeof ns === 'string' && ns ? `${ns}/` : ''}${name})`;
-};
+  return `${kind.split('.')[0].toLowerCase()} ${typeof ns === 'string' && ns ? `${ns}/` : ''}${name}`;
+}
 
 /** kubectl's resourceVersion is an etcd revision: a decimal number; compares as one when both are. */
 function newer(a: Raw, b: Raw): boolean {
@@ -395,7 +396,7 @@ function entriesOf(file: string, at: string, doc: Raw, dropped: Dropped[], out: 
     });
     return;
   }
-  out.push({ file, at: at.replace(/: $/, '') || 'the object', kind: kindKey(doc.kind, typeof doc.apiVersion === 'string' ? doc.apiVersion : undefined), o: doc });
+  out.push({ file, at: at.trim() || 'the object', kind: kindKey(doc.kind, typeof doc.apiVersion === 'string' ? doc.apiVersion : undefined), o: doc });
 }
 
 export interface DumpReadOptions {
@@ -415,10 +416,13 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
   const entries: Entry[] = [];
   let budget = MAX_DUMP_BYTES;
   // Refuse before reading anything: reading hundreds of MiB only to refuse them takes long.
-  const sizes = files.filter((f) => f !== STDIN).map((f) => statOrThrow(f).size);
-  const largest = Math.max(0, ...sizes);
-  if (largest > MAX_DUMP_BYTES) throw tooBig(files[files.indexOf(files.filter((f) => f !== STDIN)[sizes.indexOf(largest)])], mib(largest), false);
-  if (sizes.reduce((a, b) => a + b, 0) + Buffer.byteLength(options.stdin ?? '') > MAX_DUMP_BYTES) throw tooBig(files.join(', '), '', true);
+  let total = Buffer.byteLength(options.stdin ?? '');
+  for (const f of files.filter((x) => x !== STDIN)) {
+    const size = statOrThrow(f).size;
+    if (size > MAX_DUMP_BYTES) throw tooBig(f, mib(size), false);
+    total += size;
+  }
+  if (total > MAX_DUMP_BYTES) throw tooBig(files.join(', '), '', true);
   for (const file of files) {
     let text: string;
     if (file === STDIN) {
@@ -440,7 +444,7 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
       if (!doc || typeof doc !== 'object' || Array.isArray(doc) || typeof doc.kind !== 'string' || doc.kind === '') {
         throw new UsageError(`--from-file ${file}: not a Kubernetes object or List (no "kind"); use kubectl get ... -o json or -o yaml`);
       }
-      entriesOf(file, docs.length > 1 ? `document ${d + 1}: ` : '', doc, dropped, entries);
+      entriesOf(file, docs.length > 1 ? `document ${d + 1} ` : '', doc, dropped, entries);
     });
   }
 
@@ -454,11 +458,11 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
     const outcome = addRawObject(snapshot, e.kind, e.o);
     if (outcome === 'not-read') continue;
     if (outcome !== 'added') {
-      dropReason(dropped, RESOURCE_OF_KIND.get(e.kind) ?? UNKNOWN_RESOURCE, e.file, `${e.at}${describeObject(e.kind, e.o)}: ${outcome.malformed}`);
+      dropReason(dropped, RESOURCE_OF_KIND.get(e.kind) ?? UNKNOWN_RESOURCE, e.file, `${e.at}${objectLabel(e.kind, e.o) ? ` (${objectLabel(e.kind, e.o)})` : ''}: ${outcome.malformed}`);
       continue;
     }
     objects++;
-    const on = describeObject(e.kind, e.o).slice(2, -1);
+    const on = objectLabel(e.kind, e.o);
     collectStamps(e.o, on, clock.stamps);
     const name: string = e.o.metadata.name;
     if (e.kind === 'Node') {
