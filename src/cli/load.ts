@@ -1,11 +1,11 @@
 // Turns the shared flags into a Snapshot, from a dump or a live cluster. All reader I/O starts here.
 import { startSpinner } from '../util/spinner.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
-import { readDumps } from '../cluster/dump-reader.js';
+import { readDumps, readStreamCapped, STDIN } from '../cluster/dump-reader.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
 import { CommonFlags, checkNow, parseTarget, requestTimeoutMs } from './options.js';
-import { UsageError } from './errors.js';
+import { NotFoundError, UsageError } from './errors.js';
 
 export interface Loaded {
   snapshot: Snapshot;
@@ -33,7 +33,11 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   if (flags.fromFile?.length) {
     const parsed = parseTarget(args, flags.namespace ?? 'default');
     const namespace = flags.allNamespaces || parsed ? undefined : flags.namespace;
-    return { snapshot: readDumps(flags.fromFile, { namespace, now }), targetRef: parsed?.ref };
+    if (flags.fromFile.includes(STDIN) && process.stdin.isTTY) throw new UsageError('--from-file -: standard input is a terminal: pipe a dump into it, e.g. kubectl get pods -o json | kubectl volume-doctor diagnose --from-file -');
+    const stdin = flags.fromFile.includes(STDIN) ? await readStreamCapped(process.stdin) : undefined;
+    const snapshot = readDumps(flags.fromFile, { namespace, now, stdin });
+    if (parsed) checkTargetInDump(snapshot, parsed.target);
+    return { snapshot, targetRef: parsed?.ref };
   }
   const client = await makeClient(flags);
   const parsed = parseTarget(args, flags.namespace ?? client.namespace);
@@ -41,8 +45,34 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   const spinner = startSpinner(`Reading ${client.contextName} (${client.server})`);
   try {
     const snapshot = await client.withDeadline(() => readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString() }));
+    snapshot.nowBasis = now ? '--now' : 'the clock of this machine';
     return { snapshot, targetRef: parsed?.ref, target: parsed?.target, client };
   } finally {
     spinner?.stop();
   }
+}
+
+const TARGET_LISTS: Record<Target['resource'], { list: 'pods' | 'pvcs' | 'pvs' | 'nodes' | 'volumeAttachments'; what: string }> = {
+  pods: { list: 'pods', what: 'pods' },
+  persistentvolumeclaims: { list: 'pvcs', what: 'persistentvolumeclaims' },
+  persistentvolumes: { list: 'pvs', what: 'persistentvolumes' },
+  nodes: { list: 'nodes', what: 'nodes' },
+  volumeattachments: { list: 'volumeAttachments', what: 'volumeattachments' },
+};
+
+/**
+ * A named object missing from a dump is an error, as it is live, but "not found" only when the dump holds that
+ * kind (in that namespace) and none of it was dropped as malformed; otherwise the dump cannot say.
+ */
+export function checkTargetInDump(snapshot: Snapshot, target: Target): void {
+  const { list, what } = TARGET_LISTS[target.resource];
+  const facts = snapshot[list] as { name: string; namespace?: string }[];
+  if (facts.some((f) => f.name === target.name && (target.namespace === undefined || f.namespace === target.namespace))) return;
+  if (snapshot.incomplete.some((i) => i.resource === what || i.resource === 'objects')) return;
+  if (facts.length === 0) throw new UsageError(`the dump holds no ${what}: cannot look for ${what} "${target.name}"; add kubectl get ${what}${target.namespace ? ` -n ${target.namespace}` : ''} -o json to --from-file`);
+  if (target.namespace !== undefined && !facts.some((f) => f.namespace === target.namespace)) {
+    const namespaces = [...new Set(facts.map((f) => f.namespace))].sort();
+    throw new UsageError(`the dump holds no ${what} in namespace "${target.namespace}" (only in ${namespaces.slice(0, 5).join(', ')}${namespaces.length > 5 ? ', ...' : ''}): cannot look for ${what} "${target.name}"; use -n NAMESPACE`);
+  }
+  throw new NotFoundError(`${what} "${target.name}" not found${target.namespace !== undefined ? ` in namespace "${target.namespace}"` : ''}`);
 }

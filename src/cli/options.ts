@@ -4,6 +4,7 @@ import type { ObjectRef } from '../model/snapshot.js';
 import type { Target, TargetResource } from '../cluster/live-reader.js';
 import { UsageError } from './errors.js';
 import { parseDuration } from '../util/time.js';
+import { parseRfc3339 } from '../cluster/shape.js';
 
 export interface CommonFlags {
   kubeconfig?: string;
@@ -126,10 +127,10 @@ export function requestTimeoutMs(text: string): number {
 
 export function checkNow(now: string | undefined): string | undefined {
   if (now === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(now) || Number.isNaN(Date.parse(now))) {
-    throw new UsageError(`invalid --now "${now}": use RFC 3339, e.g. 2026-01-02T15:04:05Z`);
-  }
-  return new Date(Date.parse(now)).toISOString();
+  // Stricter than Date.parse, which rolls 2026-02-30 over to March 2.
+  const ms = parseRfc3339(now);
+  if (ms === undefined) throw new UsageError(`invalid --now "${now}": use an RFC 3339 time that exists, e.g. 2026-01-02T15:04:05Z`);
+  return new Date(ms).toISOString();
 }
 
 const TARGET_TYPES: Record<string, { resource: TargetResource; kind: string; namespaced: boolean }> = {};

@@ -12,7 +12,7 @@ import { malformedReason } from './shape.js';
 type Raw = any;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const arr = <T = Raw>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+const arr = <T = Raw>(v: unknown): T[] => (Array.isArray(v) ? (v.filter((x) => x !== null && x !== undefined) as T[]) : []);
 
 export function foldPod(o: Raw): PodFact {
   const meta = o.metadata ?? {};
@@ -182,8 +182,8 @@ export const LONGHORN_GROUP = 'longhorn.io';
 
 /** Conditions are a list in v1beta2 and were a map keyed by type before; accept both. */
 function conditionList(c: unknown): LonghornVolumeFact['conditions'] {
-  const list = Array.isArray(c) ? c : c && typeof c === 'object' ? Object.entries(c).map(([type, v]) => ({ type, ...(v as object) })) : [];
-  return list.map((x: Raw) => ({ type: String(x.type), status: String(x.status), reason: str(x.reason), message: str(x.message), lastTransitionTime: str(x.lastTransitionTime) }));
+  const list = Array.isArray(c) ? c : c && typeof c === 'object' ? Object.entries(c).map(([type, v]) => ({ type, ...(v && typeof v === 'object' ? v : {}) })) : [];
+  return list.filter((x: Raw) => x && typeof x === 'object').map((x: Raw) => ({ type: String(x.type), status: String(x.status), reason: str(x.reason), message: str(x.message), lastTransitionTime: str(x.lastTransitionTime) }));
 }
 
 export function foldLonghornVolume(o: Raw): LonghornVolumeFact {
@@ -245,7 +245,8 @@ const LONGHORN_FOLDERS: Record<string, (l: LonghornFacts, o: Raw) => void> = {
   'Replica.longhorn.io': (l, o) => l.replicas.push(foldLonghornReplica(o)),
   'Engine.longhorn.io': (l, o) => l.engines.push(foldLonghornEngine(o)),
   'Node.longhorn.io': (l, o) => l.nodes.push(foldLonghornNode(o)),
-  'Setting.longhorn.io': (l, o) => { l.settings[o.metadata?.name] = String(o.value ?? ''); },
+  // defineProperty: a setting named __proto__ must stay a setting.
+  'Setting.longhorn.io': (l, o) => { Object.defineProperty(l.settings, o.metadata.name, { value: typeof o.value === 'string' ? o.value : JSON.stringify(o.value ?? ''), enumerable: true, writable: true, configurable: true }); },
   'VolumeAttachment.longhorn.io': (l, o) => l.volumeAttachments.push(foldLonghornAttachment(o)),
 };
 
@@ -281,7 +282,7 @@ export type AddOutcome = 'added' | 'not-read' | { malformed: string };
  * `{malformed}` (nothing added) when the object's shape is not what the API server writes: the caller reports it.
  */
 export function addRawObject(snapshot: Snapshot, kind: string, o: Raw): AddOutcome {
-  const longhorn = LONGHORN_FOLDERS[kind];
+  const longhorn = Object.hasOwn(LONGHORN_FOLDERS, kind) ? LONGHORN_FOLDERS[kind] : undefined;
   if (!longhorn && !isFoldableKind(kind)) return 'not-read';
   const malformed = malformedReason(kind, o);
   if (malformed) return { malformed };

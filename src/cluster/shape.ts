@@ -203,7 +203,8 @@ function valuesAt(o: unknown, path: string): { at: string; value: unknown }[] {
         const here = at ? `${at}.${key}` : key;
         if (part.endsWith('[]')) {
           if (!Array.isArray(child)) continue; // the array itself is checked by its own entry
-          child.forEach((el, i) => { if (el !== undefined && el !== null) next.push({ at: `${here}[${i}]`, value: el }); });
+          // A null element is not absent: the API server never writes one, and folds would trip on it.
+          child.forEach((el, i) => next.push({ at: `${here}[${i}]`, value: el }));
         } else {
           next.push({ at: here, value: child });
         }
@@ -220,18 +221,37 @@ function valuesAt(o: unknown, path: string): { at: string; value: unknown }[] {
  */
 export function malformedReason(kind: string, o: unknown): string | undefined {
   if (typeOf(o) !== 'object') return `a ${kind} that is not an object`;
-  const shape: Shape = { ...META, ...(SHAPES[kind] ?? {}) };
+  const shape: Shape = { ...META, ...(Object.hasOwn(SHAPES, kind) ? SHAPES[kind] : {}) };
   for (const [path, expected] of Object.entries(shape)) {
     for (const { at, value } of valuesAt(o, path)) {
       const actual = typeOf(value);
-      if (actual !== expected) return `${at} is ${article(actual === 'other' ? typeof value : actual)}, not ${article(expected)}`;
+      if (actual !== expected) return `${at} is ${value === null ? 'null' : value === undefined ? 'undefined' : article(actual === 'other' ? typeof value : actual)}, not ${article(expected)}`;
     }
   }
   const meta = (o as { metadata?: { name?: unknown } }).metadata;
   if (typeof meta?.name !== 'string' || meta.name === '') return 'it has no metadata.name';
-  for (const path of REQUIRED[kind] ?? []) {
+  for (const path of Object.hasOwn(REQUIRED, kind) ? REQUIRED[kind] : []) {
     const v = valuesAt(o, path)[0]?.value;
     if (typeof v !== 'string' || v === '') return `it has no ${path}`;
   }
   return undefined;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Milliseconds of an RFC 3339 timestamp as the API server writes it, or undefined: stricter than Date.parse,
+ * which reads "1" as 2001 and rolls 2026-02-30 over to March 2.
+ */
+export function parseRfc3339(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  if (days === undefined || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return undefined;
+  const ms = Date.parse(text.toUpperCase());
+  return Number.isNaN(ms) ? undefined : ms;
 }

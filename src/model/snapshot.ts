@@ -217,6 +217,10 @@ export interface ServerVersion {
 export interface Snapshot {
   /** RFC 3339 moment that every duration is judged against. */
   now: string;
+  /** Why `now` is that moment, for people: "--now", "the clock of this machine", "the newest heartbeat in the dump (...)". */
+  nowBasis?: string;
+  /** Timestamps in a dump that lie after `now` and did not move it, e.g. "1 timestamp ... was ignored: 2099-01-01T00:00:00Z (event shop/x)". */
+  nowNote?: string;
   source: SnapshotSource;
   /** Namespace the pods and claims were read from; undefined means all namespaces. */
   namespace?: string;

@@ -22,6 +22,10 @@ export interface Diagnosis {
   apiVersion: string;
   kind: 'Diagnosis';
   now: string;
+  /** Why `now` is that moment (see Snapshot.nowBasis). */
+  nowBasis: string;
+  /** Present when a dump holds timestamps after `now` that were ignored. */
+  nowNote?: string;
   source: string;
   summary: Record<Severity, number>;
   incomplete: IncompleteResource[];
@@ -49,6 +53,8 @@ export function buildDiagnosis(snapshot: Snapshot, findings: Finding[]): Diagnos
     apiVersion: API_VERSION,
     kind: 'Diagnosis',
     now: snapshot.now,
+    nowBasis: snapshot.nowBasis ?? 'given by the caller',
+    ...(snapshot.nowNote ? { nowNote: snapshot.nowNote } : {}),
     source: describeSource(snapshot),
     summary,
     incomplete: incompleteWithChecks(snapshot.incomplete),

@@ -20,7 +20,8 @@ describe('diagnose on a dump', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc)).toEqual(['apiVersion', 'kind', 'now', 'source', 'summary', 'incomplete', 'findings']);
+    expect(Object.keys(doc)).toEqual(['apiVersion', 'kind', 'now', 'nowBasis', 'source', 'summary', 'incomplete', 'findings']);
+    expect(doc.nowBasis).toBe('the newest heartbeat in the dump (lease kube-node-lease/worker-4 at 2026-11-24T02:59:56.000000Z)');
     expect(doc.kind).toBe('Diagnosis');
     expect(doc.source).toBe(`file:${EXAMPLE}`);
     expect(doc.incomplete).toEqual([]);
