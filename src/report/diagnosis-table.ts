@@ -47,7 +47,8 @@ function groupIntoStories(findings: Finding[]): Story[] {
 export function renderDiagnosisTable(diagnosis: Diagnosis, findings: Finding[], style: ChalkInstance, wide: boolean): string {
   const out: string[] = [];
   for (const i of diagnosis.incomplete) out.push(style.yellow(`! could not read ${t(i.resource)}: ${t(i.reason)}`));
-  if (diagnosis.incomplete.length) out.push('');
+  if (diagnosis.nowNote) out.push(style.yellow(`! ${t(diagnosis.nowNote)}`));
+  if (diagnosis.incomplete.length || diagnosis.nowNote) out.push('');
   const stories = groupIntoStories(findings);
   if (stories.length === 0) {
     out.push(style.green('No stuck volumes found.'));
@@ -73,6 +74,10 @@ export function renderDiagnosisTable(diagnosis: Diagnosis, findings: Finding[], 
   }
   const s = diagnosis.summary;
   out.push(`${s.critical} critical, ${s.warning} warning, ${s.info} info · ${t(diagnosis.source)} · judged at ${t(diagnosis.now)}`);
+  // A live run is judged by the clock; a dump's moment is chosen, so say how.
+  if (diagnosis.nowBasis !== 'the clock of this machine') {
+    out.push(style.dim(`that moment is ${diagnosis.nowBasis === '--now' ? 'the one given by --now' : t(diagnosis.nowBasis)}`));
+  }
   if (!wide && findings.length) out.push(style.dim('Use -o wide for the evidence, `kubectl volume-doctor explain CHECK` for background.'));
   return `${out.join('\n')}\n`;
 }
