@@ -39,7 +39,7 @@ A Ready node's pods and attachments are never touched, and finalizers are never 
 taint is removed only once its node has been Ready for --node-ready-for (diagnose says from when).
 Exit codes: 0 all actions applied and cleared (or the plan printed in a dry run), 1 an action was refused,
 declined, aborted or failed, or did not clear before --timeout,
-2 usage or input error, 3 could not complete.`;
+2 usage or input error, 3 could not complete (cluster unreachable, or resources unreadable: the plan may be missing actions).`;
 
 interface FixFlags extends CommonFlags {
   dryRun?: string;
@@ -106,8 +106,11 @@ export function fixCommand(): Command {
     }
     if (flags.output === 'json' || flags.output === 'yaml') process.stdout.write(renderStructured(result, flags.output));
     else process.stdout.write(renderPlanTable(result, makeStyle(colorEnabled(process.stdout, !flags.color))));
+    // What could not be read may hide actions: say so, and do not report success.
+    for (const i of snapshot.incomplete) process.stderr.write(`warning: could not read ${i.resource}: ${i.reason}; nothing is concluded from its absence\n`);
     const bad = result.actions.some((a) => ['refused', 'failed', 'aborted', 'declined', 'unresolved'].includes(a.status));
-    process.exitCode = dryRun === 'client' ? EXIT.OK : bad ? EXIT.FINDINGS : EXIT.OK;
+    const incomplete = snapshot.incomplete.length ? EXIT.INCOMPLETE : EXIT.OK;
+    process.exitCode = dryRun === 'client' ? incomplete : bad ? EXIT.FINDINGS : incomplete;
   });
   return cmd;
 }
