@@ -132,6 +132,7 @@ class Collector {
     const info = RESOURCES[resource];
     try {
       await this.client.list(resourcePath(info, namespace), { fieldSelector }, (items) => {
+        if (!Array.isArray(items)) throw new UnreadableAnswerError(`the LIST of ${resource} has no items array`);
         for (const item of items as Raw[]) this.fold(resource, info.kind, item);
       });
     } catch (err) {
@@ -188,6 +189,7 @@ class Collector {
     await Promise.all(LONGHORN_RESOURCES.map(async (r) => {
       try {
         await this.client.list(`/apis/${LONGHORN_GROUP}/v1beta2/namespaces/${LONGHORN_NAMESPACE}/${r.plural}`, {}, (items) => {
+          if (!Array.isArray(items)) throw new UnreadableAnswerError(`the LIST of ${r.resource} has no items array`);
           for (const item of items) this.fold(r.resource, r.key, item);
         });
       } catch (err) {
