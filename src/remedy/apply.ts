@@ -265,6 +265,9 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
       const changed = err.status === 409 || (err.status === 422 && /test|precondition/i.test(err.message));
       return { ...action, guards, status: changed ? 'aborted' : 'failed', message: `${changed ? 'aborted: the object changed since the plan' : 'failed'}: ${err.message}` };
     }
+    if (err instanceof ClusterError || err instanceof UnreadableAnswerError) {
+      return { ...action, guards, status: 'failed', message: `failed: ${err.message}; the write may or may not have been applied: check ${describeRef(action.target)}` };
+    }
     throw err;
   }
   if (ctx.serverDryRun) return { ...action, guards, status: 'applied', message: 'server dry run (dryRun=All): admission and RBAC accepted it; nothing was stored' };

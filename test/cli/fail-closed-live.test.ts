@@ -195,6 +195,21 @@ describe('fail closed: the re-read just before a write (item 6)', () => {
   });
 });
 
+describe('fail closed: a write whose answer never arrives', () => {
+  it('is reported failed and possibly applied, exit 1, no stack', async () => {
+    server = await startMisbehavingServer(taintedReadyNode(), (req) => {
+      if (req.method === 'PATCH') throw new Error('drop the connection');
+      return undefined;
+    });
+    const r = await runBinaryAsync(['fix', '-A', '--yes', '--timeout', '2s', '--kubeconfig', server.kubeconfig]);
+    expect(server.writes().map((w) => w.method)).toEqual(['PATCH']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('failed: remove-out-of-service-taint node/worker-4 — failed: cannot reach the Kubernetes API server');
+    expect(r.stderr).toContain('the write may or may not have been applied: check node/worker-4');
+    noStack(r.stderr);
+  });
+});
+
 describe('diagnose and fix agree on when a Ready node loses its out-of-service taint (item 22)', () => {
   it('just back: diagnose says from when; fix refuses with the same moment; at 5m both accept', async () => {
     const since = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
