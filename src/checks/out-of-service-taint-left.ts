@@ -42,11 +42,11 @@ Never: remove it while the node is still down, or re-apply it to a node that is 
         check: ID,
         severity: 'warning',
         subject: nodeRef(node.name),
-        summary: `Node ${node.name} has been Ready${readyFor} but still carries the out-of-service taint${!trusted && when ? `; fix will remove it from ${when}` : ''}`,
+        summary: `Node ${node.name} has been Ready${readyFor} but still carries the out-of-service taint${!trusted && when ? `; fix can remove it from ${when}` : ''}`,
         evidence: [
           `taint ${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}${taint.timeAdded ? ` added ${taint.timeAdded}` : ''}`,
           `node ${node.name}: ${health.describe}`,
-          ...(!trusted && when ? [`fix will remove the taint once the node has been Ready for ${formatDuration(READY_TRUST_MS)}, at ${when} (--node-ready-for)`] : []),
+          ...(!trusted && when ? [`fix accepts removing the taint once the node has been Ready for ${formatDuration(READY_TRUST_MS)}, at ${when} (--node-ready-for)`] : []),
         ],
         explanation: 'The out-of-service taint is meant for a node that is shut down. Kubernetes does not remove it when the node returns, so the node stays unusable for workloads and volumes on it are detached without waiting for unmount.',
         remedies: [remedy],
