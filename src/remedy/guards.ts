@@ -76,6 +76,13 @@ export function noLivePodGuard(graph: Graph, node: string, pvName: string | unde
     const what = ['pods', 'persistentvolumeclaims'].filter((r) => !graph.wasRead(r)).join(' and ');
     return { name, ok: false, detail: `${what} could not be completely read: cannot tell whether a pod on ${node} still uses ${pvName ?? 'the volume'}` };
   }
+  // A namespaced read saw only the pods of its namespace; a volume claimed elsewhere may be used by a pod not read.
+  const ns = graph.snapshot.namespace;
+  if (ns !== undefined && pvName) {
+    const pv = graph.pv(pvName);
+    const claimNs = pv?.claimRef?.namespace ?? graph.claimsNaming(pvName)[0]?.namespace;
+    if (claimNs !== ns) return { name, ok: false, detail: `only pods of namespace ${ns} were read: cannot tell whether a pod on ${node} uses ${pvName} (run with -A)` };
+  }
   const live = graph.podsOnNode(node).filter((p) => !p.deletionTimestamp);
   const users = pvName ? graph.podsUsingPv(pvName).filter((p) => p.nodeName === node && !p.deletionTimestamp) : live;
   if (users.length) {
@@ -83,6 +90,12 @@ export function noLivePodGuard(graph: Graph, node: string, pvName: string | unde
       ? `pod ${users[0].namespace}/${users[0].name} on ${node} still uses ${pvName}`
       : `the attachment names no PersistentVolume and pod ${users[0].namespace}/${users[0].name} still runs on ${node}: it may use the volume`;
     return { name, ok: false, detail };
+  }
+  // A pod whose claim was not read (or names no volume) may be the one using it.
+  const unresolved = live.find((p) => graph.podVolumes(p).some((v) => !v.pvc?.volumeName));
+  if (unresolved) {
+    const claim = graph.podVolumes(unresolved).find((v) => !v.pvc?.volumeName)!.claimName;
+    return { name, ok: false, detail: `pod ${unresolved.namespace}/${unresolved.name} on ${node} uses claim ${claim}, whose volume is not known: it may use ${pvName ?? 'the volume'}` };
   }
   return { name, ok: true, detail: `no running or pending pod on ${node} uses ${pvName ?? 'the volume'}` };
 }

@@ -89,6 +89,23 @@ describe('pods and claims not completely read', () => {
   });
 });
 
+describe('pods that were not read because of the scope', () => {
+  it('a namespaced read does not vouch for a volume claimed in another namespace', () => {
+    const objects = [node('worker-1'), ...boundVolume('other', 'c', 'pv-b'), volumeAttachment({ pv: 'pv-b', node: 'worker-2' })];
+    const s = snapshotOf(objects, NOW, 'shop');
+    s.source = { type: 'cluster', context: 'test' };
+    const guard = noLivePodGuard(new Graph(s), 'worker-2', 'pv-b');
+    expect(guard).toEqual({ name: 'no-live-pod-uses-volume', ok: false, detail: 'only pods of namespace shop were read: cannot tell whether a pod on worker-2 uses pv-b (run with -A)' });
+    const all = snapshotOf(objects, NOW);
+    expect(noLivePodGuard(new Graph(all), 'worker-2', 'pv-b').ok).toBe(true);
+  });
+
+  it('a live pod on the node whose claim was not read may be the user', () => {
+    const graph = liveGraph([node('worker-1'), ...boundVolume('a', 'c', 'pv-a'), pod('b', 'x', { node: 'worker-2', claims: ['unread'] })]);
+    expect(noLivePodGuard(graph, 'worker-2', 'pv-a')).toEqual({ name: 'no-live-pod-uses-volume', ok: false, detail: 'pod b/x on worker-2 uses claim unread, whose volume is not known: it may use pv-a' });
+  });
+});
+
 describe('nodes not completely read', () => {
   it('a node dropped as malformed is unknown, not deleted: the delete is refused', () => {
     const graph = liveGraph([node('worker-1'), ...story1()], ['nodes']);
