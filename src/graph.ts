@@ -64,11 +64,17 @@ export class Graph {
   private readonly csiNodes = new Map<string, string[]>();
   private readonly eventsByObject = new Map<string, EventFact[]>();
 
-  /** True when nodes could not be read at all, so a node missing from the snapshot may still exist. */
+  /** True when nodes were not completely read, so a node missing from the snapshot may still exist. */
   readonly nodesUnread: boolean;
+  /**
+   * True when pods or claims were not completely read: "no pod uses this volume" cannot be concluded, since a
+   * pod that was not read (or whose claim was not) may use it.
+   */
+  readonly podUsageUnknown: boolean;
 
   constructor(readonly snapshot: Snapshot) {
-    this.nodesUnread = snapshot.incomplete.some((i) => i.resource === 'nodes') || (snapshot.source.type === 'file' && snapshot.nodes.length === 0);
+    this.nodesUnread = !this.wasRead('nodes') || (snapshot.source.type === 'file' && snapshot.nodes.length === 0);
+    this.podUsageUnknown = !this.wasRead('pods') || !this.wasRead('persistentvolumeclaims');
     const now = toMillis(snapshot.now);
     if (now === undefined) throw new Error(`invalid snapshot time ${snapshot.now}`);
     this.now = now;
@@ -87,7 +93,8 @@ export class Graph {
       if (p.nodeName) push(this.podsByNode, p.nodeName, p);
       for (const v of this.podVolumes(p)) {
         push(this.podsByClaim, key(p.namespace, v.claimName), p);
-        if (v.pv) push(this.podsByPv, v.pv.name, p);
+        // By the claim's volumeName, so a pod's use of a volume is known even when the PV object was not read.
+        if (v.pvc?.volumeName) push(this.podsByPv, v.pvc.volumeName, p);
       }
     }
     for (const va of snapshot.volumeAttachments) {
@@ -125,6 +132,7 @@ export class Graph {
   attachmentsOnNode(node: string): VolumeAttachmentFact[] { return this.vasByNode.get(node) ?? []; }
   csiNodeDrivers(node: string): string[] | undefined { return this.csiNodes.get(node); }
   hasCsiDriverObject(driver: string): boolean { return this.csiDrivers.has(driver); }
+  /** False when the resource was not completely read (forbidden, unreadable, or objects dropped as malformed). */
   wasRead(resource: string): boolean { return !this.snapshot.incomplete.some((i) => i.resource === resource); }
 
   eventsFor(kind: string, namespace: string | undefined, name: string): EventFact[] {
@@ -223,7 +231,10 @@ export class Graph {
     const parts: string[] = [];
     const state = ready ? 'Ready' : `NotReady (${node.ready}${node.readyReason ? `, ${node.readyReason}` : ''})`;
     parts.push(conditionForMs === undefined ? state : `${state} for ${formatDuration(conditionForMs)}`);
-    if (!ready) parts.push(leaseAgeMs === undefined ? 'no Lease found' : `Lease last renewed ${formatDuration(leaseAgeMs)} ago`);
+    if (!ready) {
+      const noLease = this.wasRead('leases') ? 'no Lease found' : 'Lease unknown (Leases could not be read)';
+      parts.push(leaseAgeMs === undefined ? noLease : `Lease last renewed ${formatDuration(leaseAgeMs)} ago`);
+    }
     if (outOfService) parts.push('tainted out-of-service');
     return { name, node, exists: true, ready, conditionForMs, lease, leaseAgeMs, outOfService, describe: parts.join(', ') };
   }

@@ -82,6 +82,14 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
       ],
     };
   }
+  if (graph.podUsageUnknown) {
+    evidence.push(`whether a pod on ${node} uses ${pv.name} is unknown: pods or claims could not be completely read`);
+    return {
+      node, evidence, related,
+      heldBy: `an attachment to ${down ? 'down ' : ''}node ${node}`,
+      remedies: [`Pods or claims could not be completely read: check what on ${node} uses the volume before anything else: kubectl get pods -A --field-selector spec.nodeName=${node}`],
+    };
+  }
   if (down) {
     return {
       node, evidence, related,

@@ -1,7 +1,8 @@
 import type { Check, Finding } from '../model/finding.js';
 import { OUT_OF_SERVICE_TAINT } from '../graph.js';
 import { nodeRef } from '../util/refs.js';
-import { formatDuration } from '../util/time.js';
+import { formatDuration, toMillis } from '../util/time.js';
+import { READY_TRUST_MS } from './thresholds.js';
 import { finding, kubectl } from './common.js';
 
 const ID = 'out-of-service-taint-left';
@@ -28,19 +29,27 @@ Never: remove it while the node is still down, or re-apply it to a node that is 
       if (!taint || node.ready !== 'True') continue;
       const health = graph.nodeHealth(node.name);
       const readyFor = health.conditionForMs === undefined ? '' : ` for ${formatDuration(health.conditionForMs)}`;
+      const trusted = health.conditionForMs !== undefined && health.conditionForMs >= READY_TRUST_MS;
+      const since = toMillis(node.readyTransitionTime);
+      const when = since === undefined ? undefined : new Date(since + READY_TRUST_MS).toISOString().replace(/\.000Z$/, 'Z');
+      // The same threshold fix's node-ready guard applies by default, so the advice and fix agree.
+      const remedy = trusted
+        ? `Remove the taint: ${kubectl.untaintOutOfService(node.name)} (or: kubectl volume-doctor fix node/${node.name} --dry-run)`
+        : when
+          ? `Once the node has been Ready for ${formatDuration(READY_TRUST_MS)} (at ${when}), remove the taint: ${kubectl.untaintOutOfService(node.name)} (or: kubectl volume-doctor fix node/${node.name}, which accepts it from then on)`
+          : `The Ready condition has no transition time, so volume-doctor fix cannot tell how long the node has been back; once you know it is healthy, remove the taint by hand: ${kubectl.untaintOutOfService(node.name)}`;
       findings.push(finding({
         check: ID,
         severity: 'warning',
         subject: nodeRef(node.name),
-        summary: `Node ${node.name} has been Ready${readyFor} but still carries the out-of-service taint`,
+        summary: `Node ${node.name} has been Ready${readyFor} but still carries the out-of-service taint${!trusted && when ? `; fix can remove it from ${when}` : ''}`,
         evidence: [
           `taint ${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}${taint.timeAdded ? ` added ${taint.timeAdded}` : ''}`,
           `node ${node.name}: ${health.describe}`,
+          ...(!trusted && when ? [`fix accepts removing the taint once the node has been Ready for ${formatDuration(READY_TRUST_MS)}, at ${when} (--node-ready-for)`] : []),
         ],
         explanation: 'The out-of-service taint is meant for a node that is shut down. Kubernetes does not remove it when the node returns, so the node stays unusable for workloads and volumes on it are detached without waiting for unmount.',
-        remedies: [
-          `Remove the taint: ${kubectl.untaintOutOfService(node.name)} (or: kubectl volume-doctor fix node/${node.name} --dry-run)`,
-        ],
+        remedies: [remedy],
         since: node.readyTransitionTime,
       }));
     }

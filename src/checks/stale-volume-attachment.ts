@@ -37,7 +37,11 @@ Never: delete it while the node may still be running with the volume mounted.`,
       const waiting = pv ? podsWaitingRefs(graph, pv) : [];
       const evidence = [vaLine(graph, va), `node ${va.nodeName}: ${health.describe}`];
       for (const p of users) evidence.push(`pod ${shortName(p)} on ${va.nodeName}: ${terminatingFor(graph, p)} — the attach/detach controller keeps the volume attached until this pod object is gone`);
-      if (users.length === 0) evidence.push(`no pod on ${va.nodeName} uses ${va.persistentVolumeName ?? 'this volume'}`);
+      if (users.length === 0) {
+        evidence.push(graph.podUsageUnknown
+          ? `whether a pod on ${va.nodeName} uses ${va.persistentVolumeName ?? 'this volume'} is unknown: pods or claims could not be completely read`
+          : `no pod on ${va.nodeName} uses ${va.persistentVolumeName ?? 'this volume'}`);
+      }
       for (const w of waiting) evidence.push(`pod ${shortName(w)} waits for this volume on another node`);
       const where = health.exists ? `${health.ready ? 'Ready but out-of-service' : 'down'} node ${va.nodeName}` : `deleted node ${va.nodeName}`;
       findings.push(finding({

@@ -8,3 +8,9 @@ export const WAITING_POD_GRACE_MS = 60_000;
 export const DETACH_STUCK_AFTER_MS = 2 * 60_000;
 /** The attach/detach controller's maxWaitForUnmountDuration before it force-detaches from a NotReady node. */
 export const MAX_WAIT_FOR_UNMOUNT_MS = 6 * 60_000;
+/**
+ * A node back Ready for this long is trusted to stay up: the out-of-service taint is removed only then (fix's
+ * --node-ready-for defaults to it, and diagnose says when fix will accept it), so a node that flaps is not
+ * untainted between two failures.
+ */
+export const READY_TRUST_MS = 5 * 60_000;

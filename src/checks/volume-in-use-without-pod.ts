@@ -24,6 +24,8 @@ Safe fix: on the node, restart the kubelet so it reconciles and unmounts the orp
 Never: delete the VolumeAttachment by hand while the node is alive and has the volume mounted; a pod on another node would then write to a disk this node still has mounted, corrupting data.`,
   run(graph) {
     const findings: Finding[] = [];
+    // "No pod uses it" is only known when every pod and claim was read.
+    if (graph.podUsageUnknown) return findings;
     for (const node of graph.allNodes()) {
       if (node.volumesInUse.length === 0) continue;
       const health = graph.nodeHealth(node.name);
@@ -37,6 +39,8 @@ Never: delete the VolumeAttachment by hand while the node is alive and has the v
         // A CSI volume we cannot map to a PV may belong to a pod in another namespace; only judge it cluster-wide.
         if (!pv && graph.snapshot.namespace !== undefined) continue;
         if (!pv && !unique.startsWith('kubernetes.io/csi/')) continue;
+        // Unmapped only because the PVs were not completely read: it may be a volume a pod uses.
+        if (!pv && !graph.wasRead('persistentvolumes')) continue;
         const waiting = pv ? podsWaitingRefs(graph, pv) : [];
         const vas = pv ? graph.attachmentsOfPv(pv.name).filter((va) => va.nodeName === node.name) : [];
         const claim = pv?.claimRef;

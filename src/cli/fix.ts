@@ -5,7 +5,8 @@ import type { RemediationPlan } from '../remedy/types.js';
 import { renderPlanTable } from '../report/plan-table.js';
 import { renderStructured } from '../report/structured.js';
 import { colorEnabled, makeStyle } from '../report/style.js';
-import { parseDuration } from '../util/time.js';
+import { formatDuration, parseDuration } from '../util/time.js';
+import { READY_TRUST_MS } from '../checks/thresholds.js';
 import { CHECKS } from '../checks/index.js';
 import { addCommonOptions, checkOutput, CommonFlags } from './options.js';
 import { loadSnapshot } from './load.js';
@@ -34,16 +35,18 @@ Examples:
 
 Every action that assumes a node is down needs the node NotReady and its Lease unrenewed for
 --node-down-for, and your confirmation (--confirm-node-down NODE, or its name typed at the prompt).
-A Ready node's pods and attachments are never touched, and finalizers are never removed.
+A Ready node's pods and attachments are never touched, and finalizers are never removed. An out-of-service
+taint is removed only once its node has been Ready for --node-ready-for (diagnose says from when).
 Exit codes: 0 all actions applied and cleared (or the plan printed in a dry run), 1 an action was refused,
 declined, aborted or failed, or did not clear before --timeout,
-2 usage or input error, 3 could not complete.`;
+2 usage or input error, 3 could not complete (cluster unreachable, or resources unreadable: the plan may be missing actions).`;
 
 interface FixFlags extends CommonFlags {
   dryRun?: string;
   yes?: boolean;
   confirmNodeDown?: string[];
   nodeDownFor: string;
+  nodeReadyFor: string;
   only?: string[];
   timeout: string;
 }
@@ -63,6 +66,7 @@ export function fixCommand(): Command {
     .option('-y, --yes', 'apply without asking for each action')
     .option('--confirm-node-down <node>', 'you checked that this node is powered off; repeatable', collect)
     .option('--node-down-for <duration>', 'how long a node must be NotReady, with its Lease unrenewed, before it is treated as down', '5m')
+    .option('--node-ready-for <duration>', 'how long a node must be Ready again before its out-of-service taint is removed', formatDuration(READY_TRUST_MS))
     .option('--only <check>', 'plan only for findings of these checks; repeatable or comma-separated', collect)
     .option('--timeout <duration>', 'how long to wait after each action for the symptom to clear', '5m');
   addCommonOptions(cmd, OUTPUTS).addHelpText('after', EXAMPLES);
@@ -72,6 +76,8 @@ export function fixCommand(): Command {
     if (!DRY_RUN.includes(dryRun)) throw new UsageError(`invalid --dry-run "${dryRun}": use client, server or none`);
     const nodeDownForMs = parseDuration(flags.nodeDownFor);
     if (nodeDownForMs === undefined) throw new UsageError(`invalid --node-down-for "${flags.nodeDownFor}": use a duration like 5m`);
+    const nodeReadyForMs = parseDuration(flags.nodeReadyFor);
+    if (nodeReadyForMs === undefined) throw new UsageError(`invalid --node-ready-for "${flags.nodeReadyFor}": use a duration like 5m`);
     const timeoutMs = parseDuration(flags.timeout);
     if (timeoutMs === undefined) throw new UsageError(`invalid --timeout "${flags.timeout}": use a duration like 5m`);
     for (const id of flags.only ?? []) {
@@ -80,7 +86,7 @@ export function fixCommand(): Command {
     if (flags.fromFile?.length && dryRun !== 'client') {
       throw new UsageError('a dump can only be planned, not fixed: add --dry-run (or run against the cluster)');
     }
-    const options = { confirmNodeDown: flags.confirmNodeDown ?? [], nodeDownForMs, only: flags.only };
+    const options = { confirmNodeDown: flags.confirmNodeDown ?? [], nodeDownForMs, nodeReadyForMs, only: flags.only };
     const { snapshot, targetRef, target, client } = await loadSnapshot(flags, args);
     const { graph, findings } = diagnoseSnapshot(snapshot, targetRef);
     let result: RemediationPlan = plan(findings, graph, options, dryRun !== 'none');
@@ -100,8 +106,11 @@ export function fixCommand(): Command {
     }
     if (flags.output === 'json' || flags.output === 'yaml') process.stdout.write(renderStructured(result, flags.output));
     else process.stdout.write(renderPlanTable(result, makeStyle(colorEnabled(process.stdout, !flags.color))));
+    // What could not be read may hide actions: say so, and do not report success.
+    for (const i of snapshot.incomplete) process.stderr.write(`warning: could not read ${i.resource}: ${i.reason}; nothing is concluded from its absence\n`);
     const bad = result.actions.some((a) => ['refused', 'failed', 'aborted', 'declined', 'unresolved'].includes(a.status));
-    process.exitCode = dryRun === 'client' ? EXIT.OK : bad ? EXIT.FINDINGS : EXIT.OK;
+    const incomplete = snapshot.incomplete.length ? EXIT.INCOMPLETE : EXIT.OK;
+    process.exitCode = dryRun === 'client' ? incomplete : bad ? EXIT.FINDINGS : incomplete;
   });
   return cmd;
 }

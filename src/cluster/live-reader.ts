@@ -4,8 +4,10 @@
 import type { PodFact, PvFact, Snapshot } from '../model/snapshot.js';
 import { parseVersion } from './version.js';
 import { emptySnapshot } from '../model/snapshot.js';
-import { addRawObject } from './fold.js';
-import { ApiError, KubeClient, notFound } from './kube-client.js';
+import { addRawObject, foldPod } from './fold.js';
+import { malformedReason } from './shape.js';
+import { ApiError, KubeClient } from './kube-client.js';
+import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
 import {
   eventSelector, LONGHORN_NAMESPACE, LONGHORN_RESOURCES, NODE_LEASE_NAMESPACE, RESOURCES, ResourceName, VOLUME_EVENTS, resourcePath,
 } from './resources.js';
@@ -33,23 +35,96 @@ export interface LiveReadOptions {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Raw = any;
 
-/** Collects facts into a Snapshot; a resource the user may not read is recorded as incomplete instead of failing. */
+/** A targeted GET: the object, proven absent (a 404 for it), or unknown (forbidden, unreadable, malformed). */
+export type GetOutcome =
+  | { state: 'found'; obj: Raw }
+  | { state: 'seen' }
+  | { state: 'absent' }
+  | { state: 'unknown'; reason: string };
+
+const SINGULAR: Record<string, string> = {
+  nodes: 'node', pods: 'pod', persistentvolumeclaims: 'persistentvolumeclaim', persistentvolumes: 'persistentvolume',
+  volumeattachments: 'volumeattachment', csinodes: 'csinode', csidrivers: 'csidriver', storageclasses: 'storageclass',
+  leases: 'lease', events: 'event',
+};
+
+/** "it has no metadata.name" reads better after a colon as "metadata.name missing". */
+function shortReason(reason: string): string {
+  const m = /^it has no (.+)$/.exec(reason);
+  return m ? `${m[1]} missing` : reason;
+}
+
+function objectName(obj: Raw): string | undefined {
+  const name = obj && typeof obj === 'object' ? obj.metadata?.name : undefined;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+/** The message kubectl prints for a missing object; only ever raised on a 404 for it. */
+function targetNotFound(resource: string, name: string, namespace?: string): NotFoundError {
+  return new NotFoundError(`${resource} "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
+}
+
+/**
+ * Collects facts into a Snapshot. A resource the user may not read, whose answer we could not understand, or
+ * whose objects were malformed is recorded as incomplete instead of failing: what was not read is unknown, never absent.
+ */
 class Collector {
   readonly snapshot: Snapshot;
   private readonly fetched = new Set<string>();
+  private readonly dropped = new Map<string, { count: number; first: string }>();
 
   constructor(readonly client: KubeClient, now: string, namespace: string | undefined) {
     this.snapshot = emptySnapshot(now, { type: 'cluster', context: client.contextName, server: client.server });
     this.snapshot.namespace = namespace;
   }
 
-  private skipUnreadable(resource: string, err: unknown): void {
-    if (!(err instanceof ApiError)) throw err;
-    if (this.snapshot.incomplete.some((i) => i.resource === resource)) return;
-    const reason = err.status === 403
+  /** Why a request for this resource failed, when the failure means "unknown" rather than a broken run. */
+  private static unreadableReason(err: unknown): string | undefined {
+    if (err instanceof UnreadableAnswerError) return `unreadable answer: ${err.message}`;
+    if (!(err instanceof ApiError)) return undefined;
+    return err.status === 403
       ? `forbidden: ${err.message}`
       : err.status === 404 ? 'not served by this API server' : `${err.status} ${err.reason}: ${err.message}`;
+  }
+
+  private markIncomplete(resource: string, reason: string): void {
+    if (this.snapshot.incomplete.some((i) => i.resource === resource)) return;
     this.snapshot.incomplete.push({ resource, reason });
+  }
+
+  private skipUnreadable(resource: string, err: unknown): string {
+    const reason = Collector.unreadableReason(err);
+    if (reason === undefined) throw err;
+    this.markIncomplete(resource, reason);
+    return reason;
+  }
+
+  private drop(resource: string, reason: string): void {
+    const d = this.dropped.get(resource);
+    if (d) d.count++;
+    else this.dropped.set(resource, { count: 1, first: shortReason(reason) });
+  }
+
+  /** Folds one object; a malformed one is dropped and counted against its resource. Returns the malformed reason. */
+  private fold(resource: string, kind: string, obj: Raw): string | undefined {
+    const name = objectName(obj);
+    if (name !== undefined && !this.remember(resource, obj)) return undefined;
+    const outcome = addRawObject(this.snapshot, kind, obj);
+    if (typeof outcome === 'object') {
+      this.drop(resource, outcome.malformed);
+      return outcome.malformed;
+    }
+    return undefined;
+  }
+
+  /** Records the dropped objects of each resource in `incomplete`; called once, when reading is done. */
+  finish(): void {
+    for (const [resource, d] of this.dropped) {
+      const what = `${d.count} ${d.count === 1 ? SINGULAR[resource] ?? resource : resource} dropped: ${d.first}`;
+      const existing = this.snapshot.incomplete.find((i) => i.resource === resource);
+      if (existing) existing.reason = `${existing.reason}; ${what}`;
+      else this.snapshot.incomplete.push({ resource, reason: what });
+    }
   }
 
   /** One paginated LIST, folded page by page. */
@@ -57,30 +132,40 @@ class Collector {
     const info = RESOURCES[resource];
     try {
       await this.client.list(resourcePath(info, namespace), { fieldSelector }, (items) => {
-        for (const item of items as Raw[]) if (this.remember(resource, item)) addRawObject(this.snapshot, info.kind, item);
+        if (!Array.isArray(items)) throw new UnreadableAnswerError(`the LIST of ${resource} has no items array`);
+        for (const item of items as Raw[]) this.fold(resource, info.kind, item);
       });
     } catch (err) {
       this.skipUnreadable(resource, err);
     }
   }
 
-  /** A targeted GET, once per object; undefined when missing or unreadable. */
-  async get(resource: ResourceName, name: string, namespace?: string): Promise<Raw | undefined> {
+  /**
+   * A GET, once per object unless `always`. 'seen' when an earlier read already folded it; 'absent' only on a
+   * 404 for it; 'unknown' (and the resource incomplete) when it was forbidden, unreadable or malformed.
+   */
+  async get(resource: ResourceName, name: string, namespace?: string, always = false): Promise<GetOutcome> {
     const info = RESOURCES[resource];
     const key = `${resource}/${namespace ?? ''}/${name}`;
-    if (this.fetched.has(key)) return undefined;
+    if (!always && this.fetched.has(key)) return { state: 'seen' };
+    let obj: Raw;
     try {
-      const obj = await this.client.get<Raw>(resourcePath(info, namespace, name));
-      if (obj && this.remember(resource, obj)) addRawObject(this.snapshot, info.kind, obj);
-      return obj;
+      obj = await this.client.get<Raw>(resourcePath(info, namespace, name));
     } catch (err) {
-      this.skipUnreadable(resource, err);
-      return undefined;
+      return { state: 'unknown', reason: this.skipUnreadable(resource, err) };
     }
+    if (obj === undefined) return { state: 'absent' };
+    const malformed = malformedReason(info.kind, obj);
+    if (malformed !== undefined) {
+      this.drop(resource, malformed);
+      return { state: 'unknown', reason: `malformed: ${shortReason(malformed)}` };
+    }
+    this.fold(resource, info.kind, obj);
+    return { state: 'found', obj };
   }
 
   /** Keeps each object once, whichever request brought it. */
-  private remember(resource: ResourceName, obj: Raw): boolean {
+  private remember(resource: string, obj: Raw): boolean {
     const key = `${resource}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}`;
     if (this.fetched.has(key)) return false;
     this.fetched.add(key);
@@ -104,7 +189,8 @@ class Collector {
     await Promise.all(LONGHORN_RESOURCES.map(async (r) => {
       try {
         await this.client.list(`/apis/${LONGHORN_GROUP}/v1beta2/namespaces/${LONGHORN_NAMESPACE}/${r.plural}`, {}, (items) => {
-          for (const item of items) addRawObject(this.snapshot, r.key, item);
+          if (!Array.isArray(items)) throw new UnreadableAnswerError(`the LIST of ${r.resource} has no items array`);
+          for (const item of items) this.fold(r.resource, r.key, item);
         });
       } catch (err) {
         if ('optional' in r && err instanceof ApiError && err.status === 404) return;
@@ -118,7 +204,8 @@ class Collector {
       const v = await this.client.get<{ major?: string; minor?: string; gitVersion?: string }>('/version');
       if (v) this.snapshot.serverVersion = parseVersion(v);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
+      if (err instanceof UnreadableAnswerError) this.markIncomplete('version', `unreadable answer: ${err.message}`);
+      else if (!(err instanceof ApiError)) throw err;
     }
   }
 }
@@ -130,6 +217,7 @@ export async function readCluster(client: KubeClient, options: LiveReadOptions):
   const limit = options.concurrency ?? 6;
   if (options.target) await readTarget(c, options.target, limit);
   else await readAll(c, options.namespace, limit);
+  c.finish();
   return c.snapshot;
 }
 
@@ -150,13 +238,23 @@ async function readAll(c: Collector, namespace: string | undefined, limit: numbe
   await runLimited(tasks.map((t) => async () => void (await t())), limit);
 }
 
+/** The target object itself: absent only on a 404 for it; anything we could not read stops the run (exit 3). */
+async function readTargetObject(c: Collector, target: Target): Promise<Raw> {
+  const got = await c.get(target.resource, target.name, target.namespace, true);
+  if (got.state === 'absent') throw targetNotFound(target.resource, target.name, target.namespace);
+  if (got.state !== 'found') {
+    const reason = got.state === 'unknown' ? got.reason : 'not returned';
+    throw new ClusterError(`cannot read ${target.resource} "${target.name}"${target.namespace ? ` in namespace "${target.namespace}"` : ''}: ${reason}`);
+  }
+  return got.obj;
+}
+
 /**
  * Follows the graph from one object: pod → claims → volumes → attachments → nodes, and back from nodes to
  * the pods scheduled there (field-selected), so both the waiting pod and what holds its volume are seen.
  */
 async function readTarget(c: Collector, target: Target, limit: number): Promise<void> {
   const all = async (tasks: (() => Promise<unknown>)[]) => runLimited(tasks.map((t) => async () => void (await t())), limit);
-  const vas = c.list('volumeattachments');
   const pvNames = new Set<string>();
   const nodeNames = new Set<string>();
   const claimKeys = new Set<string>();
@@ -170,41 +268,40 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
   const fetchClaims = async () => {
     await all([...claimKeys].map((k) => async () => {
       const [ns, name] = k.split('/');
-      const pvc = await c.get('persistentvolumeclaims', name, ns);
-      if (pvc?.spec?.volumeName) pvNames.add(pvc.spec.volumeName);
+      await c.get('persistentvolumeclaims', name, ns);
     }));
+    for (const pvc of c.snapshot.pvcs) if (pvc.volumeName && claimKeys.has(`${pvc.namespace}/${pvc.name}`)) pvNames.add(pvc.volumeName);
   };
+
+  // The target and every attachment are read side by side; a 404 for the target wins over a failed LIST.
+  const [got, vas] = await Promise.allSettled([readTargetObject(c, target), c.list('volumeattachments')]);
+  if (got.status === 'rejected') throw got.reason;
+  if (vas.status === 'rejected') throw vas.reason;
+  const obj = got.value;
 
   switch (target.resource) {
     case 'pods': {
-      const pod = await c.get('pods', target.name, target.namespace);
-      if (!pod) throw notFound('pods', target.name, target.namespace);
-      addPodClaims(c.snapshot.pods.at(-1));
+      addPodClaims(foldPod(obj));
       podNamespaces.add(target.namespace!);
       await c.list('events', target.namespace, `involvedObject.kind=Pod,involvedObject.name=${target.name},type=Warning`);
       break;
     }
     case 'persistentvolumeclaims': {
-      const pvc = await c.get('persistentvolumeclaims', target.name, target.namespace);
-      if (!pvc) throw notFound('persistentvolumeclaims', target.name, target.namespace);
-      if (pvc.spec?.volumeName) pvNames.add(pvc.spec.volumeName);
+      if (obj.spec?.volumeName) pvNames.add(obj.spec.volumeName);
       podNamespaces.add(target.namespace!);
       break;
     }
     case 'persistentvolumes': {
-      const pv = await c.get('persistentvolumes', target.name);
-      if (!pv) throw notFound('persistentvolumes', target.name);
       pvNames.add(target.name);
-      const claim = pv.spec?.claimRef;
+      const claim = obj.spec?.claimRef;
       if (claim?.name) {
-        claimKeys.add(`${claim.namespace}/${claim.name}`);
-        podNamespaces.add(claim.namespace);
+        const ns = claim.namespace ?? 'default';
+        claimKeys.add(`${ns}/${claim.name}`);
+        podNamespaces.add(ns);
       }
       break;
     }
     case 'nodes': {
-      const node = await c.get('nodes', target.name);
-      if (!node) throw notFound('nodes', target.name);
       nodeNames.add(target.name);
       // volumesInUse names volumes by driver and handle, not by PV name: every PV is needed to map them back.
       await c.list('persistentvolumes');
@@ -212,15 +309,12 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
       break;
     }
     case 'volumeattachments': {
-      const va = await c.get('volumeattachments', target.name);
-      if (!va) throw notFound('volumeattachments', target.name);
-      if (va.spec?.nodeName) nodeNames.add(va.spec.nodeName);
-      if (va.spec?.source?.persistentVolumeName) pvNames.add(va.spec.source.persistentVolumeName);
+      nodeNames.add(obj.spec.nodeName);
+      if (obj.spec.source?.persistentVolumeName) pvNames.add(obj.spec.source.persistentVolumeName);
       break;
     }
   }
 
-  await vas;
   await fetchClaims();
   // Provisioning and binding events of the claims in view (Pending claims explain themselves only there).
   await all([...claimKeys].flatMap((k) => {

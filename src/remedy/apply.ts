@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline/promises';
 import { startSpinner } from '../util/spinner.js';
 import type { KubeClient } from '../cluster/kube-client.js';
 import { ApiError } from '../cluster/kube-client.js';
-import { UsageError } from '../errors.js';
+import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
+import { findCheck } from '../checks/index.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
 import type { Finding } from '../model/finding.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
@@ -34,19 +35,39 @@ export interface ApplyContext {
   ask?: (question: string) => Promise<string>;
   log: (line: string) => void;
   pollMs?: number;
+  /** Set once the operator closed the prompt: every later action is declined without asking. */
+  promptClosed?: boolean;
+}
+
+/** The operator closed the prompt (Ctrl+C, Ctrl+D, or stdin ended): a "no" to this action and to the rest. */
+export class PromptClosedError extends Error {
+  constructor() {
+    super('the prompt was closed (Ctrl+C or Ctrl+D)');
+  }
+}
+
+/** Asks on `output`, reads the answer from `input`; rejects with PromptClosedError when the input is closed or interrupted. */
+export function promptOn(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): (q: string) => Promise<string> {
+  return async (question: string) => {
+    const rl = createInterface({ input, output });
+    const closed = new Promise<never>((_, reject) => rl.once('close', () => reject(new PromptClosedError())));
+    closed.catch(() => undefined);
+    try {
+      return (await Promise.race([rl.question(question), closed])).trim();
+    } catch (err) {
+      // readline rejects with AbortError on Ctrl+C and Ctrl+D.
+      if (err instanceof PromptClosedError || (err as Error)?.name === 'AbortError') throw new PromptClosedError();
+      throw err;
+    } finally {
+      rl.close();
+    }
+  };
 }
 
 /** Prompts on the terminal (stderr), or undefined when there is none. */
 export function terminalPrompt(): ((q: string) => Promise<string>) | undefined {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
-  return async (question: string) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      return (await rl.question(question)).trim();
-    } finally {
-      rl.close();
-    }
-  };
+  return promptOn(process.stdin, process.stderr);
 }
 
 function targetOf(ref: ObjectRef): Target {
@@ -132,6 +153,10 @@ async function recordEvent(ctx: ApplyContext, action: Action, uid: string, confi
 
 /** The symptom is gone when the finding no longer shows and the pods it blocked run. */
 function cleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string): { done: boolean; detail: string } {
+  // A finding missing from a snapshot that did not read what its check reads has not been shown to clear.
+  const reads = (finding && findCheck(finding.check)?.reads) ?? [];
+  const unread = snapshot.incomplete.filter((i) => reads.includes(i.resource));
+  if (unread.length) return { done: false, detail: `could not read ${unread.map((i) => `${i.resource} (${i.reason})`).join(', ')}` };
   const { graph, findings } = diagnoseSnapshot(snapshot);
   if (findings.some((f) => f.id === actionFinding)) return { done: false, detail: 'the finding still shows' };
   for (const ref of finding?.blocks ?? []) {
@@ -152,8 +177,8 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
         const snapshot = await readCluster(ctx.client, { namespace: ctx.scope.namespace, target: ctx.scope.target, now: new Date().toISOString() });
         last = cleared(snapshot, finding, action.finding);
       } catch (err) {
-        // The target pod may be gone for a moment while its controller replaces it.
-        if (!(err instanceof UsageError)) throw err;
+        // The target pod may be gone for a moment while its controller replaces it; a failed read is not a clear.
+        if (!(err instanceof NotFoundError || err instanceof ClusterError || err instanceof UnreadableAnswerError)) throw err;
         last = { done: false, detail: err.message };
       }
       if (last.done) return { done: true, detail: `${last.detail} (after ${formatDuration(Date.now() - started)})` };
@@ -168,6 +193,17 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
 
 /** Asks for the action, and for the node's name where the guard wants a person to vouch it is off. Returns the confirmation text. */
 async function confirm(ctx: ApplyContext, action: Action): Promise<{ ok: boolean; confirmedBy: string; message?: string }> {
+  try {
+    return await ask(ctx, action);
+  } catch (err) {
+    if (!(err instanceof PromptClosedError)) throw err;
+    ctx.log('');
+    ctx.promptClosed = true;
+    return { ok: false, confirmedBy: '', message: `declined: ${err.message}; nothing written` };
+  }
+}
+
+async function ask(ctx: ApplyContext, action: Action): Promise<{ ok: boolean; confirmedBy: string; message?: string }> {
   const unconfirmed = action.guards.find((g) => g.name === 'node-down-confirmed' && !g.ok);
   const node = unconfirmed ? /check that (\S+) is powered off/.exec(unconfirmed.detail)?.[1] : undefined;
   const byFlag = action.guards.some((g) => g.name === 'node-down-confirmed' && g.ok) ? 'Node confirmed powered off by the operator (--confirm-node-down).' : '';
@@ -195,14 +231,24 @@ function onlyConfirmationMissing(action: Action): boolean {
 }
 
 async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
-  if (action.status === 'refused' && !(ctx.ask && onlyConfirmationMissing(action))) return action;
+  if (action.status === 'refused' && !(ctx.ask && !ctx.promptClosed && onlyConfirmationMissing(action))) return action;
+  if (ctx.promptClosed) return { ...action, status: 'declined', message: 'not asked: the prompt was closed; nothing written' };
   const decision = await confirm(ctx, action);
   if (!decision.ok) return { ...action, status: action.status === 'refused' ? 'refused' : 'declined', message: decision.message };
 
   const pre = planned(ctx.graph, action.target);
   if (!pre) return { ...action, status: 'aborted', message: `${describeRef(action.target)} was not in the plan's snapshot` };
-  // Re-read and re-judge just before writing.
-  const fresh = new Graph(await reread(ctx, targetOf(action.target)));
+  // Re-read and re-judge just before writing; an object we could not re-read is never written to.
+  let fresh: Graph;
+  try {
+    fresh = new Graph(await reread(ctx, targetOf(action.target)));
+  } catch (err) {
+    if (err instanceof NotFoundError) return { ...action, status: 'aborted', message: `aborted: ${describeRef(action.target)} no longer exists (${err.message}); nothing written` };
+    if (err instanceof ClusterError || err instanceof UnreadableAnswerError || err instanceof ApiError) {
+      return { ...action, status: 'aborted', message: `aborted: could not re-read ${describeRef(action.target)} before writing (${err.message}); nothing written` };
+    }
+    throw err;
+  }
   const now = planned(fresh, action.target);
   const guards = guardsFor(action.type, action.target, fresh, ctx.options);
   const failed = guards.filter((g) => !g.ok);
@@ -218,6 +264,9 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
     if (err instanceof ApiError) {
       const changed = err.status === 409 || (err.status === 422 && /test|precondition/i.test(err.message));
       return { ...action, guards, status: changed ? 'aborted' : 'failed', message: `${changed ? 'aborted: the object changed since the plan' : 'failed'}: ${err.message}` };
+    }
+    if (err instanceof ClusterError || err instanceof UnreadableAnswerError) {
+      return { ...action, guards, status: 'failed', message: `failed: ${err.message}; the write may or may not have been applied: check ${describeRef(action.target)}` };
     }
     throw err;
   }

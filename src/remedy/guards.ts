@@ -2,7 +2,7 @@
 import type { Graph } from '../graph.js';
 import { OUT_OF_SERVICE_TAINT } from '../graph.js';
 import type { Guard } from './types.js';
-import { formatDuration } from '../util/time.js';
+import { formatDuration, toMillis } from '../util/time.js';
 
 /** The first minor release where the out-of-service taint works (beta, on by default). */
 export const OUT_OF_SERVICE_MIN_MINOR = 26;
@@ -65,22 +65,60 @@ export function nodeAbsentGuard(graph: Graph, node: string): Guard {
   return { name: 'node-absent', ok: !h.exists, detail: h.exists ? `node ${node} still exists` : `node ${node} no longer exists` };
 }
 
+/**
+ * No pod on the node that is not being deleted uses the volume. Only provable when pods and claims were completely
+ * read; an attachment without a PV name (an inline volume) cannot be matched to pods, so then no live pod may be
+ * on the node at all.
+ */
 export function noLivePodGuard(graph: Graph, node: string, pvName: string | undefined): Guard {
-  const users = pvName ? graph.podsUsingPv(pvName).filter((p) => p.nodeName === node && !p.deletionTimestamp) : [];
-  return {
-    name: 'no-live-pod-uses-volume',
-    ok: users.length === 0,
-    detail: users.length ? `pod ${users[0].namespace}/${users[0].name} on ${node} still uses ${pvName}` : `no running or pending pod on ${node} uses ${pvName ?? 'the volume'}`,
-  };
+  const name = 'no-live-pod-uses-volume';
+  if (graph.podUsageUnknown) {
+    const what = ['pods', 'persistentvolumeclaims'].filter((r) => !graph.wasRead(r)).join(' and ');
+    return { name, ok: false, detail: `${what} could not be completely read: cannot tell whether a pod on ${node} still uses ${pvName ?? 'the volume'}` };
+  }
+  // A namespaced read saw only the pods of its namespace; a volume claimed elsewhere may be used by a pod not read.
+  const ns = graph.snapshot.namespace;
+  if (ns !== undefined && pvName) {
+    const pv = graph.pv(pvName);
+    const claimNs = pv?.claimRef?.namespace ?? graph.claimsNaming(pvName)[0]?.namespace;
+    if (claimNs !== ns) return { name, ok: false, detail: `only pods of namespace ${ns} were read: cannot tell whether a pod on ${node} uses ${pvName} (run with -A)` };
+  }
+  const live = graph.podsOnNode(node).filter((p) => !p.deletionTimestamp);
+  const users = pvName ? graph.podsUsingPv(pvName).filter((p) => p.nodeName === node && !p.deletionTimestamp) : live;
+  if (users.length) {
+    const detail = pvName
+      ? `pod ${users[0].namespace}/${users[0].name} on ${node} still uses ${pvName}`
+      : `the attachment names no PersistentVolume and pod ${users[0].namespace}/${users[0].name} still runs on ${node}: it may use the volume`;
+    return { name, ok: false, detail };
+  }
+  // A pod whose claim was not read (or names no volume) may be the one using it.
+  const unresolved = live.find((p) => graph.podVolumes(p).some((v) => !v.pvc?.volumeName));
+  if (unresolved) {
+    const claim = graph.podVolumes(unresolved).find((v) => !v.pvc?.volumeName)!.claimName;
+    return { name, ok: false, detail: `pod ${unresolved.namespace}/${unresolved.name} on ${node} uses claim ${claim}, whose volume is not known: it may use ${pvName ?? 'the volume'}` };
+  }
+  return { name, ok: true, detail: `no running or pending pod on ${node} uses ${pvName ?? 'the volume'}` };
 }
 
+/** The moment a Ready node becomes trusted: its Ready transition plus `forMs`. */
+export function readyTrustedAt(graph: Graph, node: string, forMs: number): string | undefined {
+  const since = toMillis(graph.node(node)?.readyTransitionTime);
+  return since === undefined ? undefined : new Date(since + forMs).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** The node is back: Ready for at least --node-ready-for, so it is trusted to stay up. */
 export function nodeReadyForGuard(graph: Graph, node: string, forMs: number): Guard {
   const h = graph.nodeHealth(node);
-  const ok = h.exists && h.ready && (h.conditionForMs ?? 0) >= forMs;
-  const detail = !h.exists ? `node ${node} does not exist`
-    : !h.ready ? `node ${node} is not Ready`
-    : `node ${node} Ready for ${formatDuration(h.conditionForMs ?? 0)}${ok ? '' : `, less than --node-down-for ${formatDuration(forMs)}`}`;
-  return { name: 'node-ready', ok, detail };
+  const name = 'node-ready';
+  if (!h.exists) return { name, ok: false, detail: h.unknown ? `node ${node} is ${h.describe}` : `node ${node} does not exist` };
+  if (!h.ready) return { name, ok: false, detail: `node ${node} is not Ready` };
+  if (h.conditionForMs === undefined) return { name, ok: false, detail: `node ${node} is Ready but its Ready condition has no transition time: cannot tell for how long` };
+  const ok = h.conditionForMs >= forMs;
+  return {
+    name,
+    ok,
+    detail: `node ${node} Ready for ${formatDuration(h.conditionForMs)}${ok ? '' : `, less than --node-ready-for ${formatDuration(forMs)} (fix accepts it from ${readyTrustedAt(graph, node, forMs)})`}`,
+  };
 }
 
 export function hasTaintGuard(graph: Graph, node: string, wanted: boolean): Guard {

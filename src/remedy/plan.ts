@@ -5,6 +5,7 @@ import type { ObjectRef } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { OUT_OF_SERVICE_TAINT } from '../graph.js';
 import { nodeRef, podRef, refKey, vaRef } from '../util/refs.js';
+import { READY_TRUST_MS } from '../checks/thresholds.js';
 import type { Action, ActionType, Guard, PlanOptions, RemediationPlan } from './types.js';
 import {
   hasTaintGuard, nodeAbsentGuard, serverPredatesOutOfService, nodeDownGuards, nodeReadyForGuard, noLivePodGuard, podTerminatingGuard, serverVersionGuard,
@@ -40,7 +41,7 @@ export function guardsFor(type: ActionType, target: ObjectRef, graph: Graph, opt
     case 'taint-out-of-service':
       return [serverVersionGuard(graph), hasTaintGuard(graph, target.name, false), ...nodeDownGuards(graph, target.name, forMs, options.confirmNodeDown)];
     case 'remove-out-of-service-taint':
-      return [hasTaintGuard(graph, target.name, true), nodeReadyForGuard(graph, target.name, forMs)];
+      return [hasTaintGuard(graph, target.name, true), nodeReadyForGuard(graph, target.name, options.nodeReadyForMs ?? READY_TRUST_MS)];
     case 'delete-volumeattachment': {
       const va = graph.volumeAttachment(target.name);
       if (!va) return [{ name: 'object-exists', ok: false, detail: `volumeattachment ${target.name} is gone` }];

@@ -41,6 +41,8 @@ export interface PlanOptions {
   confirmNodeDown: string[];
   /** How long a node must have been NotReady, with its Lease unrenewed, before acting as if it were down. */
   nodeDownForMs: number;
+  /** How long a node must have been Ready again before its out-of-service taint is removed; default READY_TRUST_MS. */
+  nodeReadyForMs?: number;
   /** Limit the plan to findings of these checks. */
   only?: string[];
 }

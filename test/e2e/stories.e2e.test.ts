@@ -72,7 +72,7 @@ describe('story 1: a Deployment pod force-deleted on a down node; the new pod re
     await nodeUp(cluster(), s.facts.downNode);
     const { doc } = await diagnoseUntil([`node/${s.facts.downNode}`], has('out-of-service-taint-left'));
     expect(doc.findings.find((f) => f.check === 'out-of-service-taint-left')!.subject).toEqual({ kind: 'Node', name: s.facts.downNode });
-    const r = plugin(['fix', `node/${s.facts.downNode}`, '--only', 'out-of-service-taint-left', '--node-down-for', '0s', '--yes', '-o', 'json']);
+    const r = plugin(['fix', `node/${s.facts.downNode}`, '--only', 'out-of-service-taint-left', '--node-ready-for', '0s', '--yes', '-o', 'json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).actions[0]).toMatchObject({ type: 'remove-out-of-service-taint', status: 'applied' });
     expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
@@ -116,7 +116,7 @@ describe('story 2: a StatefulSet pod stuck Terminating on a down node', () => {
     // Leave the node as it was: back, and without the taint (later stories schedule onto it).
     await nodeUp(cluster(), s.facts.downNode);
     await diagnoseUntil([`node/${s.facts.downNode}`], has('out-of-service-taint-left'));
-    const cleanup = plugin(['fix', `node/${s.facts.downNode}`, '--only', 'out-of-service-taint-left', '--node-down-for', '0s', '--yes']);
+    const cleanup = plugin(['fix', `node/${s.facts.downNode}`, '--only', 'out-of-service-taint-left', '--node-ready-for', '0s', '--yes']);
     expect(cleanup.code).toBe(0);
     expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
   });
@@ -168,10 +168,10 @@ describe('story 5: an out-of-service taint left on a node that came back', () =>
     const { doc } = await diagnoseUntil([`node/${s.facts.node}`], has('out-of-service-taint-left'));
     expect(doc.findings.find((f) => f.check === 'out-of-service-taint-left')!.summary).toContain('still carries the out-of-service taint');
     const early = plugin(['fix', `node/${s.facts.node}`, '--yes', '-o', 'json']);
-    expect(early.code).toBe(1); // Ready for less than the default --node-down-for 5m
+    expect(early.code).toBe(1); // Ready for less than the default --node-ready-for 5m
     expect(JSON.parse(early.stdout).actions[0]).toMatchObject({ type: 'remove-out-of-service-taint', status: 'refused' });
     await new Promise((r) => setTimeout(r, 6000)); // let the node be Ready for longer than the 5s asked for below
-    const r = plugin(['fix', `node/${s.facts.node}`, '--node-down-for', '5s', '--yes', '-o', 'json']);
+    const r = plugin(['fix', `node/${s.facts.node}`, '--node-ready-for', '5s', '--yes', '-o', 'json']);
     expect(r.code).toBe(0);
     expect(taints(s.facts.node).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
   });

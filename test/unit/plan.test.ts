@@ -99,7 +99,7 @@ describe('plan', () => {
     expect(guard(confirmed[0], 'node-not-ready')?.detail).toContain('is Ready');
   });
 
-  it('removes an out-of-service taint only after the node has been Ready for --node-down-for', () => {
+  it('removes an out-of-service taint only after the node has been Ready for --node-ready-for', () => {
     const taint = { key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' };
     const back = (since: string) => planFor([node('worker-4', { since: ago(since), taints: [taint] })]).result.actions[0];
     expect(back('10m')).toMatchObject({ type: 'remove-out-of-service-taint', status: 'planned', command: 'kubectl taint node worker-4 node.kubernetes.io/out-of-service-' });
