@@ -12,6 +12,7 @@ import { addCommonOptions, checkOutput, CommonFlags } from './options.js';
 import { loadSnapshot } from './load.js';
 import { EXIT, UsageError } from './errors.js';
 import { applyPlan, terminalPrompt } from '../remedy/apply.js';
+import { terminalSafe, terminalSafeLines } from '../util/terminal-safe.js';
 
 const OUTPUTS = ['table', 'json', 'yaml'];
 const DRY_RUN = ['client', 'server', 'none'];
@@ -101,13 +102,14 @@ export function fixCommand(): Command {
         timeoutMs,
         scope: { namespace: snapshot.namespace, target },
         ask: terminalPrompt(),
-        log: (line) => process.stderr.write(`${line}\n`),
+        // apply.ts escapes the cluster's strings in each line; this keeps any it missed from reaching the terminal raw.
+        log: (line) => process.stderr.write(`${terminalSafeLines(line, 4000)}\n`),
       });
     }
     if (flags.output === 'json' || flags.output === 'yaml') process.stdout.write(renderStructured(result, flags.output));
     else process.stdout.write(renderPlanTable(result, makeStyle(colorEnabled(process.stdout, !flags.color))));
     // What could not be read may hide actions: say so, and do not report success.
-    for (const i of snapshot.incomplete) process.stderr.write(`warning: could not read ${i.resource}: ${i.reason}; nothing is concluded from its absence\n`);
+    for (const i of snapshot.incomplete) process.stderr.write(`warning: could not read ${terminalSafe(i.resource)}: ${terminalSafe(i.reason, 2000)}; nothing is concluded from its absence\n`);
     const bad = result.actions.some((a) => ['refused', 'failed', 'aborted', 'declined', 'unresolved'].includes(a.status));
     const incomplete = snapshot.incomplete.length ? EXIT.INCOMPLETE : EXIT.OK;
     process.exitCode = dryRun === 'client' ? incomplete : bad ? EXIT.FINDINGS : incomplete;

@@ -1,5 +1,6 @@
 // Turns the shared flags into a Snapshot, from a dump or a live cluster. All reader I/O starts here.
 import { startSpinner } from '../util/spinner.js';
+import { terminalSafe } from '../util/terminal-safe.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
 import { readDumps, readStreamCapped, STDIN } from '../cluster/dump-reader.js';
 import { KubeClient } from '../cluster/kube-client.js';
@@ -42,7 +43,7 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   const client = await makeClient(flags);
   const parsed = parseTarget(args, flags.namespace ?? client.namespace);
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? client.namespace);
-  const spinner = startSpinner(`Reading ${client.contextName} (${client.server})`);
+  const spinner = startSpinner(terminalSafe(`Reading ${client.contextName} (${client.server})`, 300));
   try {
     const snapshot = await client.withDeadline(() => readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString() }));
     snapshot.nowBasis = now ? '--now' : 'the clock of this machine';

@@ -179,7 +179,7 @@ class Collector {
   async longhorn(): Promise<void> {
     let group: unknown;
     try {
-      group = await this.client.get(`/apis/${LONGHORN_GROUP}`);
+      group = await this.client.discover(`/apis/${LONGHORN_GROUP}`);
     } catch (err) {
       this.skipUnreadable(`apis/${LONGHORN_GROUP}`, err);
       return;

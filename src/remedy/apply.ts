@@ -14,6 +14,7 @@ import type { ObjectRef, Snapshot } from '../model/snapshot.js';
 import { Graph, OUT_OF_SERVICE_TAINT } from '../graph.js';
 import { diagnoseSnapshot } from '../engine.js';
 import { describeRef } from '../util/refs.js';
+import { terminalSafe } from '../util/terminal-safe.js';
 import { formatDuration } from '../util/time.js';
 import { guardsFor, OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_VALUE } from './plan.js';
 import type { Action, PlanOptions, RemediationPlan } from './types.js';
@@ -213,9 +214,9 @@ async function ask(ctx: ApplyContext, action: Action): Promise<{ ok: boolean; co
     if (ctx.yes) return { ok: true, confirmedBy: byFlag };
     return { ok: false, confirmedBy: '', message: 'not applied: no terminal to ask on; pass --yes to apply without asking' };
   }
-  ctx.log(`\n${action.type} ${describeRef(action.target)}: ${action.reason}\n  by hand: ${action.command}`);
+  ctx.log(`\n${action.type} ${terminalSafe(describeRef(action.target))}: ${terminalSafe(action.reason)}\n  by hand: ${terminalSafe(action.command)}`);
   if (unconfirmed && node) {
-    const typed = await ctx.ask(`Is ${node} powered off? Check the machine or its console, then type its name to confirm: `);
+    const typed = await ctx.ask(`Is ${terminalSafe(node)} powered off? Check the machine or its console, then type its name to confirm: `);
     if (typed !== node) return { ok: false, confirmedBy: '', message: `not confirmed: "${typed}" is not ${node}` };
     ctx.options.confirmNodeDown.push(node);
     return { ok: true, confirmedBy: `Node ${node} confirmed powered off by the operator at the prompt.` };
@@ -280,7 +281,7 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
   }
   if (action.type === 'taint-out-of-service') {
     const reminder = `When ${action.target.name} is back, remove the taint: kubectl taint node ${action.target.name} ${OUT_OF_SERVICE_TAINT}- (or: kubectl volume-doctor fix node/${action.target.name})`;
-    ctx.log(reminder);
+    ctx.log(terminalSafe(reminder));
     notes.push(reminder);
   }
   const finding = ctx.findings.find((f) => f.id === action.finding);
@@ -297,7 +298,7 @@ export async function applyPlan(plan: RemediationPlan, ctx: ApplyContext): Promi
   const actions: Action[] = [];
   for (const action of plan.actions) {
     const done = await applyOne(ctx, action);
-    ctx.log(`${done.status}: ${done.type} ${describeRef(done.target)}${done.message ? ` — ${done.message}` : ''}`);
+    ctx.log(`${done.status}: ${done.type} ${terminalSafe(describeRef(done.target))}${done.message ? ` — ${terminalSafe(done.message, 2000)}` : ''}`);
     actions.push(done);
   }
   return { ...plan, dryRun: ctx.serverDryRun, actions };

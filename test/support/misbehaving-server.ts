@@ -83,6 +83,8 @@ function defaultReply(objects: FakeObjects, req: LoggedRequest): Reply {
   const obj = parent?.find((o) => (o as { metadata?: { name?: string } })?.metadata?.name === name);
   if (obj && req.method === 'GET') return { body: obj };
   if (obj) return { body: obj }; // writes "succeed" by echoing the object; tests assert on the log
+  // A group the server does not serve (e.g. /apis/longhorn.io) is a plain-text 404, as kube-apiserver answers it.
+  if (/^\/apis\/[^/]+(\/[^/]+)?$/.test(req.path)) return { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: '404 page not found\n' };
   return status(404, 'NotFound', `${req.path} not found`);
 }
 
