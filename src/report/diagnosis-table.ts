@@ -51,7 +51,7 @@ export function renderDiagnosisTable(diagnosis: Diagnosis, findings: Finding[], 
   if (diagnosis.incomplete.length || diagnosis.nowNote) out.push('');
   const stories = groupIntoStories(findings);
   if (stories.length === 0) {
-    out.push(diagnosis.incomplete.length ? style.yellow('No stuck volumes found in what could be read; the run is incomplete (see above).') : style.green('No stuck volumes found.'));
+    out.push(diagnosis.incomplete.length ? style.yellow('Nothing stuck in what could be read, but the run is incomplete: what could not be read (above) may hide the problem.') : style.green('No stuck volumes found.'));
   }
   for (const story of stories) {
     const top = story.findings[0];
