@@ -147,9 +147,10 @@ export class KubeClient {
   }
 
   /**
-   * GET one object. undefined only when the server says it does not exist: a 404 whose body is a Kubernetes
-   * Status with reason NotFound (for this name). A 404 without such a Status (e.g. "404 page not found") is an
-   * ApiError: the path is not served.
+   * GET one object. undefined only when the server says this object does not exist: a 404 whose body is a
+   * Kubernetes Status with reason NotFound naming it in details.name, as kube-apiserver writes it. A 404 without
+   * such a Status ("404 page not found", or "the server could not find the requested resource" for a path it does
+   * not serve) is an ApiError: unknown, never absent.
    */
   async get<T = unknown>(path: string, query?: Record<string, string | undefined>): Promise<T | undefined> {
     let answer: unknown;
@@ -159,10 +160,9 @@ export class KubeClient {
       if (err instanceof ApiError && err.status === 404 && err.body?.kind === 'Status' && err.body.reason === 'NotFound') {
         const named = err.body.details?.name;
         const asked = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
-        if (named !== undefined && named !== '' && named !== asked) {
-          throw new UnreadableAnswerError(`the API server answered GET ${path} with "${sanitize(String(named))}" not found, which is not the object asked for`);
-        }
-        return undefined;
+        if (named === asked) return undefined;
+        if (named === undefined || named === '') throw err;
+        throw new UnreadableAnswerError(`the API server answered GET ${path} with "${sanitize(String(named))}" not found, which is not the object asked for`);
       }
       throw err;
     }
@@ -185,9 +185,10 @@ export class KubeClient {
 
   /**
    * Pages through a LIST with `limit` and `continue`, handing each page's items to `onItems` and dropping the page.
-   * A page without an items list, a continue token seen before, or more than maxPages pages is unreadable.
+   * A page without an items list, of another kind than `listKind` (e.g. NodeList), that says items remain but
+   * gives no continue token, a continue token seen before, or more than maxPages pages is unreadable.
    */
-  async list(path: string, query: Record<string, string | undefined>, onItems: (items: unknown[]) => void, pageSize = 500): Promise<void> {
+  async list(path: string, query: Record<string, string | undefined>, onItems: (items: unknown[]) => void, pageSize = 500, listKind?: string): Promise<void> {
     let cont: string | undefined;
     const tokens = new Set<string>();
     let pages = 0;
@@ -198,9 +199,16 @@ export class KubeClient {
       if (!isObject(page) || !(Array.isArray(page.items) || page.items === null)) {
         throw new UnreadableAnswerError(`the API server's answer to LIST ${path} is not a list (no items array)`);
       }
+      if (listKind !== undefined && page.kind !== listKind) {
+        throw new UnreadableAnswerError(`the API server's answer to LIST ${path} is ${typeof page.kind === 'string' ? `a ${sanitize(page.kind, 60)}` : 'an object without a kind'}, not a ${listKind}`);
+      }
       const next: unknown = page.metadata?.continue;
       if (next !== undefined && next !== null && typeof next !== 'string') {
         throw new UnreadableAnswerError(`the API server's answer to LIST ${path} has a continue token that is not a string`);
+      }
+      const remaining: unknown = page.metadata?.remainingItemCount;
+      if (!next && typeof remaining === 'number' && remaining > 0) {
+        throw new UnreadableAnswerError(`the API server's answer to LIST ${path} says ${remaining} more items remain but gives no continue token`);
       }
       onItems(page.items ?? []);
       cont = next || undefined;

@@ -59,6 +59,16 @@ function objectName(obj: Raw): string | undefined {
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
+/** Why a GET's answer is not the object asked for (another kind, name or namespace), or undefined when it is. */
+function notTheObjectAskedFor(obj: Raw, kind: string, name: string, namespace?: string): string | undefined {
+  const got = `${typeof obj?.kind === 'string' ? obj.kind : 'an object without a kind'} ${JSON.stringify(obj?.metadata?.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj?.metadata?.name)}`;
+  const wanted = `${kind} ${JSON.stringify(namespace ? `${namespace}/${name}` : name)}`;
+  if (obj?.kind !== kind || obj?.metadata?.name !== name || (namespace !== undefined && obj?.metadata?.namespace !== namespace)) {
+    return `the API server answered a GET for ${wanted} with ${got}`;
+  }
+  return undefined;
+}
+
 /** The message kubectl prints for a missing object; only ever raised on a 404 for it. */
 function targetNotFound(resource: string, name: string, namespace?: string): NotFoundError {
   return new NotFoundError(`${resource} "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
@@ -134,7 +144,7 @@ class Collector {
       await this.client.list(resourcePath(info, namespace), { fieldSelector }, (items) => {
         if (!Array.isArray(items)) throw new UnreadableAnswerError(`the LIST of ${resource} has no items array`);
         for (const item of items as Raw[]) this.fold(resource, info.kind, item);
-      });
+      }, undefined, `${info.kind}List`);
     } catch (err) {
       this.skipUnreadable(resource, err);
     }
@@ -160,6 +170,8 @@ class Collector {
       this.drop(resource, malformed);
       return { state: 'unknown', reason: `malformed: ${shortReason(malformed)}` };
     }
+    const other = notTheObjectAskedFor(obj, info.kind, name, namespace);
+    if (other !== undefined) return { state: 'unknown', reason: this.skipUnreadable(resource, new UnreadableAnswerError(other)) };
     this.fold(resource, info.kind, obj);
     return { state: 'found', obj };
   }
@@ -191,7 +203,7 @@ class Collector {
         await this.client.list(`/apis/${LONGHORN_GROUP}/v1beta2/namespaces/${LONGHORN_NAMESPACE}/${r.plural}`, {}, (items) => {
           if (!Array.isArray(items)) throw new UnreadableAnswerError(`the LIST of ${r.resource} has no items array`);
           for (const item of items) this.fold(r.resource, r.key, item);
-        });
+        }, undefined, `${r.key.split('.')[0]}List`);
       } catch (err) {
         if ('optional' in r && err instanceof ApiError && err.status === 404) return;
         this.skipUnreadable(r.resource, err);

@@ -2,16 +2,17 @@
 // unknown, never absent, so nothing destructive is planned or written and the run says it is incomplete.
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMisbehavingServer, status, MisbehavingServer, Override, Reply } from '../support/misbehaving-server.js';
+import { startMisbehavingServer, status, notFound, MisbehavingServer, Override, Reply } from '../support/misbehaving-server.js';
 import { BIN, ROOT, runBinaryAsync } from './run-binary.js';
-import { ago, boundVolume, lease, node, volumeAttachment, Raw } from '../fixtures/builders.js';
+import { ago, boundVolume, lease, node, pod, volumeAttachment, Raw } from '../fixtures/builders.js';
 
 let server: MisbehavingServer | undefined;
 afterEach(async () => { await server?.close(); server = undefined; });
 
 const NODES = '/api/v1/nodes';
 const VAS = '/apis/storage.k8s.io/v1/volumeattachments';
-const realNow = () => new Date().toISOString();
+// Whole seconds, as the API server writes timestamps (the builders append the Lease's microseconds).
+const realNow = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 /** A Ready node holding an attachment that no pod uses: if worker-2 looked deleted, fix would delete it. */
 function readyNodeWithAttachment(): Record<string, Raw[]> {
@@ -187,7 +188,7 @@ describe('fail closed: the re-read just before a write (item 6)', () => {
   });
 
   it('a node gone on re-read (404) aborts the action as gone; nothing written', async () => {
-    server = await startMisbehavingServer(taintedReadyNode(), breakNodes(undefined, status(404, 'NotFound', 'nodes "worker-4" not found')));
+    server = await startMisbehavingServer(taintedReadyNode(), breakNodes(undefined, notFound('nodes', 'worker-4')));
     const r = await runBinaryAsync(['fix', '-A', '--yes', '--timeout', '2s', '--kubeconfig', server.kubeconfig]);
     expect(server.writes()).toEqual([]);
     expect(r.code).toBe(1);
@@ -329,5 +330,77 @@ describe('needs the kube-client change (empty or item-less 2xx answers throw Unr
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('could not read version: unreadable answer');
     noStack(r.stderr);
+  });
+});
+
+describe('fail closed: answers that are well-formed JSON but not what was asked for (review of item 1)', () => {
+  /** worker-2 down 30m with a stale Lease and confirmed off, on a 1.25 server (so the fallback deletes are planned),
+   * while pod shop/web-0 on it still uses pv-a: deleting the attachment would be wrong. */
+  function downNodeWithLivePod(): Record<string, Raw[]> {
+    const n = realNow();
+    const va = volumeAttachment({ pv: 'pv-a', node: 'worker-2' });
+    const [pv, pvc] = boundVolume('shop', 'data', 'pv-a');
+    return {
+      [NODES]: [node('worker-1'), node('worker-2', { ready: 'Unknown', since: ago('30m', n) })],
+      [VAS]: [va],
+      '/api/v1/persistentvolumes': [pv],
+      '/api/v1/namespaces/shop/persistentvolumeclaims': [pvc],
+      '/api/v1/namespaces/shop/pods': [pod('shop', 'web-0', { node: 'worker-2', claims: ['data'] })],
+      '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases': [lease('worker-2', ago('30m', n)), lease('worker-1', ago('5s', n))],
+    };
+  }
+  const v125: Reply = { body: { major: '1', minor: '25', gitVersion: 'v1.25.16' } };
+  const PODS: { name: string; reply: Reply }[] = [
+    { name: 'a pod list without kind or metadata, items null', reply: { body: { items: null } } },
+    { name: 'a Status with an items array', reply: { body: { kind: 'Status', apiVersion: 'v1', status: 'Success', items: [] } } },
+    { name: 'an empty page that says items remain but gives no continue token', reply: { body: { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1', remainingItemCount: 1 }, items: [] } } },
+  ];
+  for (const c of PODS) {
+    it(`pods LIST answered with ${c.name}: no attachment is deleted under a pod that may use it`, async () => {
+      const objects = downNodeWithLivePod();
+      server = await startMisbehavingServer(objects, (req) => (req.method !== 'GET' ? undefined : req.path === '/version' ? v125 : /\/pods$/.test(req.path) ? c.reply : undefined));
+      for (const target of [['-A'], [`volumeattachment/${vaNameOf(objects)}`]]) {
+        const r = await runBinaryAsync(['fix', ...target, '--yes', '--timeout', '2s', '--confirm-node-down', 'worker-2', '--kubeconfig', server.kubeconfig]);
+        expect(server.writes().filter((w) => w.method === 'DELETE')).toEqual([]);
+        expect([1, 3]).toContain(r.code);
+        expect(r.stderr).toMatch(/could not read pods/);
+        noStack(r.stderr);
+      }
+    });
+  }
+
+  it('the contrast: when the pods LIST proves no pod uses the volume, the same fix does delete the attachment', async () => {
+    const objects = downNodeWithLivePod();
+    objects['/api/v1/namespaces/shop/pods'] = [pod('shop', 'other', { node: 'worker-1' })];
+    server = await startMisbehavingServer(objects, (req) => (req.path === '/version' ? v125 : undefined));
+    await runBinaryAsync(['fix', '-A', '--yes', '--timeout', '2s', '--confirm-node-down', 'worker-2', '--kubeconfig', server.kubeconfig]);
+    expect(server.writes().filter((w) => w.method === 'DELETE').map((w) => w.path)).toContain(`${VAS}/${vaNameOf(objects)}`);
+  });
+
+  const NODE_GETS: { name: string; reply: Reply }[] = [
+    { name: 'another node', reply: { body: node('worker-1') } },
+    { name: 'a 404 Status that does not name it (what the server says for a path it does not serve)', reply: { status: 404, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', message: 'the server could not find the requested resource', code: 404 } } },
+    { name: 'a Pod named like it', reply: { body: pod('default', 'worker-2', {}) } },
+  ];
+  for (const c of NODE_GETS) {
+    it(`a node GET answered with ${c.name} is unknown, not deleted: no write`, async () => {
+      const objects = readyNodeWithAttachment();
+      server = await startMisbehavingServer(objects, breakNodes(undefined, c.reply));
+      const r = await runBinaryAsync(['fix', `volumeattachment/${vaNameOf(objects)}`, '--yes', '--timeout', '2s', '--kubeconfig', server.kubeconfig]);
+      expect(server.writes()).toEqual([]);
+      expect(r.code).toBe(3);
+      expect(r.stdout + r.stderr).not.toMatch(/no longer exists|deleted node/);
+      const d = await runBinaryAsync(['diagnose', `volumeattachment/${vaNameOf(objects)}`, '--kubeconfig', server.kubeconfig]);
+      expect(d.stdout).not.toMatch(/deleted node/);
+      expect(d.code).toBe(3);
+    });
+  }
+
+  it('a nodes LIST answered with a PodList is unreadable, not an empty cluster', async () => {
+    server = await startMisbehavingServer(readyNodeWithAttachment(), (req) => (req.path === NODES ? { body: { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [] } } : undefined));
+    const r = await runBinaryAsync(['diagnose', '-A', '--kubeconfig', server.kubeconfig]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/could not read nodes: .*PodList, not a NodeList/);
+    expect(r.stdout).not.toMatch(/deleted node/);
   });
 });

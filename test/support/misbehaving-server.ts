@@ -76,7 +76,7 @@ const BUILT_IN = /^\/(api\/v1|apis\/storage\.k8s\.io\/v1|apis\/coordination\.k8s
 function defaultReply(objects: FakeObjects, req: LoggedRequest): Reply {
   if (req.path === '/version') return { body: { major: '1', minor: '33', gitVersion: 'v1.33.13' } };
   const list = collection(objects, req.path) ?? (BUILT_IN.test(req.path) ? [] : undefined);
-  if (list && req.method === 'GET') return { body: { kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: list } };
+  if (list && req.method === 'GET') return { body: { kind: listKind(req.path), apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: list } };
   const slash = req.path.lastIndexOf('/');
   const parent = collection(objects, req.path.slice(0, slash));
   const name = decodeURIComponent(req.path.slice(slash + 1));
@@ -85,7 +85,25 @@ function defaultReply(objects: FakeObjects, req: LoggedRequest): Reply {
   if (obj) return { body: obj }; // writes "succeed" by echoing the object; tests assert on the log
   // A group the server does not serve (e.g. /apis/longhorn.io) is a plain-text 404, as kube-apiserver answers it.
   if (/^\/apis\/[^/]+(\/[^/]+)?$/.test(req.path)) return { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: '404 page not found\n' };
-  return status(404, 'NotFound', `${req.path} not found`);
+  return notFound(req.path.split('/').at(-2) ?? '', name);
+}
+
+/** kube-apiserver's 404 for a named object that does not exist: the only answer that proves absence. */
+export const notFound = (resource: string, name: string): Reply => ({
+  status: 404,
+  body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', message: `${resource} "${name}" not found`, details: { name, kind: resource }, code: 404 },
+});
+
+const KINDS: Record<string, string> = {
+  nodes: 'Node', pods: 'Pod', persistentvolumeclaims: 'PersistentVolumeClaim', persistentvolumes: 'PersistentVolume',
+  volumeattachments: 'VolumeAttachment', csinodes: 'CSINode', csidrivers: 'CSIDriver', storageclasses: 'StorageClass',
+  leases: 'Lease', events: 'Event', volumes: 'Volume', replicas: 'Replica', engines: 'Engine', settings: 'Setting',
+};
+
+/** The kind of a LIST's answer, as kube-apiserver names it (NodeList, PodList, ...). */
+export function listKind(path: string): string {
+  const plural = path.split('/').at(-1) ?? '';
+  return `${KINDS[plural] ?? 'Unknown'}List`;
 }
 
 async function send(res: ServerResponse, reply: Reply): Promise<void> {
