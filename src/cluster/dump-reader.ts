@@ -314,7 +314,8 @@ function objectLabel(kind: string, o: Raw): string {
   const name = o?.metadata?.name;
   if (typeof name !== 'string' || name === '') return '';
   const ns = o.metadata.namespace;
-  return `${kind.split('.')[0].toLowerCase()} ${typeof ns === 'string' && ns ? `${ns}/` : ''}${name}`;
+  const label = `${kind.split('.')[0].toLowerCase()} ${typeof ns === 'string' && ns ? `${ns}/` : ''}${name}`;
+  return label.length > 100 ? `${label.slice(0, 100)}…` : label;
 }
 
 /** kubectl's resourceVersion is an etcd revision: a decimal number; compares as one when both are. */

@@ -234,6 +234,39 @@ export function malformedReason(kind: string, o: unknown): string | undefined {
     const v = valuesAt(o, path)[0]?.value;
     if (typeof v !== 'string' || v === '') return `it has no ${path}`;
   }
+  return invalidName(kind, o);
+}
+
+// Names as the API server validates them. A real server never returns others; a dump or a hostile server can,
+// and these names end up in the kubectl commands we print, so an object carrying one is not read.
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+type NameRule = 'subdomain' | 'label';
+const OBJECT_NAMES: Record<string, NameRule> = { 'metadata.name': 'subdomain', 'metadata.namespace': 'label' };
+const REFERENCED_NAMES: Record<string, Record<string, NameRule>> = {
+  Pod: { 'spec.nodeName': 'subdomain', 'spec.volumes[].persistentVolumeClaim.claimName': 'subdomain' },
+  PersistentVolumeClaim: { 'spec.volumeName': 'subdomain' },
+  PersistentVolume: { 'spec.claimRef.name': 'subdomain', 'spec.claimRef.namespace': 'label' },
+  VolumeAttachment: { 'spec.nodeName': 'subdomain', 'spec.source.persistentVolumeName': 'subdomain' },
+};
+// Events are named after objects of any kind (some, like RBAC roles, with ':'); their names reach no command.
+const NAMES_NOT_CHECKED = new Set(['Event']);
+
+export function isValidName(name: string, rule: NameRule = 'subdomain'): boolean {
+  return rule === 'label' ? name.length <= 63 && DNS1123_LABEL.test(name) : name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
+}
+
+function invalidName(kind: string, o: unknown): string | undefined {
+  if (NAMES_NOT_CHECKED.has(kind)) return undefined;
+  const rules = { ...OBJECT_NAMES, ...(Object.hasOwn(REFERENCED_NAMES, kind) ? REFERENCED_NAMES[kind] : {}) };
+  for (const [path, rule] of Object.entries(rules)) {
+    for (const { at, value } of valuesAt(o, path)) {
+      if (typeof value === 'string' && value !== '' && !isValidName(value, rule)) {
+        const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+        return `${at} ${JSON.stringify(shown)} is not a valid Kubernetes name (${rule === 'label' ? 'an RFC 1123 label' : 'an RFC 1123 subdomain'})`;
+      }
+    }
+  }
   return undefined;
 }
 
