@@ -239,7 +239,13 @@ function collectStamps(value: unknown, on: string, out: Stamp[], depth = 0): voi
   }
 }
 
-/** A node's status heartbeat may lag its Lease by nodeStatusReportFrequency (5m); a clock further ahead is not believed. */
+/**
+ * How far past the median heartbeat of the Ready nodes a heartbeat is believed. Kubelets renew their Lease every
+ * 10s, so Ready nodes' Leases lie within seconds of each other: one a minute ahead has a wrong clock. Without Leases
+ * only node status heartbeats are left, which lag by up to nodeStatusReportFrequency (5m); there the Lease guard
+ * refuses every node-down action anyway.
+ */
+const LEASE_SPREAD_MS = 60_000;
 const HEARTBEAT_SPREAD_MS = 15 * 60_000;
 /** Timestamps this little after `now` are ordinary (an event written a moment after the last Lease renewal). */
 const FUTURE_SLACK_MS = 60_000;
@@ -249,7 +255,7 @@ const lowerMedian = (values: number[]) => [...values].sort((a, b) => a - b)[Math
 
 interface Clock {
   /** Node and Lease heartbeats of well-formed objects. */
-  heartbeats: (Stamp & { readyNode: boolean })[];
+  heartbeats: (Stamp & { readyNode: boolean; lease?: boolean })[];
   stamps: Stamp[];
 }
 
@@ -266,8 +272,11 @@ function chooseNow(clock: Clock, given: string | undefined, files: string[]): { 
     basis = '--now';
   } else if (clock.heartbeats.length) {
     const ready = clock.heartbeats.filter((h) => h.readyNode);
-    const reference = lowerMedian((ready.length ? ready : clock.heartbeats).map((h) => h.ms));
-    const best = clock.heartbeats.filter((h) => h.ms <= reference + HEARTBEAT_SPREAD_MS).reduce((a, b) => (b.ms > a.ms ? b : a));
+    const readyLeases = ready.filter((h) => h.lease);
+    const [reference, spread] = readyLeases.length
+      ? [lowerMedian(readyLeases.map((h) => h.ms)), LEASE_SPREAD_MS]
+      : [lowerMedian((ready.length ? ready : clock.heartbeats).map((h) => h.ms)), HEARTBEAT_SPREAD_MS];
+    const best = clock.heartbeats.filter((h) => h.ms <= reference + spread).reduce((a, b) => (b.ms > a.ms ? b : a));
     now = best.ms;
     basis = `the newest heartbeat in the dump (${best.on} at ${best.text})`;
   } else if (clock.stamps.length) {
@@ -451,7 +460,7 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
 
   const clock: Clock = { heartbeats: [], stamps: [] };
   const readyNodes = new Set<string>();
-  const beats: { stamp: Stamp; node?: string }[] = [];
+  const beats: { stamp: Stamp; node?: string; lease?: boolean }[] = [];
   let objects = 0;
   for (const e of dedupe(entries)) {
     const ns = e.o.metadata?.namespace;
@@ -476,10 +485,10 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
     } else if (e.kind === 'Lease') {
       const ms = parseRfc3339(e.o.spec?.renewTime);
       // A node's Lease lives in kube-node-lease and is named after it; other Leases are controllers' heartbeats.
-      if (ms !== undefined) beats.push({ stamp: { ms, text: e.o.spec.renewTime, on }, node: ns === 'kube-node-lease' ? name : undefined });
+      if (ms !== undefined) beats.push({ stamp: { ms, text: e.o.spec.renewTime, on }, node: ns === 'kube-node-lease' ? name : undefined, lease: true });
     }
   }
-  clock.heartbeats = beats.map((b) => ({ ...b.stamp, readyNode: b.node !== undefined && readyNodes.has(b.node) }));
+  clock.heartbeats = beats.map((b) => ({ ...b.stamp, readyNode: b.node !== undefined && readyNodes.has(b.node), lease: b.lease }));
 
   snapshot.incomplete.push(...dropped.map(describeDrops));
   if (objects === 0) {

@@ -48,6 +48,19 @@ describe('the moment a dump is judged at', () => {
     expect(s.nowNote).toBe('1 timestamp in the dump is more than a minute later and was ignored: 2026-11-24T05:00:00.000000Z (lease kube-node-lease/worker-3)');
   });
 
+  it('does not believe a Ready node\'s Lease 14 minutes ahead of the others: a node NotReady for 20s stays NotReady for 20s', () => {
+    const ahead = '2026-11-24T03:14:00Z';
+    const skewed = node('worker-3');
+    skewed.status.conditions[0].lastHeartbeatTime = ahead;
+    const s = read([
+      node('worker-1'), lease('worker-1', ago('5s')),
+      skewed, lease('worker-3', ahead),
+      node('worker-2', { ready: 'Unknown', since: ago('20s') }), lease('worker-2', ago('20s')),
+    ]);
+    expect(s.now).toBe('2026-11-24T02:59:55.000Z');
+    expect(s.nowNote).toMatch(/later and were? ignored/);
+  });
+
   it('keeps the newest heartbeat of a live node when the others stopped long ago (a node down is not a skewed clock)', () => {
     const s = read([node('worker-1'), node('worker-2', { ready: 'Unknown', since: ago('3h') }), lease('worker-1', ago('5s')), lease('worker-2', ago('3h'))]);
     expect(s.now).toBe('2026-11-24T02:59:55.000Z');
