@@ -119,9 +119,13 @@ export function checkOutput(output: string, allowed: string[]): void {
   if (!allowed.includes(output)) throw new UsageError(`unknown output format "${output}": use one of ${allowed.join(', ')}`);
 }
 
+const MAX_TIMER_MS = 24 * 3_600_000;
+
 export function requestTimeoutMs(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw new UsageError(`invalid --request-timeout "${text}": use a duration like 30s, 1m or 0`);
+  // Node's timers hold at most 2^31-1 ms (24.8 days); a longer one fires at once.
+  if (ms > MAX_TIMER_MS) throw new UsageError(`invalid --request-timeout "${text}": at most 24h (or 0 for no limit)`);
   return ms;
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
-import { flagSpec, normalizeShortFlags, parseNamespace, parseTarget } from '../../src/cli/options.js';
+import { flagSpec, normalizeShortFlags, parseNamespace, parseTarget, requestTimeoutMs } from '../../src/cli/options.js';
 import { buildProgram, main, normalizeArgv } from '../../src/cli/main.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -132,5 +132,15 @@ describe('main', () => {
     expect(await main(['unknown-command'])).toBe(2);
     expect(await main(['--help'])).toBe(0);
     expect(await main(['--version'])).toBe(0);
+  });
+});
+
+describe('--request-timeout', () => {
+  it('takes durations up to 24h and 0 for no limit, and refuses longer ones (a Node timer that long fires at once)', () => {
+    expect(requestTimeoutMs('30s')).toBe(30_000);
+    expect(requestTimeoutMs('0')).toBe(0);
+    expect(requestTimeoutMs('24h')).toBe(86_400_000);
+    expect(() => requestTimeoutMs('600h')).toThrow(UsageError);
+    expect(() => requestTimeoutMs('25h')).toThrow(/at most 24h/);
   });
 });
