@@ -105,6 +105,13 @@ function readFile(file: string): Raw {
   return doc;
 }
 
+/** Fields kubectl reads as strings: a number or boolean there is an error in kubectl too. */
+const STRING_FIELDS = {
+  cluster: ['server', 'certificate-authority', 'certificate-authority-data', 'tls-server-name', 'proxy-url'],
+  user: ['token', 'tokenFile', 'client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'username', 'password'],
+  context: ['cluster', 'user', 'namespace'],
+} as const;
+
 /** Reads and merges the files in order; files that do not exist are skipped (they are reported by the caller). */
 export function mergeKubeconfigs(files: string[]): MergedKubeconfig {
   const merged: MergedKubeconfig = { files: [], clusters: new Map(), users: new Map(), contexts: new Map() };
@@ -113,6 +120,9 @@ export function mergeKubeconfigs(files: string[]): MergedKubeconfig {
     const doc = readFile(file);
     merged.files.push(file);
     const dir = dirname(file);
+    // kubectl refuses a file whose fields have the wrong type rather than skip them, so a typo cannot pick another cluster.
+    const current = doc['current-context'];
+    if (current !== undefined && current !== null && typeof current !== 'string') throw new ClusterError(`cannot read kubeconfig ${file}: current-context is ${typeof current === 'object' ? 'not a string' : `the ${typeof current} ${String(current)}, not a string (quote it)`}`);
     if (merged.currentContext === undefined && typeof doc['current-context'] === 'string' && doc['current-context'] !== '') {
       merged.currentContext = doc['current-context'];
     }
@@ -127,6 +137,12 @@ export function mergeKubeconfigs(files: string[]): MergedKubeconfig {
         seen.add(entry.name);
         const body = entry[field] ?? {};
         if (!isObject(body)) throw new ClusterError(`cannot read kubeconfig ${file}: ${section} "${entry.name}" has no ${field} mapping`);
+        for (const key of STRING_FIELDS[field]) {
+          const v = body[key];
+          if (v !== undefined && v !== null && typeof v !== 'string') {
+            throw new ClusterError(`cannot read kubeconfig ${file}: ${field} "${entry.name}" has ${key}: ${typeof v === 'object' ? 'a mapping or list' : String(v)}, which is not a string (quote it)`);
+          }
+        }
         if (!merged[section].has(entry.name)) merged[section].set(entry.name, { name: entry.name, body: absolutePaths(section, body, dir), file });
       }
     }

@@ -280,3 +280,19 @@ describe('exec plugins are bounded', () => {
     expect(existsSync(join(dir, 'absent'))).toBe(false);
   });
 });
+
+describe('fields of the wrong type stop the run, as they stop kubectl (a typo must not pick another cluster)', () => {
+  const dir = tmp();
+  const f = write(dir, {
+    'num.yaml': 'apiVersion: v1\nkind: Config\ncurrent-context: 1.30\n',
+    'c.yaml': config({ current: 'c', clusters: [['c', 'https://c.example']], contexts: [['c', 'c', undefined, 'u']], users: ['u'] }),
+    'ns.yaml': config({ current: 'n', clusters: [['n', 'https://n.example']], contexts: [['n', 'n', '0755', 'u']], users: ['u'] }),
+  });
+  it.each([
+    ['an unquoted number as current-context, before a file that sets one', list(f['num.yaml'], f['c.yaml']), /current-context is the number 1\.3/],
+    ['a number as a context namespace', f['ns.yaml'], /namespace: 755, which is not a string/],
+  ])('%s', (_what, env, message) => {
+    expect(kubectlPick(env).error).toMatch(/cannot unmarshal number/);
+    expect(ourPick(env).error).toMatch(message);
+  });
+});
