@@ -286,7 +286,7 @@ describe('fields of the wrong type stop the run, as they stop kubectl (a typo mu
   const f = write(dir, {
     'num.yaml': 'apiVersion: v1\nkind: Config\ncurrent-context: 1.30\n',
     'c.yaml': config({ current: 'c', clusters: [['c', 'https://c.example']], contexts: [['c', 'c', undefined, 'u']], users: ['u'] }),
-    'ns.yaml': config({ current: 'n', clusters: [['n', 'https://n.example']], contexts: [['n', 'n', '0755', 'u']], users: ['u'] }),
+    'ns.yaml': config({ current: 'nsc', clusters: [['nsc', 'https://n.example']], contexts: [['nsc', 'nsc', '0755', 'u']], users: ['u'] }),
   });
   it.each([
     ['an unquoted number as current-context, before a file that sets one', list(f['num.yaml'], f['c.yaml']), /current-context is the number 1\.3/],
