@@ -54,13 +54,15 @@ function conditionSignal(graph: Graph, c: PodFact['conditions'][number], warning
   return {
     reason: `${c.type}=${c.status}`,
     message: c.message ?? c.reason ?? c.type,
-    at: graph.now,
+    // A condition's message describes the present; one without a message dates from its transition.
+    at: c.message ? graph.now : (toMillis(c.lastTransitionTime) ?? 0),
     warning,
     line: `condition ${c.type}=${c.status}${detail ? ` (${detail})` : ''}: ${c.message ?? '(no message)'}`,
   };
 }
 
-const newestFirst = (a: Signal, b: Signal) => b.at - a.at;
+/** The message to quote first: warnings before progress reports, then the newest. */
+const newestFirst = (a: Signal, b: Signal) => Number(b.warning) - Number(a.warning) || b.at - a.at;
 
 /** A pod inside the never-silent rule: waiting on volumes past the grace, with a volume warning of its own. */
 export interface WaitingPod {
