@@ -187,7 +187,8 @@ function checkPod(graph: Graph, pod: PodFact): Checked {
       else c.unknown.push(`CSI driver registration on ${node} (CSINodes not read)`);
     }
     if (!graph.isAttachable(pv)) continue;
-    if (!graph.wasRead('volumeattachments') || (graph.snapshot.source.type === 'file' && graph.allVolumeAttachments().length === 0)) {
+    const vasUnknown = !graph.wasRead('volumeattachments') || (graph.snapshot.source.type === 'file' && graph.allVolumeAttachments().length === 0);
+    if (vasUnknown) {
       c.unknown.push(`VolumeAttachments of ${pv.name} (${graph.wasRead('volumeattachments') ? 'the dump holds none' : 'could not be read'})`);
     } else {
       const vas = graph.attachmentsOfPv(pv.name);
@@ -199,7 +200,7 @@ function checkPod(graph: Graph, pod: PodFact): Checked {
     else c.unhealthy.push(`${pv.name} not attached to ${node} yet`);
     const others = graph.nodesHolding(pv, node);
     if (others.length) c.unhealthy.push(`${pv.name} also held on ${others.join(', ')}`);
-    else c.healthy.push(`${pv.name} not attached to another node`);
+    else if (!vasUnknown && !graph.nodesUnread) c.healthy.push(`${pv.name} not attached to another node`);
   }
   return c;
 }
