@@ -45,6 +45,22 @@ export function uniqueVolumeName(pv: PvFact): string | undefined {
   return pv.csi ? `kubernetes.io/csi/${pv.csi.driver}^${pv.csi.volumeHandle}` : undefined;
 }
 
+const QUANTITY_SUFFIX: Record<string, number> = {
+  '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, m: 1e-3,
+};
+
+/** Bytes in a Kubernetes quantity ("10Gi", "500M", "1.5Ti", "12e9"); undefined when it cannot be read. */
+export function quantityBytes(q: string | undefined): number | undefined {
+  const m = q === undefined ? null : /^\s*([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?)\s*$/.exec(q);
+  if (!m) return undefined;
+  const base = Number(m[1]);
+  return m[2] ? base * 10 ** Number(m[2].slice(1)) : base * QUANTITY_SUFFIX[m[3] ?? ''];
+}
+
+/** Container waiting reasons of a pod whose volumes are not set up yet; any other reason comes after the mount. */
+const BEFORE_VOLUMES = new Set(['ContainerCreating', 'PodInitializing']);
+
 export class Graph {
   readonly now: number;
   private readonly nodes = new Map<string, NodeFact>();
@@ -197,6 +213,28 @@ export class Graph {
   /** Scheduled, not being deleted, and not started: the kubelet is still setting it up (ContainerCreating). */
   isWaitingToStart(pod: PodFact): boolean {
     return !!pod.nodeName && !pod.deletionTimestamp && pod.phase === 'Pending' && !pod.allContainersRunning;
+  }
+
+  /**
+   * Pending, not being deleted, and either not scheduled or scheduled with no container past the volume stage
+   * (every waiting reason is ContainerCreating or PodInitializing): a container in ImagePullBackOff or
+   * CrashLoopBackOff already has its volumes mounted.
+   */
+  waitsOnVolumes(pod: PodFact): boolean {
+    if (pod.deletionTimestamp || pod.phase !== 'Pending') return false;
+    if (!pod.nodeName) return true;
+    return this.isWaitingToStart(pod) && pod.waitingReasons.every((r) => BEFORE_VOLUMES.has(r));
+  }
+
+  /**
+   * Whether an event is about this incarnation of the object: the same UID when both are known, and not last
+   * seen before the object was created (an earlier pod of the same name left it).
+   */
+  isCurrentEvent(obj: { uid: string; creationTimestamp?: string }, e: EventFact): boolean {
+    if (e.involvedObject.uid && obj.uid && e.involvedObject.uid !== obj.uid) return false;
+    const seen = toMillis(e.lastTimestamp ?? e.firstTimestamp);
+    const created = toMillis(obj.creationTimestamp);
+    return seen === undefined || created === undefined || seen >= created;
   }
 
   /** How long a waiting pod has waited, from its scheduling (or creation). */

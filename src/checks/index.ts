@@ -21,6 +21,7 @@ import { longhornVolumeStuck } from './longhorn-volume-stuck.js';
 import { longhornReplicaDiskMismatch } from './longhorn-replica-disk-mismatch.js';
 import { longhornVolumeFaulted } from './longhorn-volume-faulted.js';
 import { longhornNodeDownPolicy } from './longhorn-node-down-policy.js';
+import { volumeWaitUnexplained } from './volume-wait-unexplained.js';
 
 export const CHECKS: Check[] = [
   multiAttach,
@@ -43,14 +44,20 @@ export const CHECKS: Check[] = [
   longhornReplicaDiskMismatch,
   longhornVolumeFaulted,
   longhornNodeDownPolicy,
+  // Last: it is given the findings above and covers only the waiting pods and claims they do not name.
+  volumeWaitUnexplained,
 ];
 
 export function findCheck(id: string): Check | undefined {
   return CHECKS.find((c) => c.id === id);
 }
 
-/** Runs every check and returns findings, most severe first, in a stable order. */
+/**
+ * Runs every check and returns findings, most severe first, in a stable order. Fallback checks run last and are
+ * given the other checks' findings, so they speak only about what nothing else explained.
+ */
 export function runChecks(graph: Graph, checks: Check[] = CHECKS): Finding[] {
-  const findings = checks.flatMap((check) => check.run(graph));
-  return findings.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id));
+  const first = checks.filter((c) => c.phase !== 'fallback').flatMap((check) => check.run(graph));
+  const fallback = checks.filter((c) => c.phase === 'fallback').flatMap((check) => check.run(graph, first));
+  return [...first, ...fallback].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id));
 }

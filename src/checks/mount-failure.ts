@@ -2,7 +2,9 @@ import type { Check, Finding, Severity } from '../model/finding.js';
 import type { EventFact, ObjectRef, PodFact } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { nodeRef, podRef, pvRef, pvcRef, shortName } from '../util/refs.js';
+import { formatDuration } from '../util/time.js';
 import { finding, kubectl } from './common.js';
+import { VOLUME_WAIT_CRITICAL_MS } from './thresholds.js';
 
 const ID = 'mount-failure';
 
@@ -84,7 +86,10 @@ Never: force-delete the pod to "retry" a mount on a node where an older mount of
       const podVolume = graph.podVolumes(pod).find((v) => v.volume === volume || v.pv?.name === volume);
       if (podVolume) related.push(pvcRef({ namespace: pod.namespace, name: podVolume.claimName }));
       if (podVolume?.pv) related.push(pvRef(podVolume.pv.name));
-      const severity: Severity = generic ? 'info' : 'critical';
+      // The generic timeout is a symptom, but a pod blocked by it is blocked: a warning at first, critical once it
+      // has waited as long as any other volume outage (the cause is often reported by another finding too).
+      const waited = graph.waitingForMs(pod);
+      const severity: Severity = !generic || waited >= VOLUME_WAIT_CRITICAL_MS ? 'critical' : 'warning';
       const where = target ? ` from NFS server ${target.server}, export ${target.path}` : '';
       const cause = problem?.cause ?? (generic ? 'the kubelet timed out waiting for volumes to attach or mount' : latest.message.split('\n')[0]);
       findings.push(finding({
@@ -96,7 +101,7 @@ Never: force-delete the pod to "retry" a mount on a node where an older mount of
         summary: `Pod ${shortName(pod)} cannot mount ${volume ? `volume ${volume}` : 'its volumes'}${where} on ${pod.nodeName}: ${cause}`,
         evidence: events.slice(0, 3).map((e) => `event FailedMount (x${e.count}, last ${e.lastTimestamp ?? 'unknown'}${e.component ? `, from ${e.component}` : ''}): ${e.message.replace(/\s*\n\s*/g, ' | ')}`),
         explanation: generic
-          ? 'The kubelet gave up waiting for the volumes in this round and will retry. This message is the symptom; the cause is usually an attach problem reported by another finding for the same pod.'
+          ? `The kubelet gave up waiting for the volumes in this round and will retry; the pod has waited ${formatDuration(waited)}. This message is the symptom; the cause is usually an attach problem reported by another finding for the same pod.`
           : `The kubelet on ${pod.nodeName} could not mount the volume, so the pod stays in ContainerCreating and the kubelet keeps retrying.`,
         remedies: [
           problem?.remedy ?? (generic ? 'Look at the other findings for this pod, or at the pod\'s events for the attach error.' : 'Fix what the mount error names; the kubelet retries by itself.'),

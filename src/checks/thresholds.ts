@@ -4,6 +4,11 @@
 export const NODE_DOWN_GRACE_MS = 60_000;
 /** A pod waiting for a volume this long is no longer in a normal hand-over between nodes. */
 export const WAITING_POD_GRACE_MS = 60_000;
+/**
+ * A pod or claim that has waited on a volume this long is an outage, not a slow start: findings about it are
+ * critical. (A healthy attach and mount take seconds; the kubelet gives up one round after about 2 minutes.)
+ */
+export const VOLUME_WAIT_CRITICAL_MS = 15 * 60_000;
 /** A VolumeAttachment that has been deleting this long is stuck: a healthy attacher detaches in seconds. */
 export const DETACH_STUCK_AFTER_MS = 2 * 60_000;
 /** The attach/detach controller's maxWaitForUnmountDuration before it force-detaches from a NotReady node. */

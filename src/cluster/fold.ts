@@ -22,7 +22,7 @@ export function foldPod(o: Raw): PodFact {
   const containerStatuses = [...arr(status.initContainerStatuses), ...arr(status.containerStatuses)];
   const mainStatuses = arr(status.containerStatuses);
   const conditions = arr(status.conditions).map((c) => ({
-    type: String(c.type), status: String(c.status), reason: str(c.reason), lastTransitionTime: str(c.lastTransitionTime),
+    type: String(c.type), status: String(c.status), reason: str(c.reason), message: str(c.message), lastTransitionTime: str(c.lastTransitionTime),
   }));
   return {
     namespace: meta.namespace ?? 'default',
@@ -48,8 +48,12 @@ export function foldPod(o: Raw): PodFact {
   };
 }
 
+/** A resource quantity as written ("10Gi"); the API server always writes a string, a hand-written dump may not. */
+const quantity = (v: unknown): string | undefined => (typeof v === 'number' && Number.isFinite(v) ? String(v) : str(v));
+
 export function foldPvc(o: Raw): PvcFact {
   const meta = o.metadata ?? {};
+  const status = o.status ?? {};
   return {
     namespace: meta.namespace ?? 'default',
     name: meta.name,
@@ -61,6 +65,12 @@ export function foldPvc(o: Raw): PvcFact {
     creationTimestamp: str(meta.creationTimestamp),
     deletionTimestamp: str(meta.deletionTimestamp),
     finalizers: arr<string>(meta.finalizers),
+    requestedStorage: quantity(o.spec?.resources?.requests?.storage),
+    capacityStorage: quantity(status.capacity?.storage),
+    resizeStatus: str(status.allocatedResourceStatuses?.storage),
+    conditions: arr(status.conditions).map((c) => ({
+      type: String(c.type), status: String(c.status), reason: str(c.reason), message: str(c.message), lastTransitionTime: str(c.lastTransitionTime),
+    })),
   };
 }
 

@@ -34,6 +34,8 @@ export const VOLUME_EVENTS: { type: 'Warning' | 'Normal'; reason: string }[] = [
   { type: 'Warning', reason: 'FailedMount' },
   { type: 'Warning', reason: 'ProvisioningFailed' },
   { type: 'Warning', reason: 'ClaimLost' },
+  // A claim whose expansion fails (external-resizer or the expand controller); the never-silent rule quotes it.
+  { type: 'Warning', reason: 'VolumeResizeFailed' },
   { type: 'Normal', reason: 'ExternalProvisioning' },
   { type: 'Normal', reason: 'WaitForFirstConsumer' },
 ];

@@ -71,7 +71,13 @@ const SHAPES: Record<string, Shape> = {
     'spec.storageClassName': 'string',
     'spec.accessModes': 'array',
     'spec.accessModes[]': 'string',
+    'spec.resources': 'object',
+    'spec.resources.requests': 'object',
     'status.phase': 'string',
+    'status.capacity': 'object',
+    'status.allocatedResourceStatuses': 'object',
+    'status.allocatedResourceStatuses.storage': 'string',
+    ...CONDITIONS('status.conditions'),
   },
   PersistentVolume: {
     'spec.accessModes': 'array',

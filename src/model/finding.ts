@@ -30,5 +30,17 @@ export interface Check {
   /** The kinds of objects the check reads (plural resource names). */
   reads: string[];
   docs: string;
-  run(graph: Graph): Finding[];
+  /**
+   * 'fallback': the engine runs this check after all the others and hands it their findings, so it covers only
+   * what they left unexplained (never-silent rule). Other checks run first, in any order, and see no findings.
+   */
+  phase?: 'fallback';
+  /** `earlier`: for a fallback check, every finding of the other checks (absent means none). */
+  run(graph: Graph, earlier?: readonly Finding[]): Finding[];
+}
+
+/** Whether a finding names the object as its subject or among its related objects (what a reader sees). */
+export function names(f: Finding, ref: ObjectRef): boolean {
+  const same = (r: ObjectRef) => r.kind === ref.kind && r.name === ref.name && (r.namespace ?? '') === (ref.namespace ?? '');
+  return same(f.subject) || f.related.some(same);
 }

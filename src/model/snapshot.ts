@@ -28,7 +28,8 @@ export interface PodFact {
   /** True when every container reports running. */
   allContainersRunning: boolean;
   scheduledAt?: string;
-  conditions: { type: string; status: string; reason?: string; lastTransitionTime?: string }[];
+  /** status.conditions; PodScheduled=False carries the scheduler's text in `message` ("0/3 nodes are available: ..."). */
+  conditions: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
 }
 
 export interface PvcFact {
@@ -42,6 +43,14 @@ export interface PvcFact {
   creationTimestamp?: string;
   deletionTimestamp?: string;
   finalizers: string[];
+  /** spec.resources.requests.storage, as written ("12Gi"). */
+  requestedStorage?: string;
+  /** status.capacity.storage, as written ("10Gi"): the size the volume has now. */
+  capacityStorage?: string;
+  /** status.allocatedResourceStatuses.storage, e.g. ControllerResizeInProgress, NodeResizeInfeasible (1.31+). */
+  resizeStatus?: string;
+  /** status.conditions: Resizing, FileSystemResizePending, ControllerResizeError, NodeResizeError. */
+  conditions: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
 }
 
 export interface PvFact {

@@ -44,10 +44,20 @@ describe('mount-failure', () => {
     expect(f.related).toContainEqual({ kind: 'PersistentVolume', name: 'pv-a' });
   });
 
-  it('treats the generic kubelet timeout as context only', () => {
-    const p = pod('a', 'p', { node: 'worker-1', state: 'ContainerCreating' });
-    const [f] = runCheck(check, [p, podEvent(p, { reason: 'FailedMount', message: 'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data]: timed out waiting for the condition' })]);
-    expect(f.severity).toBe('info');
+  describe('the generic kubelet timeout', () => {
+    const timeout = 'Unable to attach or mount volumes: unmounted volumes=[sso-mysql-pvol], unattached volumes=[sso-mysql-pvol default-token-x4rzc]: timed out waiting for the condition';
+    it('is critical for a pod blocked 35 minutes, and quotes the message', () => {
+      const p = pod('a', 'p', { node: 'worker-1', state: 'ContainerCreating', created: ago('35m') });
+      const [f] = runCheck(check, [p, podEvent(p, { reason: 'FailedMount', message: timeout, count: 15, first: ago('33m'), last: ago('1m') })]);
+      expect(f.severity).toBe('critical');
+      expect(f.evidence.join('\n')).toContain(timeout);
+      expect(f.explanation).toContain('waited 35m');
+    });
+    it('is a warning, not context, for a pod blocked a few minutes', () => {
+      const p = pod('a', 'p', { node: 'worker-1', state: 'ContainerCreating', created: ago('4m') });
+      const [f] = runCheck(check, [p, podEvent(p, { reason: 'FailedMount', message: timeout, last: ago('1m') })]);
+      expect(f.severity).toBe('warning');
+    });
   });
 
   describe('stays quiet for', () => {

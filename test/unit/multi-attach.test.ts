@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { multiAttach } from '../../src/checks/multi-attach.js';
-import { ago, boundVolume, csiDriver, DRIVER, lease, node, pod, podEvent, uniqueName, volumeAttachment } from '../fixtures/builders.js';
+import { Graph } from '../../src/graph.js';
+import { ago, boundVolume, csiDriver, DRIVER, lease, node, pod, podEvent, snapshotOf, uniqueName, volumeAttachment } from '../fixtures/builders.js';
 import { runCheck } from '../fixtures/run.js';
 import { story1 } from '../fixtures/stories.js';
 
@@ -101,6 +102,85 @@ describe('multi-attach', () => {
       const objects = [...base(), ...boundVolume('shop', 'd', 'pv-a'), volumeAttachment({ pv: 'pv-a', node: 'worker-1' }),
         pod('shop', 'b', { node: 'worker-1', claims: ['d'], state: 'ContainerCreating', created: ago('10m') })];
       expect(runCheck(multiAttach, objects)).toEqual([]);
+    });
+  });
+});
+
+describe('multi-attach from the event alone', () => {
+  const USED_BY = 'Multi-Attach error for volume "pv-a" Volume is already used by pod(s) app-old, app-older';
+  const EXCLUSIVE = 'Multi-Attach error for volume "pv-a" Volume is already exclusively attached to one node and can\'t be attached to another';
+  const waitingPod = (created = '14m') => pod('prod', 'app-new', { node: 'worker-1', claims: ['data'], state: 'ContainerCreating', created: ago(created) });
+  const healthy = () => [node('worker-1'), lease('worker-1', ago('5s'))];
+
+  it('reports at critical from a dump without VolumeAttachments, naming the pods the event names', () => {
+    const p = waitingPod();
+    const old = pod('prod', 'app-old', { node: 'worker-3', claims: ['data'], created: ago('3h') });
+    const objects = [...healthy(), node('worker-3', { ready: 'Unknown', since: ago('20m') }), ...boundVolume('prod', 'data', 'pv-a'), p, old,
+      podEvent(p, { reason: 'FailedAttachVolume', message: USED_BY, last: ago('13m') })];
+    const [f, ...rest] = runCheck(multiAttach, objects);
+    expect(rest).toEqual([]);
+    expect(f.severity).toBe('critical');
+    expect(f.subject).toEqual({ kind: 'Pod', namespace: 'prod', name: 'app-new' });
+    expect(f.summary).toContain('by prod/app-old, prod/app-older');
+    expect(f.summary).toContain(USED_BY);
+    expect(f.summary).toContain('the dump holds no VolumeAttachment objects');
+    expect(f.related).toContainEqual({ kind: 'Pod', namespace: 'prod', name: 'app-old' });
+    expect(f.related).toContainEqual({ kind: 'Node', name: 'worker-3' });
+    const evidence = f.evidence.join('\n');
+    expect(evidence).toContain('pod prod/app-old named by the event: on node worker-3 (NotReady (Unknown, NodeStatusUnknown) for 20m');
+    expect(evidence).toContain('pod prod/app-older named by the event no longer exists');
+    expect(evidence).toContain('based on: the event alone');
+    const remedies = f.remedies.join('\n');
+    expect(remedies).toContain('kubectl get volumeattachments');
+    expect(remedies).toContain('kubectl get pod app-old app-older -n prod -o wide');
+    expect(remedies).toContain('Never delete the VolumeAttachment');
+  });
+
+  it('says when VolumeAttachments could not be read (RBAC)', () => {
+    const p = waitingPod();
+    const s = snapshotOf([...healthy(), ...boundVolume('prod', 'data', 'pv-a'), p, podEvent(p, { reason: 'FailedAttachVolume', message: EXCLUSIVE, last: ago('13m') })]);
+    s.source = { type: 'cluster' };
+    s.incomplete.push({ resource: 'volumeattachments', reason: 'forbidden' });
+    const [f] = multiAttach.run(new Graph(s));
+    expect(f.severity).toBe('critical');
+    expect(f.summary).toContain('VolumeAttachments could not be read (forbidden or unreadable)');
+    expect(f.summary).toContain(EXCLUSIVE);
+  });
+
+  it('covers a volume that is not CSI, and one whose attachment is simply absent', () => {
+    const p = waitingPod();
+    const inTree = [...healthy(), ...boundVolume('prod', 'data', 'pv-a'), p, podEvent(p, { reason: 'FailedAttachVolume', message: USED_BY })];
+    delete inTree[2].spec.csi;
+    inTree[2].spec.rbd = { monitors: ['10.0.0.1:6789'], image: 'kubernetes-dynamic-pvc-1' };
+    const [a] = runCheck(multiAttach, inTree);
+    expect(a.evidence.join('\n')).toContain('pv-a is not a CSI volume');
+    const other = volumeAttachment({ pv: 'pv-other', node: 'worker-2' });
+    const [b] = runCheck(multiAttach, [...healthy(), ...boundVolume('prod', 'data', 'pv-a'), other, p, podEvent(p, { reason: 'FailedAttachVolume', message: USED_BY })]);
+    expect(b.evidence.join('\n')).toContain('not found: no VolumeAttachment of pv-a on another node, and no node lists it in status.volumesAttached');
+  });
+
+  it('rests on state, and says so, when the attachment is there', () => {
+    const [f] = runCheck(multiAttach, [...healthy(), ...down('worker-2'), ...story1()]);
+    expect(f.evidence.join('\n')).toContain('based on: attachment state');
+    expect(f.evidence.join('\n')).not.toContain('the event alone');
+  });
+
+  describe('stays quiet for', () => {
+    it('an event of an earlier pod with the same name', () => {
+      const p = waitingPod('5m');
+      const e = podEvent(p, { reason: 'FailedAttachVolume', message: USED_BY, last: ago('20m') });
+      e.involvedObject.uid = 'earlier';
+      expect(runCheck(multiAttach, [...healthy(), ...boundVolume('prod', 'data', 'pv-a'), p, e])).toEqual([]);
+    });
+    it('a pod that has since started, or waits within the grace', () => {
+      const started = pod('prod', 'app-new', { node: 'worker-1', claims: ['data'], created: ago('30m') });
+      expect(runCheck(multiAttach, [...healthy(), ...boundVolume('prod', 'data', 'pv-a'), started, podEvent(started, { reason: 'FailedAttachVolume', message: USED_BY, last: ago('29m') })])).toEqual([]);
+      const fresh = waitingPod('30s');
+      expect(runCheck(multiAttach, [...healthy(), ...boundVolume('prod', 'data', 'pv-a'), fresh, podEvent(fresh, { reason: 'FailedAttachVolume', message: USED_BY, last: ago('20s') })])).toEqual([]);
+    });
+    it('an event the state contradicts: the volume is attached to the pod\'s node now', () => {
+      const p = waitingPod();
+      expect(runCheck(multiAttach, [...healthy(), ...boundVolume('prod', 'data', 'pv-a'), volumeAttachment({ pv: 'pv-a', node: 'worker-1' }), p, podEvent(p, { reason: 'FailedAttachVolume', message: USED_BY })])).toEqual([]);
     });
   });
 });
