@@ -1,5 +1,6 @@
 import type { Check, Finding } from '../model/finding.js';
 import { nodeRef, podRef, pvRef, shortName, vaRef } from '../util/refs.js';
+import { classificationLine, classifyVolumeMessage } from './classify-message.js';
 import { finding, kubectl } from './common.js';
 
 const ID = 'attach-error';
@@ -26,6 +27,7 @@ Never: delete the VolumeAttachment to "retry": the controller recreates it and t
       if (!va.attachError || va.attached || va.deletionTimestamp) continue;
       const pv = va.persistentVolumeName ? graph.pv(va.persistentVolumeName) : undefined;
       if (pv ? !graph.inScope(pv) : graph.snapshot.namespace !== undefined) continue;
+      const cls = classifyVolumeMessage(va.attachError.message, { phase: 'attach' });
       const waiting = pv ? graph.podsUsingPv(pv.name).filter((p) => p.nodeName === va.nodeName && graph.isWaitingToStart(p)) : [];
       findings.push(finding({
         check: ID,
@@ -36,10 +38,12 @@ Never: delete the VolumeAttachment to "retry": the controller recreates it and t
         evidence: [
           `volumeattachment/${va.name}: attacher ${va.attacher}, node ${va.nodeName}, attached=false`,
           `status.attachError${va.attachError.time ? ` at ${va.attachError.time}` : ''}: ${va.attachError.message}`,
+          classificationLine(cls),
           ...waiting.map((p) => `pod ${shortName(p)} on ${va.nodeName} waits for the volume`),
         ],
-        explanation: `The ${va.attacher} CSI driver refused to attach the volume to ${va.nodeName}. The external-attacher retries with backoff; the pod cannot start until an attach succeeds.`,
+        explanation: `The ${va.attacher} CSI driver refused to attach the volume to ${va.nodeName}. The external-attacher retries with backoff; the pod cannot start until an attach succeeds.${cls ? ` Likely cause: ${cls.cause}.` : ''}`,
         remedies: [
+          ...(cls ? [cls.nextStep] : []),
           `Fix what the error names in the storage backend; the attacher retries by itself. Watch: ${kubectl.getVa(va.name)}`,
           'Do not delete the VolumeAttachment to retry: the controller recreates it and the same error returns.',
         ],

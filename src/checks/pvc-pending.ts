@@ -3,6 +3,7 @@ import type { EventFact, ObjectRef, PvcFact } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { podRef, pvcRef, shortName } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
+import { classificationLine, classifyVolumeMessage } from './classify-message.js';
 import { finding } from './common.js';
 import { WAITING_POD_GRACE_MS } from './thresholds.js';
 
@@ -22,6 +23,8 @@ interface Diagnosis {
   evidence: string[];
   remedies: string[];
   severity?: 'info';
+  /** What the shared message table makes of the provisioner's error, for the explanation. */
+  likelyCause?: string;
 }
 
 function diagnose(graph: Graph, pvc: PvcFact, users: ReturnType<Graph['allPods']>): Diagnosis {
@@ -56,10 +59,12 @@ function diagnose(graph: Graph, pvc: PvcFact, users: ReturnType<Graph['allPods']
     };
   }
   if (failed) {
+    const cls = classifyVolumeMessage(failed.message, { phase: 'provision' });
     return {
       cause: `provisioning failed: ${failed.message}`,
-      evidence: [`event ProvisioningFailed (x${failed.count}, last ${failed.lastTimestamp ?? 'unknown'}${failed.component ? `, from ${failed.component}` : ''}): ${failed.message}`],
-      remedies: ['Fix what the provisioner reports (quota, parameters of the StorageClass, backend capacity); it retries by itself.'],
+      evidence: [`event ProvisioningFailed (x${failed.count}, last ${failed.lastTimestamp ?? 'unknown'}${failed.component ? `, from ${failed.component}` : ''}): ${failed.message}`, classificationLine(cls)],
+      remedies: [...(cls ? [cls.nextStep] : []), 'Fix what the provisioner reports (quota, parameters of the StorageClass, backend capacity); it retries by itself.'],
+      likelyCause: cls?.cause,
     };
   }
   const provisioner = (external && provisionerIn(external.message)) ?? sc?.provisioner;
@@ -140,7 +145,7 @@ Never: hand-create a PersistentVolume pointing at storage another volume already
         related,
         summary: `Claim ${shortName(pvc)} has been Pending for ${formatDuration(age)}: ${d.cause}${users.length && d.severity !== 'info' ? `; ${users.map(shortName).join(', ')} cannot start` : ''}`,
         evidence: [`persistentvolumeclaim/${pvc.name} -n ${pvc.namespace}: Pending, storageClassName ${pvc.storageClassName === undefined ? '(unset)' : `"${pvc.storageClassName}"`}`, ...d.evidence],
-        explanation: 'A Pending claim has no volume yet; pods that use it cannot start until it binds.',
+        explanation: `A Pending claim has no volume yet; pods that use it cannot start until it binds.${d.likelyCause ? ` Likely cause of the provisioning failure: ${d.likelyCause}.` : ''}`,
         remedies: d.remedies,
         since: pvc.creationTimestamp,
         blocks: d.severity === 'info' ? [] : users.map(podRef),
