@@ -37,7 +37,7 @@ export interface VolumeMessageClass {
 /** What a rule sees: the message, a copy with bare quoted names blanked, the parsed gRPC code and the context. */
 export interface MessageFacts {
   message: string;
-  /** The message with quoted single tokens ("pvc-timeout-1") blanked, so names cannot match phrases. */
+  /** The message with quoted lower-case names ("pvc-timeout-1") blanked, so names cannot match phrases. */
   text: string;
   code?: GrpcCode;
   /** The text after the innermost `desc =`. */
@@ -136,6 +136,13 @@ export const RULES: readonly Rule[] = [
     confidence: 'high',
   },
   {
+    id: 'referenced-object-missing',
+    match: /\b(?:configmaps?|secrets?)\s+"[^"]*"\s+not found|object "[^"]*"\/"[^"]*" not registered/i,
+    cause: 'the pod mounts a ConfigMap or Secret that does not exist (or not in the pod\'s namespace)',
+    nextStep: 'Create the ConfigMap or Secret the message names in the pod\'s namespace, or mark the volume optional: true; the kubelet retries by itself.',
+    confidence: 'high',
+  },
+  {
     id: 'resource-quota',
     match: /is forbidden: exceeded quota|exceeded quota:/i,
     cause: 'a Kubernetes ResourceQuota in the namespace does not allow more claims or storage',
@@ -210,6 +217,13 @@ export const RULES: readonly Rule[] = [
     confidence: 'high',
   },
   {
+    id: 'cloud-rate-limited',
+    match: /RequestLimitExceeded|RateExceeded|(?<![\w-])Throttl(?:ing|ed)(?![\w-])|TooManyRequests|rate limit(?:ed|ing)? (?:exceeded|reached)|\b429\b[^\n]{0,40}Too Many/i,
+    cause: 'the cloud API throttled the driver\'s requests (rate limit)',
+    nextStep: 'Usually clears by itself with the driver\'s backoff; if it persists, find what floods the cloud API from this account (many volumes changing at once, another controller retrying in a loop).',
+    confidence: 'high',
+  },
+  {
     id: 'cloud-quota',
     match: /QUOTA_EXCEEDED|QuotaExceeded|quota exceeded|exceeded (?:your|the) (?:maximum|quota)|VolumeLimitExceeded|storage limit|SnapshotLimitExceeded|OperationNotAllowed[^\n]{0,200}quota|LimitExceeded/i,
     cause: 'a cloud account quota is exhausted (disks, total disk size, snapshots) in this region or project',
@@ -239,7 +253,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'backend-volume-not-found',
-    match: /RESOURCE_NOT_FOUND|InvalidVolume\.NotFound|ResourceNotFound|not registered as (?:a )?CNS volume|Failed to retrieve datastore|\b(?:disk|volume|image)s? (?:["'][^"'\n]*["'] |\S+ )?(?:was not found|does not exist|not found|could not be found)\b/i,
+    match: /RESOURCE_NOT_FOUND|\/disks\/[^\s']+'? was not found|InvalidVolume\.NotFound|ResourceNotFound|not registered as (?:a )?CNS volume|Failed to retrieve datastore|\b(?:disk|volume|image)s? (?:["'][^"'\n]*["'] |\S+ )?(?:was not found|does not exist|not found|could not be found)\b/i,
     cause: 'the storage backend cannot find the volume: it was deleted or moved, or the backend no longer knows it',
     nextStep: 'Look the volume up in the backend by the PV\'s volumeHandle (kubectl get pv PV -o jsonpath=\'{.spec.csi.volumeHandle}\'); if it is gone, restore it from backup, since the PV cannot work without it.',
     confidence: 'high',
@@ -347,7 +361,7 @@ export const RULES: readonly Rule[] = [
   // ---- Unmount on the node -----------------------------------------------------------------------------------
   {
     id: 'unmount-busy',
-    match: /device or resource busy|target is busy|\bEBUSY\b/i,
+    match: /device or resource busy|target is busy|(?<![\w-])EBUSY(?![\w-])/i,
     cause: 'the mount point or device is still in use on the node (a process, a container that did not exit, or another mount holds it)',
     nextStep: 'On the node: findmnt and fuser -vm MOUNTPOINT (or lsof +f -- MOUNTPOINT) show the holder; stop it, and the kubelet retries the unmount. Do not umount -l a block volume that is still being written.',
     confidence: 'high',
@@ -370,7 +384,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'permission-denied',
-    match: /permission denied|access denied|AccessDenied|UnauthorizedOperation|not authori[sz]ed|\bis forbidden\b|\bForbidden\b|insufficient permission|Unauthenticated|authentication failed|invalid credentials/i,
+    match: /permission denied|access denied|AccessDenied|UnauthorizedOperation|not authori[sz]ed|(?<![\w-])forbidden(?![\w-])|insufficient permission|(?<![\w-])Unauthenticated(?![\w-])|authentication failed|invalid credentials/i,
     cause: (f) => f.phase === 'mount'
       ? 'the node or the storage refused access: file permissions, SELinux/AppArmor, or the credentials in the driver\'s secret'
       : 'the driver\'s credentials (cloud IAM role, the secret named in the StorageClass) do not allow this operation',
@@ -506,9 +520,12 @@ const NO_CAUSE: readonly RegExp[] = [
   /^\s*waiting for an external controller to expand this PVC\s*$/i,
 ];
 
-/** Blank quoted single tokens ("pvc-timeout-1", \"node-denied\") so a name cannot match a phrase. */
+/**
+ * Blank quoted names ("pvc-timeout-1", \"node-denied\") so a name cannot match a phrase. Only lower-case
+ * Kubernetes-style names are blanked: quoted error codes such as "AttachDiskWhileBeingDetached" carry meaning.
+ */
 function blankNames(message: string): string {
-  return message.replace(/(\\?")([^"\s\\]{1,253})\1/g, '$1…$1');
+  return message.replace(/(\\?")([a-z0-9][a-z0-9._:/-]{0,252})\1/g, '$1…$1');
 }
 
 export function facts(message: string, context: ClassifyContext = {}): MessageFacts {
