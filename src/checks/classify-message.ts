@@ -204,7 +204,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'backend-volume-busy',
-    match: /actual=busy|volume (?:state|status)[^\n]{0,40}busy/i,
+    match: /actual=busy|volume (?:state|status)[^\n]{0,40}busy|\bvolume \S+ is (?:still )?busy\b/i,
     cause: 'the backend reports the volume busy: the old machine still has it in use, so the detach does not complete',
     nextStep: 'Make sure the old machine has stopped using the volume (its kubelet unmounted it, or the machine is off); then the detach completes. Force-detach in the cloud only once the machine is confirmed stopped.',
     confidence: 'high',
