@@ -513,8 +513,8 @@ export const RULES: readonly Rule[] = [
  * messages. They are deliberately not classified (the finding that quotes them points at the real error instead).
  */
 const NO_CAUSE: readonly RegExp[] = [
-  /^\s*Unable to (?:attach or )?mount volumes(?: for pod)?\b[^\n]*(?:unmounted volumes|unattached volumes)[^\n]*(?:timed out waiting for the condition|context deadline exceeded|timeout expired waiting for volumes)/i,
-  /^\s*Unable to (?:attach or )?mount volumes for pod [^\n]*timeout expired waiting for volumes to attach or mount/i,
+  /^\s*Unable to (?:attach or )?mount volumes(?: for pod)?\b[^\n]{0,1000}?(?:unmounted volumes|unattached volumes)[^\n]{0,1000}?(?:timed out waiting for the condition|context deadline exceeded|timeout expired waiting for volumes)/i,
+  /^\s*Unable to (?:attach or )?mount volumes for pod [^\n]{0,1000}?timeout expired waiting for volumes to attach or mount/i,
   /^\s*waiting for a volume to be created,? either by external provisioner/i,
   /^\s*waiting for first consumer to be created before binding\s*$/i,
   /^\s*waiting for an external controller to expand this PVC\s*$/i,

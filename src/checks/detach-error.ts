@@ -12,7 +12,7 @@ export const detachError: Check = {
   reads: ['volumeattachments', 'persistentvolumes', 'pods', 'nodes'],
   docs: `A VolumeAttachment's status.detachError holds the error the CSI driver returned from ControllerUnpublishVolume. There is no FailedDetachVolume event: this field, a VolumeAttachment stuck with a deletionTimestamp, and the volume remaining in the node's volumesAttached are the only traces.
 
-How Kubernetes gets there: the storage backend cannot detach (the node's instance is unresponsive, the volume is busy, API errors, permissions).
+How Kubernetes gets there: the storage backend cannot detach (the node's instance is unresponsive, the volume is busy, API errors, permissions). The error is quoted verbatim; volume-doctor adds what it means and a safe next step when it recognises it (gRPC status codes, the fixed phrases of the CSI sidecars and clouds), and says "not classified" otherwise.
 
 Confirm by hand:
   kubectl get volumeattachment NAME -o jsonpath='{.status.detachError}'

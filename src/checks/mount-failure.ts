@@ -32,7 +32,7 @@ export const mountFailure: Check = {
   title: 'Volume mount fails on the node (FailedMount)',
   severity: 'critical',
   reads: ['events', 'pods', 'persistentvolumeclaims', 'persistentvolumes'],
-  docs: `The kubelet reports FailedMount events for a pod that has not started: MountVolume.SetUp, MountVolume.MountDevice or MountVolume.WaitForAttach failed. The event quotes the mount error. For NFS, volume-doctor recognises the usual causes (server unreachable or timing out, connection refused, stale file handle, access denied) and names the server and export.
+  docs: `The kubelet reports FailedMount events for a pod that has not started: MountVolume.SetUp, MountVolume.MountDevice or MountVolume.WaitForAttach failed. The event quotes the mount error. For NFS, volume-doctor recognises the usual causes (server unreachable or timing out, connection refused, stale file handle, access denied) and names the server and export. Other mount errors are quoted verbatim, with what they mean and a safe next step when volume-doctor recognises them (CSI driver not registered on the node, damaged file system, missing mount helper, RBD image in use, iSCSI login, busy unmount, gRPC status codes), or "not classified" otherwise; behind the kubelet's generic "timed out waiting" message, the newest specific error is the one explained.
 
 How Kubernetes gets there: the volume is attached (or needs no attach) but the node cannot mount it: network to the file server, export permissions, a filesystem that needs repair, a missing mount helper on the node (mount.nfs from nfs-common), or a CSI node plugin error.
 

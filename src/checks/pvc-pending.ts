@@ -117,7 +117,7 @@ export const pvcPending: Check = {
   title: 'PersistentVolumeClaim stays Pending',
   severity: 'critical',
   reads: ['persistentvolumeclaims', 'storageclasses', 'csidrivers', 'csinodes', 'pods', 'events'],
-  docs: `A claim has been Pending for more than a minute. volume-doctor says why: it names no StorageClass and there is no default class; its StorageClass does not exist; provisioning failed (the ProvisioningFailed event is quoted); it waits for an external provisioner whose CSI driver is not installed or not registered on any node; it binds on first use (WaitForFirstConsumer) and no pod uses it yet, or the pod is not scheduled; or it asks for storageClassName "" and no matching PersistentVolume exists.
+  docs: `A claim has been Pending for more than a minute. volume-doctor says why: it names no StorageClass and there is no default class; its StorageClass does not exist; provisioning failed (the ProvisioningFailed event is quoted, with what it means and a safe next step when volume-doctor recognises it: cloud quota, capacity, zone, permissions, a missing StorageClass, a local provisioner without WaitForFirstConsumer, gRPC status codes); it waits for an external provisioner whose CSI driver is not installed or not registered on any node; it binds on first use (WaitForFirstConsumer) and no pod uses it yet, or the pod is not scheduled; or it asks for storageClassName "" and no matching PersistentVolume exists.
 
 Pods using a Pending claim cannot be scheduled (or, with WaitForFirstConsumer, wait for the claim).
 
