@@ -109,7 +109,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'operation-in-progress',
-    match: /an operation with the given Volume ID \S+ already exists|operation (?:for|on) (?:volume )?\S+ (?:is )?already (?:exists|in progress)|\boperation already exists\b|operation with that name is already executing|operation [^\n]{0,80}? is already in progress/i,
+    match: /\boperation with (?:the )?given (?:volume |snapshot )?id \S+ already exists|operation (?:for|on) (?:volume )?\S+ (?:is )?already (?:exists|in progress)|\boperation already exists\b|operation with that name is already executing|operation [^\n]{0,80}? is already in progress/i,
     cause: 'the driver is still busy with an earlier operation on this volume (an earlier call timed out on the caller\'s side but is still running in the driver)',
     nextStep: `Usually transient: the caller retries with backoff. If it lasts more than a few minutes, the earlier operation is stuck: look at ${LOGS} for the hanging call (often an unreachable storage backend).`,
     confidence: 'high',
