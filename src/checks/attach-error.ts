@@ -5,6 +5,7 @@ import { nodeRef, podRef, pvRef, pvcRef, refKey, shortName, vaRef } from '../uti
 import { classificationLine, classifyVolumeMessage } from './classify-message.js';
 import { finding, kubectl } from './common.js';
 import { longhornLink, longhornVolumeNameOf } from './longhorn-common.js';
+import { WAITING_POD_GRACE_MS } from './thresholds.js';
 
 const ID = 'attach-error';
 
@@ -15,7 +16,7 @@ export const attachError: Check = {
   reads: ['volumeattachments', 'persistentvolumes', 'persistentvolumeclaims', 'pods', 'nodes', 'events', 'volumes.longhorn.io'],
   docs: `A VolumeAttachment is not attached and its status.attachError holds the error the CSI driver returned from ControllerPublishVolume. Pods on that node that use the volume stay in ContainerCreating, and the attach/detach controller records FailedAttachVolume "AttachVolume.Attach failed" events on them.
 
-When the VolumeAttachment holds no error (or was not read), the FailedAttachVolume events of a pod that still waits are reported on their own, unless the volume has since been attached to the pod's node. Multi-Attach events are left to the multi-attach check. The error is quoted verbatim and volume-doctor adds what it means and a safe next step when it recognises it (gRPC status codes, the fixed phrases of the CSI sidecars and clouds); otherwise it says the message is not classified. For a Longhorn volume it adds the Longhorn volume's state when Longhorn's objects were read, and says the finding rests on the message alone when they were not.
+When the VolumeAttachment holds no error (or was not read), the FailedAttachVolume events of a pod that still waits beyond the grace period are reported on their own, unless the volume has since been attached to the pod's node. Multi-Attach events are left to the multi-attach check. The error is quoted verbatim and volume-doctor adds what it means and a safe next step when it recognises it (gRPC status codes, the fixed phrases of the CSI sidecars and clouds); otherwise it says the message is not classified. For a Longhorn volume it adds the Longhorn volume's state when Longhorn's objects were read, and says the finding rests on the message alone when they were not.
 
 How Kubernetes gets there: the storage backend refuses the attach (volume still attached elsewhere in the backend, instance limit reached, volume not found, permissions), or the driver's node ID for the node is wrong.
 
@@ -72,6 +73,7 @@ function fromEvents(graph: Graph, covered: Set<string>): Finding[] {
     if (/^\s*Multi-Attach error/i.test(e.message)) continue; // the multi-attach check reads these
     const pod = graph.pod(e.involvedObject.namespace ?? e.namespace ?? '', e.involvedObject.name);
     if (!pod || !graph.isWaitingToStart(pod) || covered.has(refKey(podRef(pod)))) continue;
+    if (graph.waitingForMs(pod) < WAITING_POD_GRACE_MS) continue; // a hand-over still inside its grace
     if (e.involvedObject.uid && pod.uid && e.involvedObject.uid !== pod.uid) continue; // an earlier pod with the same name
     const volume = /for volume "([^"]+)"/.exec(e.message)?.[1];
     const k = `${pod.namespace}/${pod.name}/${volume ?? ''}`;

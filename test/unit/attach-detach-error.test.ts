@@ -109,6 +109,10 @@ describe('attach-error from FailedAttachVolume events alone', () => {
       const objects = [...boundVolume('media', 'config', 'pvc-7173bdd9'), volumeAttachment({ pv: 'pvc-7173bdd9', node: 'worker-1', attached: true }), p, attachEvent(p, LH_MSG, ago('20m'))];
       expect(runCheck(attachError, objects)).toEqual([]);
     });
+    it('a pod still inside the grace period (a hand-over in progress)', () => {
+      const p = pod('media', 'jellyfin-0', { node: 'worker-1', claims: ['config'], state: 'ContainerCreating', created: ago('20s') });
+      expect(runCheck(attachError, [...boundVolume('media', 'config', 'pvc-7173bdd9'), p, attachEvent(p, 'AttachVolume.Attach failed for volume "pvc-7173bdd9" : rpc error: code = Aborted desc = an operation with the given Volume ID pvc-7173bdd9 already exists', ago('5s'))])).toEqual([]);
+    });
     it('Multi-Attach events (the multi-attach check reads them)', () => {
       const p = waitingPod();
       const objects = [...boundVolume('media', 'config', 'pvc-7173bdd9'), p, attachEvent(p, 'Multi-Attach error for volume "pvc-7173bdd9" Volume is already exclusively attached to one node and can\'t be attached to another')];
