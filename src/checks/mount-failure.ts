@@ -3,25 +3,11 @@ import type { EventFact, ObjectRef, PodFact } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { nodeRef, podRef, pvRef, pvcRef, shortName } from '../util/refs.js';
 import { formatDuration } from '../util/time.js';
+import { classificationLine, classifyVolumeMessage } from './classify-message.js';
 import { finding, kubectl } from './common.js';
 import { VOLUME_WAIT_CRITICAL_MS } from './thresholds.js';
 
 const ID = 'mount-failure';
-
-interface NfsProblem {
-  match: RegExp;
-  cause: string;
-  remedy: string;
-}
-
-/** The mount.nfs outputs operators meet most, as the kubelet quotes them in FailedMount events. */
-const NFS_PROBLEMS: NfsProblem[] = [
-  { match: /Stale file handle/i, cause: 'stale file handle: the export was removed or re-created on the server while it was mounted', remedy: 'Re-export the directory on the server (or restore it), then delete the pod so the kubelet mounts it afresh; on the node, umount -f the stale mount if it lingers.' },
-  { match: /access denied by server/i, cause: 'access denied by the server: the export does not allow this node (check /etc/exports client list, root squash and NFS version)', remedy: 'Allow the node\'s address in the server\'s export list (exportfs -v on the server), then the kubelet retries by itself.' },
-  { match: /No route to host|Network is unreachable/i, cause: 'the NFS server is unreachable from the node (no route to host)', remedy: 'Check the server is up and reachable from the node (firewall, security groups, routing on port 2049).' },
-  { match: /Connection refused/i, cause: 'the NFS server refused the connection (is the NFS service running?)', remedy: 'Start the NFS service on the server and check it listens on port 2049.' },
-  { match: /Connection timed out|timed out/i, cause: 'the NFS server does not answer (connection timed out)', remedy: 'Check the server is up and reachable from the node on port 2049; consider the soft and timeo mount options so a dead server cannot hang the kubelet.' },
-];
 
 /** `Mounting arguments: -t nfs [-o opts] server:/export /var/lib/kubelet/...` */
 function nfsTarget(message: string): { server: string; path: string } | undefined {
@@ -48,7 +34,7 @@ export const mountFailure: Check = {
   title: 'Volume mount fails on the node (FailedMount)',
   severity: 'critical',
   reads: ['events', 'pods', 'persistentvolumeclaims', 'persistentvolumes'],
-  docs: `The kubelet reports FailedMount events for a pod that has not started: MountVolume.SetUp, MountVolume.MountDevice or MountVolume.WaitForAttach failed. The event quotes the mount error. For NFS, volume-doctor recognises the usual causes (server unreachable or timing out, connection refused, stale file handle, access denied) and names the server and export.
+  docs: `The kubelet reports FailedMount events for a pod that has not started: MountVolume.SetUp, MountVolume.MountDevice or MountVolume.WaitForAttach failed. The event quotes the mount error. For NFS, volume-doctor recognises the usual causes (server unreachable or timing out, connection refused, stale file handle, access denied) and names the server and export. Other mount errors are quoted verbatim, with what they mean and a safe next step when volume-doctor recognises them (CSI driver not registered on the node, damaged file system, missing mount helper, RBD image in use, iSCSI login, busy unmount, gRPC status codes), or "not classified" otherwise; behind the kubelet's generic "timed out waiting" message, the newest specific error is the one explained.
 
 How Kubernetes gets there: the volume is attached (or needs no attach) but the node cannot mount it: network to the file server, export permissions, a filesystem that needs repair, a missing mount helper on the node (mount.nfs from nfs-common), or a CSI node plugin error.
 
@@ -80,7 +66,10 @@ Never: force-delete the pod to "retry" a mount on a node where an older mount of
       const latest = events[0];
       const generic = events.every(isGenericTimeout);
       const isNfs = /nfs/i.test(latest.message) || !!nfsFromSpec(graph, pod, volume);
-      const problem = isNfs ? NFS_PROBLEMS.find((p) => p.match.test(latest.message)) : undefined;
+      // The newest event that names a cause (not the kubelet's "timed out waiting" summary), classified by the shared table.
+      const specific = events.find((e) => !isGenericTimeout(e));
+      const cls = specific ? classifyVolumeMessage(specific.message, { phase: 'mount', nfs: isNfs }) : undefined;
+      const problem = cls?.id.startsWith('nfs-') && specific === latest ? cls : undefined;
       const target = isNfs ? (nfsTarget(latest.message) ?? nfsFromSpec(graph, pod, volume)) : undefined;
       const related: ObjectRef[] = pod.nodeName ? [nodeRef(pod.nodeName)] : [];
       const podVolume = graph.podVolumes(pod).find((v) => v.volume === volume || v.pv?.name === volume);
@@ -99,12 +88,15 @@ Never: force-delete the pod to "retry" a mount on a node where an older mount of
         idSuffix: volume,
         related,
         summary: `Pod ${shortName(pod)} cannot mount ${volume ? `volume ${volume}` : 'its volumes'}${where} on ${pod.nodeName}: ${cause}`,
-        evidence: events.slice(0, 3).map((e) => `event FailedMount (x${e.count}, last ${e.lastTimestamp ?? 'unknown'}${e.component ? `, from ${e.component}` : ''}): ${e.message.replace(/\s*\n\s*/g, ' | ')}`),
+        evidence: [
+          ...events.slice(0, 3).map((e) => `event FailedMount (x${e.count}, last ${e.lastTimestamp ?? 'unknown'}${e.component ? `, from ${e.component}` : ''}): ${e.message.replace(/\s*\n\s*/g, ' | ')}`),
+          ...(specific ? [classificationLine(cls)] : []),
+        ],
         explanation: generic
           ? `The kubelet gave up waiting for the volumes in this round and will retry; the pod has waited ${formatDuration(waited)}. This message is the symptom; the cause is usually an attach problem reported by another finding for the same pod.`
-          : `The kubelet on ${pod.nodeName} could not mount the volume, so the pod stays in ContainerCreating and the kubelet keeps retrying.`,
+          : `The kubelet on ${pod.nodeName} could not mount the volume, so the pod stays in ContainerCreating and the kubelet keeps retrying.${cls && !problem ? ` Likely cause: ${cls.cause}.` : ''}`,
         remedies: [
-          problem?.remedy ?? (generic ? 'Look at the other findings for this pod, or at the pod\'s events for the attach error.' : 'Fix what the mount error names; the kubelet retries by itself.'),
+          cls?.nextStep ?? (generic ? 'Look at the other findings for this pod, or at the pod\'s events for the attach error.' : 'Fix what the mount error names; the kubelet retries by itself.'),
           `Check it: ${kubectl.describePod(pod)}`,
         ],
         since: latest.firstTimestamp,

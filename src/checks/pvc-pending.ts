@@ -3,6 +3,7 @@ import type { EventFact, ObjectRef, PvcFact } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { podRef, pvcRef, shortName } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
+import { classificationLine, classifyVolumeMessage } from './classify-message.js';
 import { finding } from './common.js';
 import { WAITING_POD_GRACE_MS } from './thresholds.js';
 
@@ -22,6 +23,8 @@ interface Diagnosis {
   evidence: string[];
   remedies: string[];
   severity?: 'info';
+  /** What the shared message table makes of the provisioner's error, for the explanation. */
+  likelyCause?: string;
 }
 
 function diagnose(graph: Graph, pvc: PvcFact, users: ReturnType<Graph['allPods']>): Diagnosis {
@@ -56,10 +59,12 @@ function diagnose(graph: Graph, pvc: PvcFact, users: ReturnType<Graph['allPods']
     };
   }
   if (failed) {
+    const cls = classifyVolumeMessage(failed.message, { phase: 'provision' });
     return {
       cause: `provisioning failed: ${failed.message}`,
-      evidence: [`event ProvisioningFailed (x${failed.count}, last ${failed.lastTimestamp ?? 'unknown'}${failed.component ? `, from ${failed.component}` : ''}): ${failed.message}`],
-      remedies: ['Fix what the provisioner reports (quota, parameters of the StorageClass, backend capacity); it retries by itself.'],
+      evidence: [`event ProvisioningFailed (x${failed.count}, last ${failed.lastTimestamp ?? 'unknown'}${failed.component ? `, from ${failed.component}` : ''}): ${failed.message}`, classificationLine(cls)],
+      remedies: [...(cls ? [cls.nextStep] : []), 'Fix what the provisioner reports (quota, parameters of the StorageClass, backend capacity); it retries by itself.'],
+      likelyCause: cls?.cause,
     };
   }
   const provisioner = (external && provisionerIn(external.message)) ?? sc?.provisioner;
@@ -112,7 +117,7 @@ export const pvcPending: Check = {
   title: 'PersistentVolumeClaim stays Pending',
   severity: 'critical',
   reads: ['persistentvolumeclaims', 'storageclasses', 'csidrivers', 'csinodes', 'pods', 'events'],
-  docs: `A claim has been Pending for more than a minute. volume-doctor says why: it names no StorageClass and there is no default class; its StorageClass does not exist; provisioning failed (the ProvisioningFailed event is quoted); it waits for an external provisioner whose CSI driver is not installed or not registered on any node; it binds on first use (WaitForFirstConsumer) and no pod uses it yet, or the pod is not scheduled; or it asks for storageClassName "" and no matching PersistentVolume exists.
+  docs: `A claim has been Pending for more than a minute. volume-doctor says why: it names no StorageClass and there is no default class; its StorageClass does not exist; provisioning failed (the ProvisioningFailed event is quoted, with what it means and a safe next step when volume-doctor recognises it: cloud quota, capacity, zone, permissions, a missing StorageClass, a local provisioner without WaitForFirstConsumer, gRPC status codes); it waits for an external provisioner whose CSI driver is not installed or not registered on any node; it binds on first use (WaitForFirstConsumer) and no pod uses it yet, or the pod is not scheduled; or it asks for storageClassName "" and no matching PersistentVolume exists.
 
 Pods using a Pending claim cannot be scheduled (or, with WaitForFirstConsumer, wait for the claim).
 
@@ -140,7 +145,7 @@ Never: hand-create a PersistentVolume pointing at storage another volume already
         related,
         summary: `Claim ${shortName(pvc)} has been Pending for ${formatDuration(age)}: ${d.cause}${users.length && d.severity !== 'info' ? `; ${users.map(shortName).join(', ')} cannot start` : ''}`,
         evidence: [`persistentvolumeclaim/${pvc.name} -n ${pvc.namespace}: Pending, storageClassName ${pvc.storageClassName === undefined ? '(unset)' : `"${pvc.storageClassName}"`}`, ...d.evidence],
-        explanation: 'A Pending claim has no volume yet; pods that use it cannot start until it binds.',
+        explanation: `A Pending claim has no volume yet; pods that use it cannot start until it binds.${d.likelyCause ? ` Likely cause of the provisioning failure: ${d.likelyCause}.` : ''}`,
         remedies: d.remedies,
         since: pvc.creationTimestamp,
         blocks: d.severity === 'info' ? [] : users.map(podRef),

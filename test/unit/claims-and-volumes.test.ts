@@ -38,6 +38,20 @@ describe('pvc-pending', () => {
     expect(f.severity).toBe('critical');
     expect(f.summary).toContain('provisioning failed: failed to provision volume with StorageClass "longhorn": rpc error: code = Internal desc = insufficient storage');
     expect(f.summary).toContain('shop/web-0 cannot start');
+    expect(f.evidence.join('\n')).toContain('cause (insufficient-capacity, gRPC Internal');
+    expect(f.explanation).toContain('Likely cause of the provisioning failure: the storage has no room');
+    expect(f.remedies[0]).toContain('Free or add capacity');
+  });
+
+  it('adds the cause of a known provisioning error and says when it does not know one', () => {
+    const c = pendingClaim('data', 'local-path');
+    const known = runCheck(pvcPending, [storageClass('local-path'), c, pvcEvent(c, 'ProvisioningFailed', 'failed to provision volume with StorageClass "local-path": configuration error, no node was specified')])[0];
+    expect(known.evidence.join('\n')).toContain('configuration error, no node was specified');
+    expect(known.remedies[0]).toContain('WaitForFirstConsumer');
+    const unknown = runCheck(pvcPending, [storageClass('local-path'), c, pvcEvent(c, 'ProvisioningFailed', 'failed to provision volume with StorageClass "local-path": the flux capacitor is misaligned')])[0];
+    expect(unknown.summary).toContain('the flux capacitor is misaligned');
+    expect(unknown.evidence.join('\n')).toContain('not classified');
+    expect(unknown.explanation).not.toContain('Likely cause');
   });
 
   it('spots a missing StorageClass and a missing default class', () => {

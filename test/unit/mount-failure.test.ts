@@ -28,6 +28,8 @@ describe('mount-failure', () => {
     const [f] = runCheck(check, [p, nfsEvent(p, output)]);
     expect(f.summary).toContain(expected);
     expect(f.summary).toContain('10.0.0.50');
+    expect(f.evidence.join('\n')).toContain('cause (nfs-');
+    expect(f.explanation).not.toContain('Likely cause'); // the summary already names it
   });
 
   it('reads the server from mount options too', () => {
@@ -42,6 +44,40 @@ describe('mount-failure', () => {
     const [f] = runCheck(check, [...objects, p, podEvent(p, { reason: 'FailedMount', message: 'MountVolume.MountDevice failed for volume "pv-a" : rpc error: code = Internal desc = format of disk failed' })]);
     expect(f.summary).toContain('format of disk failed');
     expect(f.related).toContainEqual({ kind: 'PersistentVolume', name: 'pv-a' });
+    expect(f.evidence.join('\n')).toContain('cause (grpc-internal, gRPC Internal, low confidence)');
+  });
+
+  it('adds the cause and next step of a known mount error, keeping the quote', () => {
+    const objects = [...boundVolume('a', 'c', 'pv-a')];
+    const p = pod('a', 'p', { node: 'worker-1', claims: ['c'], state: 'ContainerCreating' });
+    const message = 'MountVolume.MountDevice failed for volume "pv-a" : kubernetes.io/csi: attacher.MountDevice failed to create newCsiDriverClient: driver name fsx.csi.aws.com not found in the list of registered CSI drivers';
+    const [f] = runCheck(check, [...objects, p, podEvent(p, { reason: 'FailedMount', message })]);
+    expect(f.severity).toBe('critical');
+    expect(f.summary).toContain('driver name fsx.csi.aws.com not found in the list of registered CSI drivers');
+    expect(f.evidence[0]).toContain(message);
+    expect(f.evidence.join('\n')).toContain('cause (csi-driver-not-registered');
+    expect(f.explanation).toContain('Likely cause: the CSI driver fsx.csi.aws.com is not registered with the kubelet on this node');
+    expect(f.remedies[0]).toContain('kubectl get csinode');
+  });
+
+  it('says so when it does not know a mount error', () => {
+    const p = pod('a', 'p', { node: 'worker-1', state: 'ContainerCreating' });
+    const [f] = runCheck(check, [p, podEvent(p, { reason: 'FailedMount', message: 'MountVolume.SetUp failed for volume "data" : the flux capacitor is misaligned' })]);
+    expect(f.summary).toContain('the flux capacitor is misaligned');
+    expect(f.evidence.join('\n')).toContain('not classified');
+    expect(f.remedies[0]).toBe('Fix what the mount error names; the kubelet retries by itself.');
+  });
+
+  it('classifies the newest specific error behind the kubelet\'s generic timeout', () => {
+    const p = pod('a', 'p', { node: 'worker-1', state: 'ContainerCreating' });
+    const specific = podEvent(p, { reason: 'FailedMount', message: 'MountVolume.MountDevice failed for volume "data" : rpc error: code = Internal desc = rbd image rbd/csi-vol-1 is still being used' });
+    specific.metadata.name = 'p.specific';
+    specific.lastTimestamp = ago('3m');
+    const generic = podEvent(p, { reason: 'FailedMount', message: 'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[]: timed out waiting for the condition' });
+    generic.lastTimestamp = ago('1m');
+    const [f] = runCheck(check, [p, specific, generic]);
+    expect(f.evidence.join('\n')).toContain('cause (rbd-image-in-use');
+    expect(f.remedies[0]).toContain('rbd status');
   });
 
   describe('the generic kubelet timeout', () => {
