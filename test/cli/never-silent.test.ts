@@ -27,7 +27,8 @@ describe('diagnose never stays silent about a pod waiting on a volume', () => {
     expect(r.stdout).toContain('pod/app-0 -n rw');
     expect(r.stdout).toContain(message);
     const doc = JSON.parse(runBinary(['diagnose', '--from-file', file, '-o', 'json']).stdout);
-    const f = doc.findings.find((x: { check: string }) => x.check === 'volume-wait-unexplained');
+    // attach-error explains attach errors found only in events; the fallback would name the pod otherwise.
+    const f = doc.findings.find((x: { check: string }) => x.check === 'attach-error');
     expect(f.severity).toBe('critical');
     expect(f.subject).toEqual({ kind: 'Pod', namespace: 'rw', name: 'app-0' });
     expect(f.summary).toContain(message);

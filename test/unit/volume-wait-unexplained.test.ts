@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runChecks } from '../../src/checks/index.js';
+import { CHECKS, runChecks } from '../../src/checks/index.js';
 import { volumeWaitUnexplained as check } from '../../src/checks/volume-wait-unexplained.js';
 import { Graph } from '../../src/graph.js';
 import { ago, boundVolume, csiDriver, DRIVER, pod, podEvent, Raw, snapshotOf, volumeAttachment } from '../fixtures/builders.js';
@@ -12,6 +12,8 @@ const AFFINITY = '0/3 nodes are available: 3 node(s) had volume node affinity co
 /** All checks, as the engine runs them. */
 const all = (objects: Raw[]) => runChecks(new Graph(snapshotOf(objects)));
 const fallback = (objects: Raw[]) => all(objects).filter((f) => f.check === check.id);
+/** The engine without attach-error, which explains attach errors found only in events: what the fallback says when no check does. */
+const fallbackAlone = (objects: Raw[]) => runChecks(new Graph(snapshotOf(objects)), CHECKS.filter((c) => c.id !== 'attach-error')).filter((f) => f.check === check.id);
 
 function attaching(created = '40m') {
   const p = pod('shop', 'web-0', { node: 'worker-1', claims: ['data'], state: 'ContainerCreating', created: ago(created) });
@@ -25,7 +27,7 @@ function attaching(created = '40m') {
 
 describe('volume-wait-unexplained', () => {
   it('names a pod ContainerCreating for 40 minutes with attach warnings no other check explains, and quotes the newest', () => {
-    const [f, ...rest] = fallback(attaching().objects);
+    const [f, ...rest] = fallbackAlone(attaching().objects);
     expect(rest).toEqual([]);
     expect(f.severity).toBe('critical');
     expect(f.subject).toEqual({ kind: 'Pod', namespace: 'shop', name: 'web-0' });
@@ -47,8 +49,14 @@ describe('volume-wait-unexplained', () => {
   });
 
   it('is a warning while the wait is short, critical past 15 minutes', () => {
-    expect(fallback(attaching('5m').objects)[0].severity).toBe('warning');
-    expect(fallback(attaching('16m').objects)[0].severity).toBe('critical');
+    expect(fallbackAlone(attaching('5m').objects)[0].severity).toBe('warning');
+    expect(fallbackAlone(attaching('16m').objects)[0].severity).toBe('critical');
+  });
+
+  it('stays quiet when a specific check explains the pod (attach-error reads the same events)', () => {
+    const findings = all(attaching().objects);
+    expect(findings.filter((f) => f.check === check.id)).toEqual([]);
+    expect(findings.find((f) => f.check === 'attach-error')).toMatchObject({ severity: 'critical', subject: { kind: 'Pod', namespace: 'shop', name: 'web-0' } });
   });
 
   it('quotes the scheduler from the PodScheduled condition when there is no event (as a live run reads it)', () => {
