@@ -4,6 +4,11 @@ import type {
 } from './model/snapshot.js';
 import { formatDuration, toMillis } from './util/time.js';
 
+/** How long a node must have been Ready again before its out-of-service taint may be removed. */
+export interface JudgingSettings {
+  readyTrustMs?: number;
+}
+
 export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
@@ -88,7 +93,11 @@ export class Graph {
    */
   readonly podUsageUnknown: boolean;
 
-  constructor(readonly snapshot: Snapshot) {
+  /**
+   * Thresholds the user chose for this run (fix's and diagnose's flags), so that what diagnose recommends and what
+   * fix accepts agree; a check falls back to its default when one is not set.
+   */
+  constructor(readonly snapshot: Snapshot, readonly settings: JudgingSettings = {}) {
     this.nodesUnread = !this.wasRead('nodes') || (snapshot.source.type === 'file' && snapshot.nodes.length === 0);
     this.podUsageUnknown = !this.wasRead('pods') || !this.wasRead('persistentvolumeclaims');
     const now = toMillis(snapshot.now);

@@ -29,14 +29,15 @@ Never: remove it while the node is still down, or re-apply it to a node that is 
       if (!taint || node.ready !== 'True') continue;
       const health = graph.nodeHealth(node.name);
       const readyFor = health.conditionForMs === undefined ? '' : ` for ${formatDuration(health.conditionForMs)}`;
-      const trusted = health.conditionForMs !== undefined && health.conditionForMs >= READY_TRUST_MS;
+      const trustMs = graph.settings.readyTrustMs ?? READY_TRUST_MS;
+      const trusted = health.conditionForMs !== undefined && health.conditionForMs >= trustMs;
       const since = toMillis(node.readyTransitionTime);
-      const when = since === undefined ? undefined : new Date(since + READY_TRUST_MS).toISOString().replace(/\.000Z$/, 'Z');
+      const when = since === undefined ? undefined : new Date(since + trustMs).toISOString().replace(/\.000Z$/, 'Z');
       // The same threshold fix's node-ready guard applies by default, so the advice and fix agree.
       const remedy = trusted
         ? `Remove the taint: ${kubectl.untaintOutOfService(node.name)} (or: kubectl volume-doctor fix node/${node.name} --dry-run)`
         : when
-          ? `Once the node has been Ready for ${formatDuration(READY_TRUST_MS)} (at ${when}), remove the taint: ${kubectl.untaintOutOfService(node.name)} (or: kubectl volume-doctor fix node/${node.name}, which accepts it from then on)`
+          ? `Once the node has been Ready for ${formatDuration(trustMs)} (at ${when}), remove the taint: ${kubectl.untaintOutOfService(node.name)} (or: kubectl volume-doctor fix node/${node.name}, which accepts it from then on)`
           : `The Ready condition has no transition time, so volume-doctor fix cannot tell how long the node has been back; once you know it is healthy, remove the taint by hand: ${kubectl.untaintOutOfService(node.name)}`;
       findings.push(finding({
         check: ID,
@@ -46,7 +47,7 @@ Never: remove it while the node is still down, or re-apply it to a node that is 
         evidence: [
           `taint ${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}${taint.timeAdded ? ` added ${taint.timeAdded}` : ''}`,
           `node ${node.name}: ${health.describe}`,
-          ...(!trusted && when ? [`fix accepts removing the taint once the node has been Ready for ${formatDuration(READY_TRUST_MS)}, at ${when} (--node-ready-for)`] : []),
+          ...(!trusted && when ? [`fix accepts removing the taint once the node has been Ready for ${formatDuration(trustMs)}, at ${when} (--node-ready-for ${formatDuration(trustMs)})`] : []),
         ],
         explanation: 'The out-of-service taint is meant for a node that is shut down. Kubernetes does not remove it when the node returns, so the node stays unusable for workloads and volumes on it are detached without waiting for unmount.',
         remedies: [remedy],

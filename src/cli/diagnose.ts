@@ -5,7 +5,7 @@ import { buildDiagnosis } from '../report/diagnosis.js';
 import { renderDiagnosisTable } from '../report/diagnosis-table.js';
 import { renderStructured } from '../report/structured.js';
 import { colorEnabled, makeStyle } from '../report/style.js';
-import { addCommonOptions, checkOutput, CommonFlags, parseFailOn } from './options.js';
+import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, nodeReadyForMs, parseFailOn } from './options.js';
 import { loadSnapshot } from './load.js';
 import { EXIT } from './errors.js';
 
@@ -36,6 +36,7 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
 
 interface DiagnoseFlags extends CommonFlags {
   failOn: string;
+  nodeReadyFor: string;
 }
 
 export function diagnoseCommand(): Command {
@@ -43,12 +44,13 @@ export function diagnoseCommand(): Command {
     .description('Find what keeps volumes from attaching or mounting, why, and the safe next step')
     .argument('[target...]', 'TYPE/NAME (pod, pvc, pv, node, volumeattachment) to focus on')
     .option('--fail-on <severity>', 'lowest severity that makes the exit code 1: critical|warning|info|none', 'warning');
-  addCommonOptions(cmd, OUTPUTS).addHelpText('after', EXAMPLES);
+  addNodeReadyForOption(addCommonOptions(cmd, OUTPUTS)).addHelpText('after', EXAMPLES);
   cmd.action(async (args: string[], flags: DiagnoseFlags) => {
     checkOutput(flags.output, OUTPUTS);
     const failOn = parseFailOn(flags.failOn);
+    const readyTrustMs = nodeReadyForMs(flags.nodeReadyFor);
     const { snapshot, targetRef } = await loadSnapshot(flags, args);
-    const { findings } = diagnoseSnapshot(snapshot, targetRef);
+    const { findings } = diagnoseSnapshot(snapshot, targetRef, { readyTrustMs });
     const diagnosis = buildDiagnosis(snapshot, findings);
     if (flags.output === 'json' || flags.output === 'yaml') {
       process.stdout.write(renderStructured(diagnosis, flags.output));

@@ -6,9 +6,8 @@ import { renderPlanTable } from '../report/plan-table.js';
 import { renderStructured } from '../report/structured.js';
 import { colorEnabled, makeStyle } from '../report/style.js';
 import { formatDuration, parseDuration } from '../util/time.js';
-import { READY_TRUST_MS } from '../checks/thresholds.js';
 import { CHECKS } from '../checks/index.js';
-import { addCommonOptions, checkOutput, CommonFlags } from './options.js';
+import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, nodeReadyForMs } from './options.js';
 import { loadSnapshot } from './load.js';
 import { EXIT, UsageError } from './errors.js';
 import { applyPlan, terminalPrompt } from '../remedy/apply.js';
@@ -67,18 +66,16 @@ export function fixCommand(): Command {
     .option('-y, --yes', 'apply without asking for each action')
     .option('--confirm-node-down <node>', 'you checked that this node is powered off; repeatable', collect)
     .option('--node-down-for <duration>', 'how long a node must be NotReady, with its Lease unrenewed, before it is treated as down', '5m')
-    .option('--node-ready-for <duration>', 'how long a node must be Ready again before its out-of-service taint is removed', formatDuration(READY_TRUST_MS))
     .option('--only <check>', 'plan only for findings of these checks; repeatable or comma-separated', collect)
     .option('--timeout <duration>', 'how long to wait after each action for the symptom to clear', '5m');
-  addCommonOptions(cmd, OUTPUTS).addHelpText('after', EXAMPLES);
+  addNodeReadyForOption(addCommonOptions(cmd, OUTPUTS)).addHelpText('after', EXAMPLES);
   cmd.action(async (args: string[], flags: FixFlags) => {
     checkOutput(flags.output, OUTPUTS);
     const dryRun = flags.dryRun ?? 'none';
     if (!DRY_RUN.includes(dryRun)) throw new UsageError(`invalid --dry-run "${dryRun}": use client, server or none`);
     const nodeDownForMs = parseDuration(flags.nodeDownFor);
     if (nodeDownForMs === undefined) throw new UsageError(`invalid --node-down-for "${flags.nodeDownFor}": use a duration like 5m`);
-    const nodeReadyForMs = parseDuration(flags.nodeReadyFor);
-    if (nodeReadyForMs === undefined) throw new UsageError(`invalid --node-ready-for "${flags.nodeReadyFor}": use a duration like 5m`);
+    const readyForMs = nodeReadyForMs(flags.nodeReadyFor);
     const timeoutMs = parseDuration(flags.timeout);
     if (timeoutMs === undefined) throw new UsageError(`invalid --timeout "${flags.timeout}": use a duration like 5m`);
     for (const id of flags.only ?? []) {
@@ -87,9 +84,9 @@ export function fixCommand(): Command {
     if (flags.fromFile?.length && dryRun !== 'client') {
       throw new UsageError('a dump can only be planned, not fixed: add --dry-run (or run against the cluster)');
     }
-    const options = { confirmNodeDown: flags.confirmNodeDown ?? [], nodeDownForMs, nodeReadyForMs, only: flags.only };
+    const options = { confirmNodeDown: flags.confirmNodeDown ?? [], nodeDownForMs, nodeReadyForMs: readyForMs, only: flags.only };
     const { snapshot, targetRef, target, client } = await loadSnapshot(flags, args);
-    const { graph, findings } = diagnoseSnapshot(snapshot, targetRef);
+    const { graph, findings } = diagnoseSnapshot(snapshot, targetRef, { readyTrustMs: readyForMs });
     let result: RemediationPlan = plan(findings, graph, options, dryRun !== 'none');
     if (dryRun !== 'client' && client) {
       result = await applyPlan(result, {

@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import type { ObjectRef } from '../model/snapshot.js';
 import type { Target, TargetResource } from '../cluster/live-reader.js';
 import { UsageError } from './errors.js';
-import { parseDuration } from '../util/time.js';
+import { formatDuration, parseDuration } from '../util/time.js';
+import { READY_TRUST_MS } from '../checks/thresholds.js';
 import { parseRfc3339 } from '../cluster/shape.js';
 
 export interface CommonFlags {
@@ -185,4 +186,15 @@ export function parseTarget(args: string[], namespace: string): ParsedTarget | u
 export function parseFailOn(value: string): 'critical' | 'warning' | 'info' | 'none' {
   if (!['critical', 'warning', 'info', 'none'].includes(value)) throw new UsageError(`invalid --fail-on "${value}": use critical, warning, info or none`);
   return value as 'critical' | 'warning' | 'info' | 'none';
+}
+
+/** fix's and diagnose's shared threshold: what diagnose recommends about a node that is back, fix carries out. */
+export function addNodeReadyForOption(cmd: Command): Command {
+  return cmd.option('--node-ready-for <duration>', 'how long a node must be Ready again before its out-of-service taint is removed (diagnose and fix use the same)', formatDuration(READY_TRUST_MS));
+}
+
+export function nodeReadyForMs(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`invalid --node-ready-for "${text}": use a duration like 5m`);
+  return ms;
 }

@@ -153,12 +153,12 @@ async function recordEvent(ctx: ApplyContext, action: Action, uid: string, confi
 }
 
 /** The symptom is gone when the finding no longer shows and the pods it blocked run. */
-function cleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string): { done: boolean; detail: string } {
+function cleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions): { done: boolean; detail: string } {
   // A finding missing from a snapshot that did not read what its check reads has not been shown to clear.
   const reads = (finding && findCheck(finding.check)?.reads) ?? [];
   const unread = snapshot.incomplete.filter((i) => reads.includes(i.resource));
   if (unread.length) return { done: false, detail: `could not read ${unread.map((i) => `${i.resource} (${i.reason})`).join(', ')}` };
-  const { graph, findings } = diagnoseSnapshot(snapshot);
+  const { graph, findings } = diagnoseSnapshot(snapshot, undefined, { readyTrustMs: options.nodeReadyForMs });
   if (findings.some((f) => f.id === actionFinding)) return { done: false, detail: 'the finding still shows' };
   for (const ref of finding?.blocks ?? []) {
     const pod = graph.pod(ref.namespace ?? '', ref.name);
@@ -176,7 +176,7 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
     while (Date.now() - started < ctx.timeoutMs) {
       try {
         const snapshot = await readCluster(ctx.client, { namespace: ctx.scope.namespace, target: ctx.scope.target, now: new Date().toISOString() });
-        last = cleared(snapshot, finding, action.finding);
+        last = cleared(snapshot, finding, action.finding, ctx.options);
       } catch (err) {
         // The target pod may be gone for a moment while its controller replaces it; a failed read is not a clear.
         if (!(err instanceof NotFoundError || err instanceof ClusterError || err instanceof UnreadableAnswerError)) throw err;

@@ -239,6 +239,19 @@ describe('diagnose and fix agree on when a Ready node loses its out-of-service t
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('error: invalid --node-ready-for "soon": use a duration like 5m');
   });
+
+  it('diagnose takes the same --node-ready-for, so its advice matches what fix will accept', async () => {
+    server = await startMisbehavingServer(taintedReadyNode('2m'));
+    const strict = JSON.parse((await runBinaryAsync(['diagnose', 'node/worker-4', '-o', 'json', '--kubeconfig', server.kubeconfig])).stdout);
+    const waitAdvice = strict.findings.find((f: { check: string }) => f.check === 'out-of-service-taint-left');
+    expect(waitAdvice.summary).toMatch(/fix can remove it from /);
+    const loose = JSON.parse((await runBinaryAsync(['diagnose', 'node/worker-4', '-o', 'json', '--node-ready-for', '1m', '--kubeconfig', server.kubeconfig])).stdout);
+    const removeNow = loose.findings.find((f: { check: string }) => f.check === 'out-of-service-taint-left');
+    expect(removeNow.summary).not.toMatch(/fix can remove it from /);
+    expect(removeNow.remedies[0]).toMatch(/^Remove the taint: /);
+    const bad = await runBinaryAsync(['diagnose', 'node/worker-4', '--node-ready-for', 'soon', '--kubeconfig', server.kubeconfig]);
+    expect(bad.code).toBe(2);
+  });
 });
 
 /** Runs the plugin on a pseudo-terminal (util-linux `script`), typing `keys` once `prompt` shows. */
