@@ -63,15 +63,17 @@ export interface FlagSpec {
   valueShort: Set<string>;
   boolShort: Set<string>;
   valueLong: Set<string>;
+  /** Long flags without a value, which pflag also takes as --flag=true|false. */
+  boolLong: Set<string>;
 }
 
 export function flagSpec(program: Command): FlagSpec {
-  const spec: FlagSpec = { valueShort: new Set(), boolShort: new Set(['h']), valueLong: new Set() };
+  const spec: FlagSpec = { valueShort: new Set(), boolShort: new Set(['h']), valueLong: new Set(), boolLong: new Set() };
   for (const cmd of [program, ...program.commands]) {
     for (const o of cmd.options) {
       const takesValue = o.required || o.optional;
       if (o.short) (takesValue ? spec.valueShort : spec.boolShort).add(o.short.slice(1));
-      if (o.long && takesValue) spec.valueLong.add(o.long);
+      if (o.long) (takesValue ? spec.valueLong : spec.boolLong).add(o.long);
     }
   }
   return spec;
@@ -82,6 +84,9 @@ export function flagSpec(program: Command): FlagSpec {
  * "=shop". `-nshop`, `-n shop` and `--namespace=shop` already mean the same to both. Values of flags are
  * passed through untouched, and nothing after `--` is changed.
  */
+const PFLAG_TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+const PFLAG_BOOLS = new Set([...PFLAG_TRUE, '0', 'f', 'F', 'false', 'FALSE', 'False']);
+
 export function normalizeShortFlags(argv: string[], spec: FlagSpec): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -89,6 +94,12 @@ export function normalizeShortFlags(argv: string[], spec: FlagSpec): string[] {
     if (a === '--') {
       out.push(...argv.slice(i));
       break;
+    }
+    const bool = /^(--[^=]+)=(.*)$/.exec(a);
+    if (bool && spec.boolLong.has(bool[1]) && PFLAG_BOOLS.has(bool[2])) {
+      // pflag takes --all-namespaces=true / =false; commander takes the bare flag only.
+      if (PFLAG_TRUE.has(bool[2])) out.push(bool[1]);
+      continue;
     }
     if (a.startsWith('--')) {
       out.push(a);

@@ -38,6 +38,13 @@ describe('argv as kubectl reads it', () => {
     expect(norm('diagnose', '--', '-n=x')).toEqual(['diagnose', '--', '-n=x']);
   });
 
+  it('takes --all-namespaces=true and =false (and pflag\'s other spellings of a boolean), as kubectl does', () => {
+    expect(norm('diagnose', '--all-namespaces=true')).toEqual(['diagnose', '--all-namespaces']);
+    expect(norm('diagnose', '--all-namespaces=false', '-n', 'x')).toEqual(['diagnose', '-n', 'x']);
+    expect(norm('fix', '--yes=1', '--all-namespaces=T')).toEqual(['fix', '--yes', '--all-namespaces']);
+    expect(norm('diagnose', '--all-namespaces=maybe')).toEqual(['diagnose', '--all-namespaces=maybe']);
+  });
+
   it('still turns a bare --dry-run into --dry-run=client', () => {
     expect(norm('fix', '--dry-run', '-n=shop')).toEqual(['fix', '--dry-run=client', '-n', 'shop']);
   });
