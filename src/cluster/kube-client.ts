@@ -346,7 +346,7 @@ export class KubeClient {
     if (status === 401) {
       throw new ClusterError(`the API server at ${this.server} rejected the credentials of context "${this.contextName}" (401 Unauthorized)`);
     }
-    const reason = typeof statusBody?.reason === 'string' && statusBody.reason ? sanitize(statusBody.reason, 60) : String(status);
+    const reason = typeof statusBody?.reason === 'string' && statusBody.reason ? sanitize(statusBody.reason, 60) : (http.STATUS_CODES[status] ?? 'HTTP error');
     const message = typeof statusBody?.message === 'string' ? sanitize(statusBody.message) : sanitize(body) || `HTTP ${status}`;
     throw new ApiError(status, reason, message, statusBody);
   }
