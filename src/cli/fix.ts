@@ -5,9 +5,8 @@ import type { RemediationPlan } from '../remedy/types.js';
 import { renderPlanTable } from '../report/plan-table.js';
 import { renderStructured } from '../report/structured.js';
 import { colorEnabled, makeStyle } from '../report/style.js';
-import { formatDuration, parseDuration } from '../util/time.js';
 import { CHECKS } from '../checks/index.js';
-import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, nodeReadyForMs } from './options.js';
+import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, durationFlag, nodeReadyForMs } from './options.js';
 import { loadSnapshot } from './load.js';
 import { EXIT, UsageError } from './errors.js';
 import { applyPlan, terminalPrompt } from '../remedy/apply.js';
@@ -73,11 +72,9 @@ export function fixCommand(): Command {
     checkOutput(flags.output, OUTPUTS);
     const dryRun = flags.dryRun ?? 'none';
     if (!DRY_RUN.includes(dryRun)) throw new UsageError(`invalid --dry-run "${dryRun}": use client, server or none`);
-    const nodeDownForMs = parseDuration(flags.nodeDownFor);
-    if (nodeDownForMs === undefined) throw new UsageError(`invalid --node-down-for "${flags.nodeDownFor}": use a duration like 5m`);
+    const nodeDownForMs = durationFlag('--node-down-for', flags.nodeDownFor);
     const readyForMs = nodeReadyForMs(flags.nodeReadyFor);
-    const timeoutMs = parseDuration(flags.timeout);
-    if (timeoutMs === undefined) throw new UsageError(`invalid --timeout "${flags.timeout}": use a duration like 5m`);
+    const timeoutMs = durationFlag('--timeout', flags.timeout);
     for (const id of flags.only ?? []) {
       if (!CHECKS.some((c) => c.id === id)) throw new UsageError(`unknown check "${id}" in --only: run kubectl volume-doctor explain to list them`);
     }

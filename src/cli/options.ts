@@ -205,7 +205,13 @@ export function addNodeReadyForOption(cmd: Command): Command {
 }
 
 export function nodeReadyForMs(text: string): number {
+  return durationFlag('--node-ready-for', text);
+}
+
+/** A duration flag such as --timeout 5m, at most 24h (Node's timers cannot wait longer). */
+export function durationFlag(flag: string, text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new UsageError(`invalid --node-ready-for "${text}": use a duration like 5m`);
+  if (ms === undefined) throw new UsageError(`invalid ${flag} "${text}": use a duration like 5m`);
+  if (ms > MAX_TIMER_MS) throw new UsageError(`invalid ${flag} "${text}": at most 24h`);
   return ms;
 }

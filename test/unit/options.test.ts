@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
-import { flagSpec, normalizeShortFlags, parseNamespace, parseTarget, requestTimeoutMs } from '../../src/cli/options.js';
+import { flagSpec, normalizeShortFlags, parseNamespace, parseTarget, requestTimeoutMs, durationFlag } from '../../src/cli/options.js';
 import { buildProgram, main, normalizeArgv } from '../../src/cli/main.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -149,5 +149,13 @@ describe('--request-timeout', () => {
     expect(requestTimeoutMs('24h')).toBe(86_400_000);
     expect(() => requestTimeoutMs('600h')).toThrow(UsageError);
     expect(() => requestTimeoutMs('25h')).toThrow(/at most 24h/);
+  });
+});
+
+describe('fix\'s duration flags', () => {
+  it('refuse durations past 24h, as --request-timeout does', () => {
+    expect(durationFlag('--timeout', '5m')).toBe(300_000);
+    expect(() => durationFlag('--timeout', '900h')).toThrow('invalid --timeout "900h": at most 24h');
+    expect(() => durationFlag('--node-down-for', 'soon')).toThrow('invalid --node-down-for "soon": use a duration like 5m');
   });
 });
