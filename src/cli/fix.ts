@@ -6,7 +6,7 @@ import { renderPlanTable } from '../report/plan-table.js';
 import { renderStructured } from '../report/structured.js';
 import { colorEnabled, makeStyle } from '../report/style.js';
 import { CHECKS } from '../checks/index.js';
-import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, durationFlag, nodeReadyForMs } from './options.js';
+import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, durationFlag, invalidSubdomain, nodeReadyForMs } from './options.js';
 import { loadSnapshot } from './load.js';
 import { EXIT, UsageError } from './errors.js';
 import { applyPlan, terminalPrompt } from '../remedy/apply.js';
@@ -80,6 +80,10 @@ export function fixCommand(): Command {
     }
     if (flags.fromFile?.length && dryRun !== 'client') {
       throw new UsageError('a dump can only be planned, not fixed: add --dry-run (or run against the cluster)');
+    }
+    for (const node of flags.confirmNodeDown ?? []) {
+      const wrong = invalidSubdomain(node);
+      if (wrong) throw new UsageError(`invalid --confirm-node-down "${node}": ${wrong}`);
     }
     const options = { confirmNodeDown: flags.confirmNodeDown ?? [], nodeDownForMs, nodeReadyForMs: readyForMs, only: flags.only };
     const { snapshot, targetRef, target, client } = await loadSnapshot(flags, args);

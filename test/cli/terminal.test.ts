@@ -277,3 +277,12 @@ setTimeout(() => process.stdout.write('still running\\n'), 2000);`;
     }
   });
 });
+
+describe('--confirm-node-down names a node', () => {
+  it('refuses a value no node could be named, exit 2, one line', () => {
+    const r = runBinary(['fix', '--from-file', `${ROOT}examples/stuck-cluster.json`, '--dry-run', '--confirm-node-down', 'Worker 2;']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^error: invalid --confirm-node-down "Worker 2;": a lowercase RFC 1123 subdomain must consist of/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
