@@ -28,8 +28,8 @@ export function addCommonOptions(cmd: Command, outputs: string[]): Command {
     .addOption(new Option('-o, --output <format>', `output format: ${outputs.join('|')}`).default('table'))
     .option('--request-timeout <duration>', 'time for each API request to answer in full (0 = no limit), e.g. 10s, 1m; reading the cluster may take at most 10 times this', '30s')
     .option('--no-color', 'disable colour (also off when NO_COLOR is set or output is not a terminal)')
-    .option('--from-file <path>', 'read a dump (kubectl get ... -o json|yaml, a List or objects; a file or a directory) instead of a cluster; repeatable', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--now <RFC3339>', 'the moment to judge durations against (default: now for a cluster, the newest timestamp in a dump)');
+    .option('--from-file <path>', 'read a dump (kubectl get ... -o json|yaml, a List or objects; a file, a directory, or - for standard input) instead of a cluster; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--now <RFC3339>', 'the moment to judge durations against (default: now for a cluster, the newest plausible node heartbeat or Lease renewal in a dump)');
 }
 
 // Kubernetes' own name rules (apimachinery's IsDNS1123Label and IsDNS1123Subdomain), in its words.
