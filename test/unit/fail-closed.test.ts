@@ -129,7 +129,7 @@ describe('out-of-service taint left: one threshold for diagnose and fix (item 22
     const graph = back('13s');
     const [f] = outOfServiceTaintLeft.run(graph);
     expect(f.summary).toBe(`Node worker-4 has been Ready for 13s but still carries the out-of-service taint; fix can remove it from ${at}`);
-    expect(f.evidence).toContain(`fix accepts removing the taint once the node has been Ready for 5m, at ${at} (--node-ready-for)`);
+    expect(f.evidence).toContain(`fix accepts removing the taint once the node has been Ready for 5m, at ${at} (--node-ready-for 5m)`);
     expect(f.remedies[0]).toMatch(/^Once the node has been Ready for 5m \(at .*\), remove the taint: kubectl taint node worker-4 node\.kubernetes\.io\/out-of-service-/);
     expect(nodeReadyForGuard(graph, 'worker-4', READY_TRUST_MS)).toEqual({ name: 'node-ready', ok: false, detail: `node worker-4 Ready for 13s, less than --node-ready-for 5m (fix accepts it from ${at})` });
     expect(nodeReadyForGuard(graph, 'worker-4', READY_TRUST_MS).detail).not.toContain('--node-down-for');
