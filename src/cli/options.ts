@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import type { ObjectRef } from '../model/snapshot.js';
 import type { Target, TargetResource } from '../cluster/live-reader.js';
 import { UsageError } from './errors.js';
+import { invalidLabel, invalidSubdomain } from '../util/names.js';
 import { formatDuration, parseDuration } from '../util/time.js';
 import { READY_TRUST_MS } from '../checks/thresholds.js';
 import { parseRfc3339 } from '../cluster/shape.js';
@@ -30,24 +31,6 @@ export function addCommonOptions(cmd: Command, outputs: string[]): Command {
     .option('--no-color', 'disable colour (also off when NO_COLOR is set or output is not a terminal)')
     .option('--from-file <path>', 'read a dump (kubectl get ... -o json|yaml, a List or objects; a file, a directory, or - for standard input) instead of a cluster; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--now <RFC3339>', 'the moment to judge durations against (default: now for a cluster, the newest plausible node heartbeat or Lease renewal in a dump)');
-}
-
-// Kubernetes' own name rules (apimachinery's IsDNS1123Label and IsDNS1123Subdomain), in its words.
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_RULE = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name' or '123-abc')";
-const SUBDOMAIN_RULE = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')";
-
-/** Why `value` cannot be a namespace, or undefined if it can. */
-export function invalidLabel(value: string): string | undefined {
-  if (value.length > 63) return 'must be no more than 63 characters';
-  return LABEL.test(value) ? undefined : LABEL_RULE;
-}
-
-/** Why `value` cannot be the name of a pod, claim, volume, node or VolumeAttachment, or undefined if it can. */
-export function invalidSubdomain(value: string): string | undefined {
-  if (value.length > 253) return 'must be no more than 253 characters';
-  return SUBDOMAIN.test(value) ? undefined : SUBDOMAIN_RULE;
 }
 
 /** -n/--namespace: an empty value means the context's namespace, as in kubectl. */

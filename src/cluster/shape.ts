@@ -1,6 +1,7 @@
 // The shape check at the readers' edge: an object whose fields volume-doctor reads have the wrong type is not
 // folded at all (a pod whose nodeName is a number must not look like a pod on no node). Both readers drop such
 // objects and report them, so the run is incomplete instead of wrong.
+import { invalidLabel, invalidSubdomain } from '../util/names.js';
 
 type Expected = 'string' | 'number' | 'boolean' | 'object' | 'array';
 
@@ -245,8 +246,6 @@ export function malformedReason(kind: string, o: unknown): string | undefined {
 
 // Names as the API server validates them. A real server never returns others; a dump or a hostile server can,
 // and these names end up in the kubectl commands we print, so an object carrying one is not read.
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 type NameRule = 'subdomain' | 'label';
 const OBJECT_NAMES: Record<string, NameRule> = { 'metadata.name': 'subdomain', 'metadata.namespace': 'label' };
 const REFERENCED_NAMES: Record<string, Record<string, NameRule>> = {
@@ -258,16 +257,12 @@ const REFERENCED_NAMES: Record<string, Record<string, NameRule>> = {
 // Events are named after objects of any kind (some, like RBAC roles, with ':'); their names reach no command.
 const NAMES_NOT_CHECKED = new Set(['Event']);
 
-export function isValidName(name: string, rule: NameRule = 'subdomain'): boolean {
-  return rule === 'label' ? name.length <= 63 && DNS1123_LABEL.test(name) : name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
-}
-
 function invalidName(kind: string, o: unknown): string | undefined {
   if (NAMES_NOT_CHECKED.has(kind)) return undefined;
   const rules = { ...OBJECT_NAMES, ...(Object.hasOwn(REFERENCED_NAMES, kind) ? REFERENCED_NAMES[kind] : {}) };
   for (const [path, rule] of Object.entries(rules)) {
     for (const { at, value } of valuesAt(o, path)) {
-      if (typeof value === 'string' && value !== '' && !isValidName(value, rule)) {
+      if (typeof value === 'string' && value !== '' && (rule === 'label' ? invalidLabel(value) : invalidSubdomain(value))) {
         const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
         return `${at} ${JSON.stringify(shown)} is not a valid Kubernetes name (${rule === 'label' ? 'an RFC 1123 label' : 'an RFC 1123 subdomain'})`;
       }
