@@ -21,6 +21,11 @@ export class NotFoundError extends UserError {
   constructor(message: string) {
     super(message, EXIT.USAGE);
   }
+
+  /** kubectl's words for a missing object, e.g. pods "web-0" not found in namespace "shop". */
+  static of(resource: string, name: string, namespace?: string): NotFoundError {
+    return new NotFoundError(`${resource} "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
+  }
 }
 
 /** The cluster could not be reached, answered in a way we could not understand, or the kubeconfig could not be used: exit 3. */

@@ -53,12 +53,13 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   }
 }
 
-const TARGET_LISTS: Record<Target['resource'], { list: 'pods' | 'pvcs' | 'pvs' | 'nodes' | 'volumeAttachments'; what: string }> = {
-  pods: { list: 'pods', what: 'pods' },
-  persistentvolumeclaims: { list: 'pvcs', what: 'persistentvolumeclaims' },
-  persistentvolumes: { list: 'pvs', what: 'persistentvolumes' },
-  nodes: { list: 'nodes', what: 'nodes' },
-  volumeattachments: { list: 'volumeAttachments', what: 'volumeattachments' },
+/** Where a target's kind lives in a Snapshot. */
+const TARGET_LISTS: Record<Target['resource'], 'pods' | 'pvcs' | 'pvs' | 'nodes' | 'volumeAttachments'> = {
+  pods: 'pods',
+  persistentvolumeclaims: 'pvcs',
+  persistentvolumes: 'pvs',
+  nodes: 'nodes',
+  volumeattachments: 'volumeAttachments',
 };
 
 /**
@@ -66,8 +67,8 @@ const TARGET_LISTS: Record<Target['resource'], { list: 'pods' | 'pvcs' | 'pvs' |
  * kind (in that namespace) and none of it was dropped as malformed; otherwise the dump cannot say.
  */
 export function checkTargetInDump(snapshot: Snapshot, target: Target): void {
-  const { list, what } = TARGET_LISTS[target.resource];
-  const facts = snapshot[list] as { name: string; namespace?: string }[];
+  const what = target.resource;
+  const facts = snapshot[TARGET_LISTS[what]] as { name: string; namespace?: string }[];
   if (facts.some((f) => f.name === target.name && (target.namespace === undefined || f.namespace === target.namespace))) return;
   if (snapshot.incomplete.some((i) => i.resource === what || i.resource === 'objects')) return;
   if (facts.length === 0) throw new UsageError(`the dump holds no ${what}: cannot look for ${what} "${target.name}"; add kubectl get ${what}${target.namespace ? ` -n ${target.namespace}` : ''} -o json to --from-file`);
@@ -75,5 +76,5 @@ export function checkTargetInDump(snapshot: Snapshot, target: Target): void {
     const namespaces = [...new Set(facts.map((f) => f.namespace))].sort();
     throw new UsageError(`the dump holds no ${what} in namespace "${target.namespace}" (only in ${namespaces.slice(0, 5).join(', ')}${namespaces.length > 5 ? ', ...' : ''}): cannot look for ${what} "${target.name}"; use -n NAMESPACE`);
   }
-  throw new NotFoundError(`${what} "${target.name}" not found${target.namespace !== undefined ? ` in namespace "${target.namespace}"` : ''}`);
+  throw NotFoundError.of(what, target.name, target.namespace);
 }

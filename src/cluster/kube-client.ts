@@ -6,7 +6,7 @@ import * as https from 'node:https';
 import * as http from 'node:http';
 import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
+import { ClusterError, UnreadableAnswerError } from '../errors.js';
 import { resolveKubeconfig, toKubeConfig } from './kubeconfig.js';
 import { formatDuration as formatLong } from '../util/time.js';
 
@@ -372,7 +372,3 @@ function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MiB` : `${n} bytes`;
 }
 
-/** Turns an ApiError for a missing target into the message kubectl would print. */
-export function notFound(resource: string, name: string, namespace?: string): NotFoundError {
-  return new NotFoundError(`${resource} "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
-}

@@ -69,10 +69,6 @@ function notTheObjectAskedFor(obj: Raw, kind: string, name: string, namespace?: 
   return undefined;
 }
 
-/** The message kubectl prints for a missing object; only ever raised on a 404 for it. */
-function targetNotFound(resource: string, name: string, namespace?: string): NotFoundError {
-  return new NotFoundError(`${resource} "${name}" not found${namespace ? ` in namespace "${namespace}"` : ''}`);
-}
 
 /**
  * Collects facts into a Snapshot. A resource the user may not read, whose answer we could not understand, or
@@ -253,7 +249,7 @@ async function readAll(c: Collector, namespace: string | undefined, limit: numbe
 /** The target object itself: absent only on a 404 for it; anything we could not read stops the run (exit 3). */
 async function readTargetObject(c: Collector, target: Target): Promise<Raw> {
   const got = await c.get(target.resource, target.name, target.namespace, true);
-  if (got.state === 'absent') throw targetNotFound(target.resource, target.name, target.namespace);
+  if (got.state === 'absent') throw NotFoundError.of(target.resource, target.name, target.namespace);
   if (got.state !== 'found') {
     const reason = got.state === 'unknown' ? got.reason : 'not returned';
     throw new ClusterError(`cannot read ${target.resource} "${target.name}"${target.namespace ? ` in namespace "${target.namespace}"` : ''}: ${reason}`);

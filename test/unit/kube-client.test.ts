@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiError, KubeClient, notFound } from '../../src/cluster/kube-client.js';
+import { ApiError, KubeClient } from '../../src/cluster/kube-client.js';
 import { ClusterError, NotFoundError, UnreadableAnswerError, UsageError } from '../../src/errors.js';
 import { MisbehavingServer, Override, startMisbehavingServer, status } from '../support/misbehaving-server.js';
 
@@ -99,8 +99,8 @@ describe('GET: absent only on a 404 Status NotFound for that name', () => {
     expect(await failure(c.get('/api/v1/nodes/b'))).toBeInstanceOf(ApiError);
   });
 
-  it('notFound() is a NotFoundError, not a UsageError', () => {
-    const err = notFound('pods', 'web-0', 'shop');
+  it('a missing object is a NotFoundError in kubectl\'s words, not a UsageError', () => {
+    const err = NotFoundError.of('pods', 'web-0', 'shop');
     expect(err).toBeInstanceOf(NotFoundError);
     expect(err).not.toBeInstanceOf(UsageError);
     expect(err.message).toBe('pods "web-0" not found in namespace "shop"');
