@@ -68,7 +68,7 @@ const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object'
  * Server text quoted in our messages, kept short. Its characters are kept as the server sent them (the JSON report
  * stays exact); the terminal renderers escape them visibly.
  */
-export function sanitize(text: string, max = 200): string {
+export function shorten(text: string, max = 200): string {
   const flat = text.trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
@@ -162,7 +162,7 @@ export class KubeClient {
         const asked = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
         if (named === asked) return undefined;
         if (named === undefined || named === '') throw err;
-        throw new UnreadableAnswerError(`the API server answered GET ${path} with "${sanitize(String(named))}" not found, which is not the object asked for`);
+        throw new UnreadableAnswerError(`the API server answered GET ${path} with "${shorten(String(named))}" not found, which is not the object asked for`);
       }
       throw err;
     }
@@ -200,7 +200,7 @@ export class KubeClient {
         throw new UnreadableAnswerError(`the API server's answer to LIST ${path} is not a list (no items array)`);
       }
       if (listKind !== undefined && page.kind !== listKind) {
-        throw new UnreadableAnswerError(`the API server's answer to LIST ${path} is ${typeof page.kind === 'string' ? `a ${sanitize(page.kind, 60)}` : 'an object without a kind'}, not a ${listKind}`);
+        throw new UnreadableAnswerError(`the API server's answer to LIST ${path} is ${typeof page.kind === 'string' ? `a ${shorten(page.kind, 60)}` : 'an object without a kind'}, not a ${listKind}`);
       }
       const next: unknown = page.metadata?.continue;
       if (next !== undefined && next !== null && typeof next !== 'string') {
@@ -257,7 +257,7 @@ export class KubeClient {
       await this.kc.applyToHTTPSOptions(opts);
     } catch (err) {
       if (err instanceof ClusterError) throw err;
-      throw new ClusterError(`cannot get credentials for context "${this.contextName}": ${sanitize((err as Error).message)}`);
+      throw new ClusterError(`cannot get credentials for context "${this.contextName}": ${shorten((err as Error).message)}`);
     }
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (payload !== undefined) {
@@ -316,7 +316,7 @@ export class KubeClient {
         req = transport.request(url, opts, onResponse);
       } catch (err) {
         // e.g. a credential with a character that cannot go in a header
-        finish(new ClusterError(`cannot send ${what} to ${this.server}: ${sanitize((err as Error).message)}`));
+        finish(new ClusterError(`cannot send ${what} to ${this.server}: ${shorten((err as Error).message)}`));
         return;
       }
       req.on('error', (err) => finish(this.unreachable(err)));
@@ -326,7 +326,7 @@ export class KubeClient {
   }
 
   private unreachable(err: Error): ClusterError {
-    return new ClusterError(`cannot reach the Kubernetes API server at ${this.server} (context "${this.contextName}"): ${sanitize(err.message)}`);
+    return new ClusterError(`cannot reach the Kubernetes API server at ${this.server} (context "${this.contextName}"): ${shorten(err.message)}`);
   }
 
   private interpret<T>(answer: Answer, method: string, path: string, options: RequestOptions): T {
@@ -339,15 +339,15 @@ export class KubeClient {
       if (method !== 'GET') return undefined as T;
       throw new UnreadableAnswerError(body.trim() === ''
         ? `the API server answered GET ${path} with an empty body`
-        : `the API server's answer to GET ${path} is not JSON (it starts with "${sanitize(body, 40)}")`);
+        : `the API server's answer to GET ${path} is not JSON (it starts with "${shorten(body, 40)}")`);
     }
     const parsed = parseJson(body);
     const statusBody: ApiStatus | undefined = parsed.ok && isObject(parsed.value) ? parsed.value : undefined;
     if (status === 401) {
       throw new ClusterError(`the API server at ${this.server} rejected the credentials of context "${this.contextName}" (401 Unauthorized)`);
     }
-    const reason = typeof statusBody?.reason === 'string' && statusBody.reason ? sanitize(statusBody.reason, 60) : (http.STATUS_CODES[status] ?? 'HTTP error');
-    const message = typeof statusBody?.message === 'string' ? sanitize(statusBody.message) : sanitize(body) || `HTTP ${status}`;
+    const reason = typeof statusBody?.reason === 'string' && statusBody.reason ? shorten(statusBody.reason, 60) : (http.STATUS_CODES[status] ?? 'HTTP error');
+    const message = typeof statusBody?.message === 'string' ? shorten(statusBody.message) : shorten(body) || `HTTP ${status}`;
     throw new ApiError(status, reason, message, statusBody);
   }
 }

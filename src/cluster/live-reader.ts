@@ -138,7 +138,6 @@ class Collector {
     const info = RESOURCES[resource];
     try {
       await this.client.list(resourcePath(info, namespace), { fieldSelector }, (items) => {
-        if (!Array.isArray(items)) throw new UnreadableAnswerError(`the LIST of ${resource} has no items array`);
         for (const item of items as Raw[]) this.fold(resource, info.kind, item);
       }, undefined, `${info.kind}List`);
     } catch (err) {
@@ -197,7 +196,6 @@ class Collector {
     await Promise.all(LONGHORN_RESOURCES.map(async (r) => {
       try {
         await this.client.list(`/apis/${LONGHORN_GROUP}/v1beta2/namespaces/${LONGHORN_NAMESPACE}/${r.plural}`, {}, (items) => {
-          if (!Array.isArray(items)) throw new UnreadableAnswerError(`the LIST of ${r.resource} has no items array`);
           for (const item of items) this.fold(r.resource, r.key, item);
         }, undefined, `${r.key.split('.')[0]}List`);
       } catch (err) {
