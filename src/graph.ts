@@ -2,6 +2,7 @@
 import type {
   EventFact, LeaseFact, NodeFact, PodFact, PvcFact, PvFact, Snapshot, VolumeAttachmentFact,
 } from './model/snapshot.js';
+import { UNKNOWN_KIND_RESOURCE } from './model/snapshot.js';
 import { formatDuration, toMillis } from './util/time.js';
 
 /** How long a node must have been Ready again before its out-of-service taint may be removed. */
@@ -158,7 +159,7 @@ export class Graph {
   csiNodeDrivers(node: string): string[] | undefined { return this.csiNodes.get(node); }
   hasCsiDriverObject(driver: string): boolean { return this.csiDrivers.has(driver); }
   /** False when the resource was not completely read (forbidden, unreadable, or objects dropped as malformed). */
-  wasRead(resource: string): boolean { return !this.snapshot.incomplete.some((i) => i.resource === resource); }
+  wasRead(resource: string): boolean { return !this.snapshot.incomplete.some((i) => i.resource === resource || i.resource === UNKNOWN_KIND_RESOURCE); }
 
   eventsFor(kind: string, namespace: string | undefined, name: string): EventFact[] {
     return this.eventsByObject.get(`${kind}/${key(namespace, name)}`) ?? [];

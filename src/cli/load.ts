@@ -2,6 +2,7 @@
 import { startSpinner } from '../util/spinner.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
+import { UNKNOWN_KIND_RESOURCE } from '../model/snapshot.js';
 import { readDumps, readStreamCapped, STDIN } from '../cluster/dump-reader.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
@@ -70,7 +71,7 @@ export function checkTargetInDump(snapshot: Snapshot, target: Target): void {
   const what = target.resource;
   const facts = snapshot[TARGET_LISTS[what]] as { name: string; namespace?: string }[];
   if (facts.some((f) => f.name === target.name && (target.namespace === undefined || f.namespace === target.namespace))) return;
-  if (snapshot.incomplete.some((i) => i.resource === what || i.resource === 'objects')) return;
+  if (snapshot.incomplete.some((i) => i.resource === what || i.resource === UNKNOWN_KIND_RESOURCE)) return;
   if (facts.length === 0) throw new UsageError(`the dump holds no ${what}: cannot look for ${what} "${target.name}"; add kubectl get ${what}${target.namespace ? ` -n ${target.namespace}` : ''} -o json to --from-file`);
   if (target.namespace !== undefined && !facts.some((f) => f.namespace === target.namespace)) {
     const namespaces = [...new Set(facts.map((f) => f.namespace))].sort();

@@ -6,7 +6,7 @@ import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { IncompleteResource, Snapshot } from '../model/snapshot.js';
-import { emptySnapshot } from '../model/snapshot.js';
+import { emptySnapshot, UNKNOWN_KIND_RESOURCE } from '../model/snapshot.js';
 import { addRawObject, kindKey } from './fold.js';
 import { RESOURCES, LONGHORN_RESOURCES } from './resources.js';
 import { parseRfc3339 } from './shape.js';
@@ -302,7 +302,7 @@ const RESOURCE_OF_KIND = new Map<string, string>([
   ...LONGHORN_RESOURCES.map((r) => [r.key, r.resource] as [string, string]),
 ]);
 /** Where drops of objects whose kind cannot be told are reported. */
-const UNKNOWN_RESOURCE = 'objects';
+const UNKNOWN_RESOURCE = UNKNOWN_KIND_RESOURCE;
 
 interface Entry {
   file: string;

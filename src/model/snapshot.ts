@@ -205,6 +205,12 @@ export interface LonghornFacts {
   volumeAttachments: LonghornAttachmentFact[];
 }
 
+/**
+ * The `incomplete` entry for objects dropped before their kind could be told (null items, no kind): any of them
+ * may have been a node, a pod or an attachment, so no kind counts as completely read while it is there.
+ */
+export const UNKNOWN_KIND_RESOURCE = 'objects';
+
 export interface IncompleteResource {
   resource: string;
   reason: string;

@@ -289,3 +289,21 @@ describe('a directory', () => {
     expect(JSON.parse(r.stdout).source).toBe(`file:${join(dir, 'a.json')}`);
   });
 });
+
+describe('an item whose kind cannot be told may have been any object', () => {
+  it('a node missing from a dump with such an item is unknown, not deleted: no finding says so, nothing is planned', () => {
+    const objects: Raw[] = [node('worker-1'), lease('worker-1', ago('5s')), ...boundVolume('shop', 'data', 'pv-a'), volumeAttachment({ pv: 'pv-a', node: 'worker-2', attached: true })];
+    const sound = write(tmp(), 'sound.json', asList(objects));
+    // The contrast: a complete dump without worker-2 proves it gone.
+    expect(runBinary(['diagnose', '-A', '--from-file', sound]).stdout).toMatch(/deleted node worker-2/);
+    const list = asList(objects);
+    list.items.push(null);
+    const f = write(tmp(), 'unknown-item.json', list);
+    const d = runBinary(['diagnose', '-A', '--from-file', f]);
+    expect(d.stdout).not.toMatch(/deleted node/);
+    expect(d.stdout).toContain('could not read objects');
+    expect(d.code).toBe(3);
+    const p = JSON.parse(runBinary(['fix', '-A', '--from-file', f, '--dry-run', '-o', 'json']).stdout);
+    expect(p.actions.filter((a: { type: string; status: string }) => a.type === 'delete-volumeattachment' && a.status === 'planned')).toEqual([]);
+  });
+});
