@@ -2,7 +2,7 @@
 // Shared by the live reader and the dump reader so both produce identical Snapshots.
 import type {
   LonghornAttachmentFact, LonghornEngineFact, LonghornFacts, LonghornNodeFact, LonghornReplicaFact, LonghornVolumeFact,
-  CsiDriverFact, CsiNodeFact, EventFact, LeaseFact, NodeFact, PodFact, PvcFact, PvFact, Snapshot,
+  CsiDriverFact, CsiNodeFact, EventFact, LeaseFact, NodeFact, NodeSelectorRequirement, NodeSelectorTerm, PodFact, PvcFact, PvFact, Snapshot,
   StorageClassFact, VolumeAttachmentFact, VolumeError,
 } from '../model/snapshot.js';
 import { emptyLonghorn } from '../model/snapshot.js';
@@ -48,6 +48,21 @@ export function foldPod(o: Raw): PodFact {
   };
 }
 
+/** A map of strings (labels, annotations) as own properties only. */
+function stringMap(v: unknown): Record<string, string> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+function requirements(v: unknown): NodeSelectorRequirement[] {
+  return arr(v).map((r) => ({ key: String(r.key ?? ''), operator: String(r.operator ?? ''), values: arr<string>(r.values).map(String) }));
+}
+
+function nodeSelectorTerms(v: unknown): NodeSelectorTerm[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  return arr(v).map((t) => ({ matchExpressions: requirements(t.matchExpressions), matchFields: requirements(t.matchFields) }));
+}
+
 /** A resource quantity as written ("10Gi"); the API server always writes a string, a hand-written dump may not. */
 const quantity = (v: unknown): string | undefined => (typeof v === 'number' && Number.isFinite(v) ? String(v) : str(v));
 
@@ -65,8 +80,10 @@ export function foldPvc(o: Raw): PvcFact {
     creationTimestamp: str(meta.creationTimestamp),
     deletionTimestamp: str(meta.deletionTimestamp),
     finalizers: arr<string>(meta.finalizers),
+    annotations: stringMap(meta.annotations),
     requestedStorage: quantity(o.spec?.resources?.requests?.storage),
     capacityStorage: quantity(status.capacity?.storage),
+    allocatedStorage: quantity(status.allocatedResources?.storage),
     resizeStatus: str(status.allocatedResourceStatuses?.storage),
     conditions: arr(status.conditions).map((c) => ({
       type: String(c.type), status: String(c.status), reason: str(c.reason), message: str(c.message), lastTransitionTime: str(c.lastTransitionTime),
@@ -82,6 +99,8 @@ export function foldPv(o: Raw): PvFact {
     uid: meta.uid ?? '',
     phase: o.status?.phase ?? 'Pending',
     accessModes: arr<string>(spec.accessModes),
+    capacityStorage: quantity(spec.capacity?.storage),
+    nodeAffinity: nodeSelectorTerms(spec.nodeAffinity?.required?.nodeSelectorTerms),
     csi: spec.csi?.driver ? { driver: spec.csi.driver, volumeHandle: spec.csi.volumeHandle ?? '' } : undefined,
     nfs: spec.nfs?.server ? { server: spec.nfs.server, path: spec.nfs.path ?? '/' } : undefined,
     claimRef: spec.claimRef?.name
@@ -127,6 +146,7 @@ export function foldNode(o: Raw): NodeFact {
     uid: meta.uid ?? '',
     resourceVersion: meta.resourceVersion ?? '',
     creationTimestamp: str(meta.creationTimestamp),
+    labels: stringMap(meta.labels),
     ready: ready?.status ?? 'Unknown',
     readyReason: str(ready?.reason),
     readyMessage: str(ready?.message),
@@ -150,7 +170,12 @@ export function foldLease(o: Raw): LeaseFact {
 }
 
 export function foldCsiNode(o: Raw): CsiNodeFact {
-  return { name: o.metadata?.name, drivers: arr(o.spec?.drivers).map((d) => d.name) };
+  const drivers = arr(o.spec?.drivers);
+  return {
+    name: o.metadata?.name,
+    drivers: drivers.map((d) => d.name),
+    limits: drivers.filter((d) => typeof d.allocatable?.count === 'number').map((d) => ({ driver: d.name, count: d.allocatable.count })),
+  };
 }
 
 export function foldCsiDriver(o: Raw): CsiDriverFact {
@@ -168,6 +193,7 @@ export function foldStorageClass(o: Raw): StorageClassFact {
       annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true',
     volumeBindingMode: str(o.volumeBindingMode),
     reclaimPolicy: str(o.reclaimPolicy),
+    allowVolumeExpansion: o.allowVolumeExpansion === true,
   };
 }
 

@@ -36,6 +36,8 @@ export const VOLUME_EVENTS: { type: 'Warning' | 'Normal'; reason: string }[] = [
   { type: 'Warning', reason: 'ClaimLost' },
   // A claim whose expansion fails (external-resizer or the expand controller); the never-silent rule quotes it.
   { type: 'Warning', reason: 'VolumeResizeFailed' },
+  // The scheduler's verdict on a pod it cannot place; only volume reasons (node affinity, attach limits, unbound claims) concern us.
+  { type: 'Warning', reason: 'FailedScheduling' },
   { type: 'Normal', reason: 'ExternalProvisioning' },
   { type: 'Normal', reason: 'WaitForFirstConsumer' },
 ];

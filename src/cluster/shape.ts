@@ -20,6 +20,7 @@ const META: Shape = {
   'metadata.finalizers': 'array',
   'metadata.finalizers[]': 'string',
   'metadata.annotations': 'object',
+  'metadata.annotations.*': 'string',
   'metadata.ownerReferences': 'array',
   'metadata.ownerReferences[]': 'object',
   'metadata.ownerReferences[].kind': 'string',
@@ -49,6 +50,22 @@ const CONTAINER_STATUSES = (prefix: string): Shape => ({
   [`${prefix}[].state.running`]: 'object',
 });
 
+const REQUIREMENTS = (prefix: string): Shape => ({
+  [prefix]: 'array',
+  [`${prefix}[]`]: 'object',
+  [`${prefix}[].key`]: 'string',
+  [`${prefix}[].operator`]: 'string',
+  [`${prefix}[].values`]: 'array',
+  [`${prefix}[].values[]`]: 'string',
+});
+
+const NODE_SELECTOR = (prefix: string): Shape => ({
+  [prefix]: 'array',
+  [`${prefix}[]`]: 'object',
+  ...REQUIREMENTS(`${prefix}[].matchExpressions`),
+  ...REQUIREMENTS(`${prefix}[].matchFields`),
+});
+
 const VOLUME_ERROR = (prefix: string): Shape => ({ [prefix]: 'object', [`${prefix}.time`]: 'string', [`${prefix}.message`]: 'string' });
 
 const SHAPES: Record<string, Shape> = {
@@ -76,6 +93,7 @@ const SHAPES: Record<string, Shape> = {
     'spec.resources.requests': 'object',
     'status.phase': 'string',
     'status.capacity': 'object',
+    'status.allocatedResources': 'object',
     'status.allocatedResourceStatuses': 'object',
     'status.allocatedResourceStatuses.storage': 'string',
     ...CONDITIONS('status.conditions'),
@@ -95,6 +113,10 @@ const SHAPES: Record<string, Shape> = {
     'spec.claimRef.uid': 'string',
     'spec.persistentVolumeReclaimPolicy': 'string',
     'spec.storageClassName': 'string',
+    'spec.capacity': 'object',
+    ...NODE_SELECTOR('spec.nodeAffinity.required.nodeSelectorTerms'),
+    'spec.nodeAffinity': 'object',
+    'spec.nodeAffinity.required': 'object',
     'status.phase': 'string',
   },
   VolumeAttachment: {
@@ -107,6 +129,8 @@ const SHAPES: Record<string, Shape> = {
     ...VOLUME_ERROR('status.detachError'),
   },
   Node: {
+    'metadata.labels': 'object',
+    'metadata.labels.*': 'string',
     'spec.taints': 'array',
     'spec.taints[]': 'object',
     'spec.taints[].key': 'string',
@@ -127,9 +151,12 @@ const SHAPES: Record<string, Shape> = {
     'spec.renewTime': 'string',
     'spec.leaseDurationSeconds': 'number',
   },
-  CSINode: { 'spec.drivers': 'array', 'spec.drivers[]': 'object', 'spec.drivers[].name': 'string' },
+  CSINode: {
+    'spec.drivers': 'array', 'spec.drivers[]': 'object', 'spec.drivers[].name': 'string',
+    'spec.drivers[].allocatable': 'object', 'spec.drivers[].allocatable.count': 'number',
+  },
   CSIDriver: { 'spec.attachRequired': 'boolean' },
-  StorageClass: { provisioner: 'string', volumeBindingMode: 'string', reclaimPolicy: 'string' },
+  StorageClass: { provisioner: 'string', volumeBindingMode: 'string', reclaimPolicy: 'string', allowVolumeExpansion: 'boolean' },
   Event: {
     involvedObject: 'object',
     'involvedObject.kind': 'string',

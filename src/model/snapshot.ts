@@ -43,14 +43,31 @@ export interface PvcFact {
   creationTimestamp?: string;
   deletionTimestamp?: string;
   finalizers: string[];
+  /** Annotations the controllers set on a claim: volume.kubernetes.io/storage-provisioner, .../storage-resizer, .../selected-node. */
+  annotations: Record<string, string>;
   /** spec.resources.requests.storage, as written ("12Gi"). */
   requestedStorage?: string;
   /** status.capacity.storage, as written ("10Gi"): the size the volume has now. */
   capacityStorage?: string;
+  /** status.allocatedResources.storage: the size a resize is working towards (1.31+ with RecoverVolumeExpansionFailure). */
+  allocatedStorage?: string;
   /** status.allocatedResourceStatuses.storage, e.g. ControllerResizeInProgress, NodeResizeInfeasible (1.31+). */
   resizeStatus?: string;
   /** status.conditions: Resizing, FileSystemResizePending, ControllerResizeError, NodeResizeError. */
   conditions: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
+}
+
+/** One requirement of a node selector term (key In/NotIn/Exists/DoesNotExist/Gt/Lt values). */
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: string;
+  values: string[];
+}
+
+/** A node selector term: every requirement must hold. matchFields can only name metadata.name. */
+export interface NodeSelectorTerm {
+  matchExpressions: NodeSelectorRequirement[];
+  matchFields: NodeSelectorRequirement[];
 }
 
 export interface PvFact {
@@ -58,6 +75,10 @@ export interface PvFact {
   uid: string;
   phase: string;
   accessModes: string[];
+  /** spec.storage capacity as written ("10Gi"). */
+  capacityStorage?: string;
+  /** spec.nodeAffinity.required.nodeSelectorTerms: the nodes that can reach the volume (any one term must match). */
+  nodeAffinity?: NodeSelectorTerm[];
   csi?: { driver: string; volumeHandle: string };
   nfs?: { server: string; path: string };
   claimRef?: { namespace: string; name: string; uid?: string };
@@ -100,6 +121,8 @@ export interface NodeFact {
   uid: string;
   resourceVersion: string;
   creationTimestamp?: string;
+  /** metadata.labels, e.g. topology.kubernetes.io/zone; read with Object.hasOwn (a label may be named __proto__). */
+  labels: Record<string, string>;
   /** Ready condition status: True, False or Unknown (Unknown also when the condition is absent). */
   ready: string;
   readyReason?: string;
@@ -124,6 +147,8 @@ export interface LeaseFact {
 export interface CsiNodeFact {
   name: string;
   drivers: string[];
+  /** spec.drivers[].allocatable.count: how many volumes of that driver the node can have attached (absent: no limit). */
+  limits: { driver: string; count: number }[];
 }
 
 export interface CsiDriverFact {
@@ -137,6 +162,8 @@ export interface StorageClassFact {
   isDefault: boolean;
   volumeBindingMode?: string;
   reclaimPolicy?: string;
+  /** allowVolumeExpansion: absent means false; the API server refuses a larger request on such a class's claims. */
+  allowVolumeExpansion: boolean;
 }
 
 export interface EventFact {

@@ -131,7 +131,7 @@ describe('shapes the API server never writes', () => {
   it('reads ordinary nesting and a modest YAML anchor', () => {
     const deep = node('worker-1');
     let v: Raw = {};
-    deep.metadata.labels = v;
+    deep.status.nodeInfo = v;
     for (let i = 0; i < 80; i++) v = v.x = {};
     expect(read([deep]).nodes).toHaveLength(1);
     const yaml = 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata: {name: a, labels: &l {team: x}}\n  status: {conditions: [{type: Ready, status: "True", lastHeartbeatTime: "2026-11-24T02:59:50Z"}]}\n- apiVersion: v1\n  kind: Node\n  metadata: {name: b, labels: *l}\n';
