@@ -1,8 +1,9 @@
 // Indexes built once over a Snapshot: pod→PVC→PV→VolumeAttachment→Node, unique volume names, node health.
 import type {
-  EventFact, LeaseFact, NodeFact, PodFact, PvcFact, PvFact, Snapshot, VolumeAttachmentFact,
+  EventFact, LeaseFact, NodeFact, NodeSelectorTerm, PodFact, PvcFact, PvFact, Snapshot, VolumeAttachmentFact,
 } from './model/snapshot.js';
 import { UNKNOWN_KIND_RESOURCE } from './model/snapshot.js';
+import { selectorMatches } from './util/node-selector.js';
 import { formatDuration, toMillis } from './util/time.js';
 
 /** How long a node must have been Ready again before its out-of-service taint may be removed. */
@@ -210,6 +211,14 @@ export class Graph {
       }
     }
     return [...holders];
+  }
+
+  /**
+   * Nodes whose labels satisfy a PV's node affinity, as the scheduler's volume binder checks it: against the labels
+   * alone, so matchFields (metadata.name) are not evaluated there.
+   */
+  nodesMatching(terms: NodeSelectorTerm[]): NodeFact[] {
+    return this.snapshot.nodes.filter((n) => selectorMatches(terms, { labels: n.labels }));
   }
 
   /** Whether findings about this PV belong to the namespace being diagnosed. */

@@ -5,6 +5,7 @@ import { podRef, pvcRef, shortName } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
 import { classificationLine, classifyVolumeMessage } from './classify-message.js';
 import { finding } from './common.js';
+import { schedulingVolumeReasons } from './pod-scheduling-blocked-by-volume.js';
 import { WAITING_POD_GRACE_MS } from './thresholds.js';
 
 const ID = 'pvc-pending';
@@ -82,7 +83,9 @@ function diagnose(graph: Graph, pvc: PvcFact, users: ReturnType<Graph['allPods']
       return {
         cause: `StorageClass ${sc.name} binds on first use and pod ${users.map(shortName).join(', ')} is not scheduled yet`,
         evidence: users.map((p) => `pod ${shortName(p)}: ${p.conditions.find((c) => c.type === 'PodScheduled')?.reason ?? p.phase}`),
-        remedies: [`Find out why the pod is not scheduled: kubectl describe pod ${users[0].name} -n ${users[0].namespace} (resources, node affinity, the volume's topology).`],
+        remedies: users.map((p) => (schedulingVolumeReasons(graph, p).length
+          ? `The scheduler gives a volume reason for pod ${shortName(p)}: see the pod-scheduling-blocked-by-volume finding for pod ${shortName(p)}.`
+          : `Find out why pod ${shortName(p)} is not scheduled: kubectl describe pod ${p.name} -n ${p.namespace} (resources, node affinity, the volume's topology).`)),
       };
     }
   }

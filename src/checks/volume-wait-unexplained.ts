@@ -39,7 +39,7 @@ interface Signal {
 
 const eventTime = (e: EventFact) => toMillis(e.lastTimestamp ?? e.firstTimestamp);
 
-function eventSignal(e: EventFact): Signal {
+export function eventSignal(e: EventFact): Signal {
   return {
     reason: e.reason,
     message: e.message,
@@ -49,7 +49,7 @@ function eventSignal(e: EventFact): Signal {
   };
 }
 
-function conditionSignal(graph: Graph, c: PodFact['conditions'][number], warning: boolean): Signal {
+export function conditionSignal(graph: Graph, c: PodFact['conditions'][number], warning: boolean): Signal {
   const detail = [c.reason, c.lastTransitionTime ? `since ${c.lastTransitionTime}` : undefined].filter(Boolean).join(', ');
   return {
     reason: `${c.type}=${c.status}`,
