@@ -156,7 +156,7 @@ function nodeAffinityPart(graph: Graph, volumes: PodVolume[]): Part {
   if (!withAffinity.length) {
     const names = volumes.map((v) => v.pvc?.volumeName).filter((n): n is string => !!n);
     return {
-      says: 'a volume\'s node affinity matches none of the nodes the pod could use, but no volume of the pod has a node affinity in what was read',
+      says: `the scheduler found no node that can reach the pod's volumes, but ${names.length ? list(names) : 'no volume of the pod'} ${names.length > 1 ? 'have' : 'has'} no node affinity in what was read (it may have changed since)`,
       evidence: [`node affinity of ${names.length ? list(names) : 'the pod\'s volumes'}: ${graph.wasRead('persistentvolumes') ? 'none in what was read (the volume may have been replaced since, or the dump holds another copy)' : 'unknown (PersistentVolumes could not be read)'}`],
       remedies: [...names.map((n) => `Where ${n} can be used: ${pvAffinityCommand(n)}; compare with: kubectl get nodes --show-labels`), neverDelete],
       related: names.map(pvRef),
@@ -264,7 +264,10 @@ function attachLimitPart(graph: Graph, pod: PodFact, volumes: PodVolume[]): Part
     return {
       says: `no node is at its ${drivers.join(', ') || 'CSI'} attach limit in what was read (the count may have changed since, or pods and attachments were not all read)`,
       evidence: [...evidence, ...graph.snapshot.csiNodes.filter((n) => n.limits.length).map((n) => `csinode ${n.name}: ${n.limits.map((l) => `${l.driver} limit ${l.count}`).join(', ')}`)],
-      remedies: ['Compare each node\'s limit with its attached volumes: kubectl get csinodes -o yaml; kubectl get volumeattachments -o wide'],
+      remedies: [
+        'Compare each node\'s limit with its attached volumes: kubectl get csinodes -o yaml; kubectl get volumeattachments -o wide',
+        'Then free an attachment slot on a node (move or stop a pod that uses a volume of that driver) or add a node; never raise a CSINode\'s allocatable.count by hand.',
+      ],
       related: [],
     };
   }
@@ -305,9 +308,9 @@ function unboundImmediatePart(graph: Graph, pod: PodFact, volumes: PodVolume[]):
     };
   }
   return {
-    says: 'all its claims are Bound now, so the scheduler will place it on its next attempt',
+    says: 'all its claims are Bound in what was read (the message predates the binding, or the state has changed since); the scheduler retries by itself',
     evidence: volumes.map((v) => `persistentvolumeclaim/${v.claimName} -n ${pod.namespace}: ${v.pvc!.phase}${v.pvc!.volumeName ? ` to ${v.pvc!.volumeName}` : ''}`),
-    remedies: [`Check again shortly: ${kubectl.describePod(pod)}`],
+    remedies: [`See whether the scheduler still gives this reason: ${kubectl.describePod(pod)}; and the claims: kubectl get pvc -n ${pod.namespace} ${volumes.map((v) => v.claimName).join(' ')}`],
     related,
   };
 }

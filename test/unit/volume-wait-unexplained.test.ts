@@ -61,7 +61,10 @@ describe('volume-wait-unexplained', () => {
 
   it('quotes the scheduler from the PodScheduled condition when there is no event (as a live run reads it)', () => {
     const p = unscheduledPod('shop', 'db-0', { claims: ['data'], created: ago('40m'), message: AFFINITY });
-    const [f] = fallback([...healthyNode(), ...boundVolume('shop', 'data', 'pv-a'), p]);
+    const objects = [...healthyNode(), ...boundVolume('shop', 'data', 'pv-a'), p];
+    // pod-scheduling-blocked-by-volume explains this message; without it, the fallback must.
+    expect(fallback(objects)).toEqual([]);
+    const [f] = runChecks(new Graph(snapshotOf(objects)), CHECKS.filter((c) => c.id !== 'pod-scheduling-blocked-by-volume')).filter((x) => x.check === check.id);
     expect(f.summary).toContain('Pending, not scheduled for 40m');
     expect(f.summary).toContain(AFFINITY);
     expect(f.evidence.join('\n')).toContain(`condition PodScheduled=False (Unschedulable, since ${ago('40m')}): ${AFFINITY}`);
