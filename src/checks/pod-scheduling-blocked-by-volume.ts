@@ -194,14 +194,22 @@ function nodeAffinityPart(graph: Graph, volumes: PodVolume[]): Part {
     const usable = fit.filter((n) => !nodeProblems(n).length);
     if (!usable.length) {
       says.push(`only ${list(fit.map(nodeWithProblems))} can reach ${withAffinity.map((v) => v.pv.name).join(', ')}, and the scheduler cannot use ${fit.length > 1 ? 'them' : 'it'}`);
-      remedies.push(`Make a matching node usable: bring it back to Ready, uncordon it (kubectl uncordon NODE) or remove a taint that should not be there; check with: ${keysCommand}`);
+      const cordoned = fit.filter((n) => n.unschedulable).map((n) => n.name);
+      const notReady = fit.filter((n) => n.ready !== 'True').map((n) => n.name);
+      const tainted = fit.filter((n) => !n.unschedulable && n.ready === 'True').map((n) => n.name);
+      remedies.push(...[
+        ...(notReady.length ? [`Bring ${list(notReady)} back to Ready (kubectl describe node ${notReady[0]}); the pod can only run where its volume is.`] : []),
+        ...(cordoned.length ? [`Uncordon ${list(cordoned)} once whatever it was cordoned for (maintenance, a drain) is over: kubectl uncordon ${cordoned.join(' ')}`] : []),
+        ...(tainted.length ? [`See the taints on ${list(tainted)} and whether the pod should tolerate them: kubectl describe node ${tainted[0]} | grep -A3 Taints`] : []),
+        `The nodes and their labels: ${keysCommand}`,
+      ]);
     } else {
       says.push(`${list(usable.map((n) => n.name))} can reach ${withAffinity.map((v) => v.pv.name).join(', ')} and look usable now; the scheduler rejected ${usable.length > 1 ? 'them' : 'it'} for another reason in its message, or the state has changed since`);
       remedies.push(`Read the rest of the scheduler's message for why ${list(usable.map((n) => n.name))} did not fit (resources, taints, the pod's own node affinity): ${keysCommand}`);
     }
   }
   remedies.push(neverDelete);
-  return { says: says.join('; '), evidence, remedies, related: [...related, ...fit.map((n) => nodeRef(n.name))] };
+  return { says: says.join('; '), evidence, remedies, related: [...related, ...fit.slice(0, MAX_LISTED).map((n) => nodeRef(n.name))] };
 }
 
 /** The CSI driver and a unique volume key of a pod volume, counted as the NodeVolumeLimits plugin does. */

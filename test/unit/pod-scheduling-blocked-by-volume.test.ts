@@ -73,7 +73,14 @@ describe('pod-scheduling-blocked-by-volume: volume node affinity conflict', () =
     const f = only([...zoned('worker-1', 'zone-a'), ...zoned('worker-2', 'zone-a'), cordoned, ...boundVolume('shop', 'data', 'pv-x', { nodeAffinity: inZone('zone-b') }), ...blocked(message, { condition: false })]);
     expect(f.summary).toContain('only worker-3 (cordoned) can reach pv-x, and the scheduler cannot use it');
     expect(f.related).toContainEqual({ kind: 'Node', name: 'worker-3' });
-    expect(f.remedies.join('\n')).toContain('uncordon');
+    expect(f.remedies.join('\n')).toContain('kubectl uncordon worker-3');
+  });
+
+  it('names a fitting node that is NotReady, with its taint, and asks to bring it back', () => {
+    const message = '0/2 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 1 node(s) had volume node affinity conflict.';
+    const f = only([...zoned('worker-1', 'zone-a'), ...zoned('worker-2', 'zone-b', { ready: 'Unknown', since: ago('30m') }), ...boundVolume('shop', 'data', 'pv-x', { nodeAffinity: inZone('zone-b') }), ...blocked(message)]);
+    expect(f.summary).toContain('only worker-2 (NotReady (Unknown), tainted node.kubernetes.io/unreachable:NoSchedule, node.kubernetes.io/unreachable:NoExecute) can reach pv-x');
+    expect(f.remedies[0]).toBe('Bring worker-2 back to Ready (kubectl describe node worker-2); the pod can only run where its volume is.');
   });
 
   it('says when a fitting node looks usable, so the rest of the message holds the answer', () => {
