@@ -544,7 +544,7 @@ Never: delete or rewrite a PersistentVolume's nodeAffinity to force scheduling o
           ...pvRefs(volumes),
           ...parts.flatMap((p) => p.part.related),
         ],
-        summary: `Pod ${shortName(pod)} has not been scheduled for ${formatDuration(waitedMs)}: ${parts.map((p) => `${NAMES[p.reason.kind]}: ${p.part.says}`).join('; ')}`,
+        summary: `Pod ${shortName(pod)} has not been scheduled for ${formatDuration(waitedMs)}: ${parts.map((p) => `${NAMES[p.reason.kind]}: ${p.part.says}`).join('; ')}. The scheduler says: ${view.message}`,
         evidence: [
           `pod ${shortName(pod)}: Pending, not scheduled, for ${formatDuration(waitedMs)} (created ${pod.creationTimestamp ?? 'unknown'})`,
           ...view.lines,
