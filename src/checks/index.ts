@@ -21,6 +21,7 @@ import { longhornVolumeStuck } from './longhorn-volume-stuck.js';
 import { longhornReplicaDiskMismatch } from './longhorn-replica-disk-mismatch.js';
 import { longhornVolumeFaulted } from './longhorn-volume-faulted.js';
 import { longhornNodeDownPolicy } from './longhorn-node-down-policy.js';
+import { pvcExpansionStuck } from './pvc-expansion-stuck.js';
 import { volumeWaitUnexplained } from './volume-wait-unexplained.js';
 
 export const CHECKS: Check[] = [
@@ -44,6 +45,7 @@ export const CHECKS: Check[] = [
   longhornReplicaDiskMismatch,
   longhornVolumeFaulted,
   longhornNodeDownPolicy,
+  pvcExpansionStuck,
   // Last: it is given the findings above and covers only the waiting pods and claims they do not name.
   volumeWaitUnexplained,
 ];
