@@ -24,6 +24,15 @@ const EXPANSION_DURING_MOUNT = /NodeExpandVolume|Expander\.NodeExpand|while expa
 const eventTime = (e: EventFact) => toMillis(e.lastTimestamp ?? e.firstTimestamp);
 const eventStart = (e: EventFact) => toMillis(e.firstTimestamp ?? e.lastTimestamp);
 
+/**
+ * A resize that finished leaves its events behind: only events seen after the claim's last VolumeResizeSuccessful or
+ * FileSystemResizeSuccessful belong to the resize under way.
+ */
+export function afterLastResizeSuccess(claimEvents: EventFact[]): (e: EventFact) => boolean {
+  const lastSuccess = Math.max(-Infinity, ...claimEvents.filter((e) => SUCCESS_REASONS.has(e.reason)).map((e) => eventTime(e) ?? -Infinity));
+  return (e) => (eventTime(e) ?? Infinity) >= lastSuccess;
+}
+
 function eventLine(e: EventFact, about?: PodFact): string {
   return `event ${e.reason} (${e.type}, x${e.count}, first ${e.firstTimestamp ?? 'unknown'}, last ${e.lastTimestamp ?? 'unknown'}${e.component ? `, from ${e.component}` : ''}${about ? `, on pod ${shortName(about)}` : ''}): ${e.message}`;
 }
@@ -61,9 +70,7 @@ function gather(graph: Graph, pvc: PvcFact): Facts {
   const capacity = quantityBytes(pvc.capacityStorage);
   const conditions = pvc.conditions.filter((c) => RESIZE_CONDITIONS.includes(c.type) && c.status === 'True');
   const own = graph.eventsFor('PersistentVolumeClaim', pvc.namespace, pvc.name).filter((e) => graph.isCurrentEvent(pvc, e));
-  // A resize that finished leaves its events behind; only what came after the last success belongs to this one.
-  const lastSuccess = Math.max(-Infinity, ...own.filter((e) => SUCCESS_REASONS.has(e.reason)).map((e) => eventTime(e) ?? -Infinity));
-  const recent = (e: EventFact) => (eventTime(e) ?? Infinity) >= lastSuccess;
+  const recent = afterLastResizeSuccess(own);
   const claimEvents = own.filter((e) => CLAIM_RESIZE_REASONS.has(e.reason) && recent(e));
   const users = graph.podsUsingClaim(pvc.namespace, pvc.name).filter((p) => !p.deletionTimestamp);
   const podEvents = users.flatMap((pod) => graph.eventsFor('Pod', pod.namespace, pod.name)
@@ -283,8 +290,8 @@ Never: delete and recreate the claim to get a bigger volume (with a Delete recla
       const critical = f.waiting.length > 0 || (f.errors.length > 0 && (waitedMs ?? 0) >= VOLUME_WAIT_CRITICAL_MS);
       const pv = pvc.volumeName ? graph.pv(pvc.volumeName) : undefined;
       const sc = pvc.storageClassName ? graph.snapshot.storageClasses.find((s) => s.name === pvc.storageClassName) : undefined;
-      const sizes = gap ? `from ${pvc.capacityStorage} to ${pvc.requestedStorage}` : `to ${pvc.requestedStorage ?? 'its requested size'}`;
       const duration = waitedMs === undefined ? ' (since when is unknown)' : ` for ${formatDuration(waitedMs)}`;
+      const state = gap ? `has been resizing from ${pvc.capacityStorage} to ${pvc.requestedStorage}` : 'has had its file system resize failing on the node';
       const related: ObjectRef[] = [...f.users.map(podRef), ...(pvc.volumeName ? [pvRef(pvc.volumeName)] : [])];
       if (pvc.storageClassName) related.push({ kind: 'StorageClass', name: pvc.storageClassName });
       const shown = f.errors.slice(0, 3);
@@ -293,7 +300,7 @@ Never: delete and recreate the claim to get a bigger volume (with a Delete recla
         severity: critical ? 'critical' : 'warning',
         subject: pvcRef(pvc),
         related,
-        summary: `Claim ${shortName(pvc)} has been resizing ${sizes}${duration}: ${d.cause}${f.waiting.length ? `; ${f.waiting.map(shortName).join(', ')} cannot start` : ''}`,
+        summary: `Claim ${shortName(pvc)} ${state}${duration}: ${d.cause}${f.waiting.length ? `; ${f.waiting.map(shortName).join(', ')} cannot start` : ''}`,
         evidence: [
           `persistentvolumeclaim/${pvc.name} -n ${pvc.namespace}: requests ${pvc.requestedStorage ?? '(unset)'}, capacity ${pvc.capacityStorage ?? '(unset)'}${pvc.allocatedStorage ? `, allocatedResources ${pvc.allocatedStorage}` : ''}${pvc.resizeStatus ? `, allocatedResourceStatuses ${pvc.resizeStatus}` : ''}${pvc.annotations['volume.kubernetes.io/storage-resizer'] ? `, resizer ${pvc.annotations['volume.kubernetes.io/storage-resizer']}` : ''}`,
           ...(pv ? [`persistentvolume/${pv.name}: capacity ${pv.capacityStorage ?? '(unset)'}${pv.csi ? `, driver ${pv.csi.driver}` : ''}`] : []),

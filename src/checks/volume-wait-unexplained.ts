@@ -6,6 +6,7 @@ import { quantityBytes } from '../graph.js';
 import { nodeRef, podRef, pvRef, pvcRef, shortName } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
 import { finding, kubectl } from './common.js';
+import { afterLastResizeSuccess } from './pvc-expansion-stuck.js';
 import { RESIZE_GRACE_MS, VOLUME_WAIT_CRITICAL_MS, WAITING_POD_GRACE_MS } from './thresholds.js';
 
 const ID = 'volume-wait-unexplained';
@@ -125,7 +126,7 @@ export function waitingClaims(graph: Graph): WaitingClaim[] {
       continue;
     }
     if (pvc.phase !== 'Bound' || !isResizing(pvc)) continue;
-    const resizeEvents = events.filter((e) => e.type === 'Warning' || RESIZE_NORMAL_EVENTS.has(e.reason));
+    const resizeEvents = events.filter(afterLastResizeSuccess(events)).filter((e) => e.type === 'Warning' || RESIZE_NORMAL_EVENTS.has(e.reason));
     const conditions = pvc.conditions.filter((c) => RESIZE_CONDITIONS.has(c.type) && c.status === 'True');
     const signals = [
       ...conditions.map((c) => conditionSignal(graph, c, RESIZE_ERROR_CONDITIONS.has(c.type))),
