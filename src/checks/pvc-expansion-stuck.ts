@@ -120,9 +120,11 @@ const setRequest = (pvc: PvcFact, size: string) => `kubectl patch pvc ${pvc.name
 
 const resizerPods = 'kubectl get pods -A -o custom-columns=NAMESPACE:.metadata.namespace,POD:.metadata.name,CONTAINERS:.spec.containers[*].name | grep -i resizer';
 
-function lowerBack(pvc: PvcFact): string {
-  const to = pvc.capacityStorage ?? 'its status.capacity';
-  return `To give up on this size, lower the request back to at least the current ${to} (allowed with the RecoverVolumeExpansionFailure feature, on by default since Kubernetes 1.32; older servers refuse a smaller request): ${setRequest(pvc, pvc.capacityStorage ?? 'SIZE')}`;
+/** The API server accepts a smaller request only above status.capacity, and only with RecoverVolumeExpansionFailure. */
+const REQUEST_FLOOR = 'the API server refuses a request at or below status.capacity, and any smaller request without the RecoverVolumeExpansionFailure feature (on by default since Kubernetes 1.32)';
+
+function lowerRequest(pvc: PvcFact): string {
+  return `Lower the request to a size the backend can provide, larger than the current ${pvc.capacityStorage ?? 'status.capacity'} (${REQUEST_FLOOR}): ${setRequest(pvc, 'SIZE')}`;
 }
 
 interface Diagnosis {
@@ -147,8 +149,7 @@ function diagnose(graph: Graph, f: Facts): Diagnosis {
       explanation: `allocatedResourceStatuses.storage=${status} means the ${status.startsWith('Controller') ? 'resizer\'s ControllerExpandVolume' : 'kubelet\'s NodeExpandVolume'} call failed with an error that retrying cannot fix (for example a size above the volume type's maximum, or an invalid argument). The claim keeps its old capacity and works as before; only the larger size is refused.${newest?.cls ? ` Likely cause: ${newest.cls.cause}.` : ''}`,
       remedies: [
         ...(newest?.cls ? [newest.cls.nextStep] : []),
-        lowerBack(pvc),
-        `Then, if a larger volume is still needed, request a size the backend accepts; the resizer starts again from the new request.`,
+        `${lowerRequest(pvc)}; the resizer starts again from the new request.`,
       ],
     };
   }
@@ -242,7 +243,7 @@ function diagnose(graph: Graph, f: Facts): Diagnosis {
     explanation: `Expanding a CSI volume is the job of the csi-resizer sidecar in the driver's controller pod; the expand controller in kube-controller-manager only records ExternalExpanding and waits. The resizer picks up a claim within seconds and sets the Resizing condition; none did.${classRefuses ? ` The API server refuses a larger request on a class without allowVolumeExpansion, so the class was changed after the request was made, or this claim came from elsewhere (a restore, a dump).` : ''}`,
     remedies: [
       `Is a resizer running for ${named}? ${resizerPods}; then its logs (a resizer for another driver name ignores this claim).`,
-      `If ${named} does not support expansion (its documentation, or ControllerGetCapabilities without EXPAND_VOLUME), the size cannot grow. ${lowerBack(pvc)}`,
+      `If ${named} does not support expansion (its documentation, or ControllerGetCapabilities without EXPAND_VOLUME), the size cannot grow, and the request cannot go back to ${pvc.capacityStorage ?? 'status.capacity'} either (${REQUEST_FLOOR}): the claim keeps working at its current size, and more space means copying the data to a new, larger claim.`,
       ...(classRefuses ? [`If the driver does support expansion, allow it on the class: kubectl patch storageclass ${sc.name} -p '{"allowVolumeExpansion":true}'`] : []),
     ],
   };
@@ -258,7 +259,7 @@ export const pvcExpansionStuck: Check = {
   - the driver supports only offline expansion (VolumeResizeFailed "... only supports offline expansion and volume is currently in-use", or gRPC FailedPrecondition) and a pod still uses the volume;
   - its StorageClass does not allow expansion (allowVolumeExpansion unset): the API server refuses such a request, so the class was changed afterwards or the claim came from elsewhere;
   - FileSystemResizePending (allocatedResourceStatuses NodeResizePending): the volume is expanded and the file system grows when a pod (re)starts on it, or online by the kubelet for a mounted volume; volume-doctor names the pod and whether it runs;
-  - ControllerResizeInfeasible / NodeResizeInfeasible: the size cannot be reached and the resizer will not retry;
+  - ControllerResizeInfeasible / NodeResizeInfeasible: the size cannot be reached and the resizer will not retry; with RecoverVolumeExpansionFailure the request can be lowered to a reachable size, which must stay above status.capacity;
   - errors (VolumeResizeFailed and FileSystemResizeFailed events, the ControllerResizeError and NodeResizeError conditions, a FailedMount while expanding): quoted verbatim, with their cause and a safe next step when volume-doctor recognises them;
   - a resize started (Resizing, ControllerResizeInProgress, NodeResizeInProgress) that neither finished nor failed.
 
@@ -272,7 +273,7 @@ Confirm by hand:
   kubectl get pv PV -o jsonpath='{.spec.capacity.storage}'
   ${resizerPods}
 
-Safe fix: as the cause says: start the driver's csi-resizer, stop the pods for an offline-only driver, restart the pod for a pending file system resize, or lower the request back (not below status.capacity) when the size cannot be reached.
+Safe fix: as the cause says: start the driver's csi-resizer, stop the pods for an offline-only driver, restart the pod for a pending file system resize, or lower the request to a size the backend can reach (the API server accepts a smaller request only above status.capacity, and only with RecoverVolumeExpansionFailure) when the size cannot be reached.
 
 Never: delete and recreate the claim to get a bigger volume (with a Delete reclaim policy that deletes the data), or edit the PV's capacity by hand to make the numbers agree (the file system stays small).`,
   run(graph) {

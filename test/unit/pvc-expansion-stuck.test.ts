@@ -42,7 +42,8 @@ describe('pvc-expansion-stuck', () => {
     expect(f.summary).toContain('no csi-resizer is running for driver driver.longhorn.io, or the driver does not support expansion');
     expect(f.evidence.join('\n')).toContain(`event ExternalExpanding (Normal, x1, first ${ago('20m')}`);
     expect(f.remedies.join('\n')).toContain('grep -i resizer');
-    expect(f.remedies.join('\n')).toContain(`kubectl patch pvc data -n shop -p '{"spec":{"resources":{"requests":{"storage":"10Gi"}}}}'`);
+    // The request cannot simply go back: the API server refuses a request at or below status.capacity.
+    expect(f.remedies.join('\n')).toContain('the request cannot go back to 10Gi either (the API server refuses a request at or below status.capacity');
     expect(f.since).toBe(ago('20m'));
   });
 
@@ -108,7 +109,7 @@ describe('pvc-expansion-stuck', () => {
     expect(f.remedies[0]).toContain('Start the workload that uses the claim');
   });
 
-  it('an infeasible size: the resizer will not retry; lower the request back to at least status.capacity', () => {
+  it('an infeasible size: the resizer will not retry; lower the request to a reachable size above status.capacity', () => {
     const err = 'rpc error: code = OutOfRange desc = requested size 70000Gi exceeds the maximum volume size 65536Gi';
     const [v, c] = claim({ to: '70000Gi', resizeStatus: 'ControllerResizeInfeasible', allocated: '70000Gi', conditions: [{ type: 'ControllerResizeError', since: ago('2m'), message: `failed to expand pvc with ${err}` }] });
     // Infeasible is final, so the grace does not apply.
@@ -117,7 +118,8 @@ describe('pvc-expansion-stuck', () => {
     expect(f.summary).toContain(err);
     expect(f.evidence.join('\n')).toContain('cause (grpc-invalid-argument, gRPC OutOfRange');
     expect(f.remedies.join('\n')).toContain('RecoverVolumeExpansionFailure');
-    expect(f.remedies.join('\n')).toContain(`kubectl patch pvc data -n shop -p '{"spec":{"resources":{"requests":{"storage":"10Gi"}}}}'`);
+    expect(f.remedies.join('\n')).toContain('Lower the request to a size the backend can provide, larger than the current 10Gi');
+    expect(f.remedies.join('\n')).toContain(`kubectl patch pvc data -n shop -p '{"spec":{"resources":{"requests":{"storage":"SIZE"}}}}'`);
   });
 
   it('quotes controller errors verbatim with their class, and turns critical after 15 minutes with an error', () => {
