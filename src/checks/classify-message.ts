@@ -300,6 +300,13 @@ export const RULES: readonly Rule[] = [
     confidence: 'high',
   },
   {
+    id: 'resize-read-only',
+    match: /NodeExpandVolume failed[^\n]{0,300}requested read-only file system/i,
+    cause: 'the volume is mounted read-only in the pod, so the kubelet will not grow its file system',
+    nextStep: 'Mount the claim read-write in one pod (readOnly: false in the pod\'s volume and volumeMount) so the kubelet can finish the file system resize; the read-only pods can follow.',
+    confidence: 'high',
+  },
+  {
     id: 'online-resize-refused',
     match: /resize2fs: Permission denied to resize filesystem|errors in the filesystem, so online resizing is not allowed|online resiz\w* (?:is )?not allowed/i,
     cause: 'the kernel refused to grow the mounted file system; this usually means the file system has recorded errors and needs a check first',
@@ -315,7 +322,10 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'offline-expansion-only',
-    match: /offline (?:volume )?expansion|only offline|online (?:volume )?(?:expansion|resiz\w*) (?:is )?not supported|(?:expand|resize)\w*[^\n]{0,120}(?:while|when) (?:the volume is )?(?:attached|in use|published)/i,
+    // In an expansion, FailedPrecondition is the CSI spec's "volume in use, and the plugin lacks ONLINE expansion":
+    // the external-resizer and the kubelet both treat it so (they stop retrying while a pod uses the volume).
+    match: (f) => /offline (?:volume )?expansion|only offline|online (?:volume )?(?:expansion|resiz\w*) (?:is )?not supported|(?:expand|resize)\w*[^\n]{0,120}(?:while|when) (?:the volume is )?(?:attached|in use|published)/i.test(f.text)
+      || (f.phase === 'resize' && f.code === 'FailedPrecondition'),
     cause: 'the driver can only expand a volume that is detached (offline expansion), and the volume is in use',
     nextStep: 'Scale the workload using the claim to zero so the volume detaches; the resizer retries, then start the workload again.',
     confidence: 'high',

@@ -22,6 +22,7 @@ import { longhornReplicaDiskMismatch } from './longhorn-replica-disk-mismatch.js
 import { longhornVolumeFaulted } from './longhorn-volume-faulted.js';
 import { longhornNodeDownPolicy } from './longhorn-node-down-policy.js';
 import { podSchedulingBlockedByVolume } from './pod-scheduling-blocked-by-volume.js';
+import { pvcExpansionStuck } from './pvc-expansion-stuck.js';
 import { volumeWaitUnexplained } from './volume-wait-unexplained.js';
 
 export const CHECKS: Check[] = [
@@ -46,6 +47,7 @@ export const CHECKS: Check[] = [
   longhornVolumeFaulted,
   longhornNodeDownPolicy,
   podSchedulingBlockedByVolume,
+  pvcExpansionStuck,
   // Last: it is given the findings above and covers only the waiting pods and claims they do not name.
   volumeWaitUnexplained,
 ];

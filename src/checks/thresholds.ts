@@ -19,3 +19,9 @@ export const MAX_WAIT_FOR_UNMOUNT_MS = 6 * 60_000;
  * untainted between two failures.
  */
 export const READY_TRUST_MS = 5 * 60_000;
+/**
+ * A resize that has not finished after this long is stuck. A healthy controller expansion takes seconds (a cloud
+ * disk modification up to a couple of minutes), and the kubelet grows a mounted file system at its next pod sync
+ * (about a minute); five minutes is past both with margin, and well before a wait becomes an outage.
+ */
+export const RESIZE_GRACE_MS = 5 * 60_000;

@@ -6,7 +6,8 @@ import { quantityBytes } from '../graph.js';
 import { nodeRef, podRef, pvRef, pvcRef, shortName } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
 import { finding, kubectl } from './common.js';
-import { VOLUME_WAIT_CRITICAL_MS, WAITING_POD_GRACE_MS } from './thresholds.js';
+import { afterLastResizeSuccess } from './pvc-expansion-stuck.js';
+import { RESIZE_GRACE_MS, VOLUME_WAIT_CRITICAL_MS, WAITING_POD_GRACE_MS } from './thresholds.js';
 
 const ID = 'volume-wait-unexplained';
 
@@ -125,7 +126,7 @@ export function waitingClaims(graph: Graph): WaitingClaim[] {
       continue;
     }
     if (pvc.phase !== 'Bound' || !isResizing(pvc)) continue;
-    const resizeEvents = events.filter((e) => e.type === 'Warning' || RESIZE_NORMAL_EVENTS.has(e.reason));
+    const resizeEvents = events.filter(afterLastResizeSuccess(events)).filter((e) => e.type === 'Warning' || RESIZE_NORMAL_EVENTS.has(e.reason));
     const conditions = pvc.conditions.filter((c) => RESIZE_CONDITIONS.has(c.type) && c.status === 'True');
     const signals = [
       ...conditions.map((c) => conditionSignal(graph, c, RESIZE_ERROR_CONDITIONS.has(c.type))),
@@ -139,7 +140,7 @@ export function waitingClaims(graph: Graph): WaitingClaim[] {
     const since = starts[0];
     if (!since || !signals.length) continue;
     const waitedMs = graph.now - toMillis(since)!;
-    if (waitedMs >= WAITING_POD_GRACE_MS) out.push({ pvc, resizing: true, waitedMs, since, signals });
+    if (waitedMs >= RESIZE_GRACE_MS) out.push({ pvc, resizing: true, waitedMs, since, signals });
   }
   return out;
 }
@@ -277,7 +278,7 @@ export const volumeWaitUnexplained: Check = {
   severity: 'critical',
   reads: ['pods', 'persistentvolumeclaims', 'persistentvolumes', 'volumeattachments', 'nodes', 'csinodes', 'storageclasses', 'events'],
   phase: 'fallback',
-  docs: `The never-silent rule. A pod that is Pending (scheduled or not) and still before the volume stage (ContainerCreating), or a claim that is Pending or resizing, for longer than ${formatDuration(WAITING_POD_GRACE_MS)}, and that has a volume warning of its own (FailedAttachVolume, FailedMount, FailedMapVolume, FailedScheduling or a PodScheduled=False condition naming volumes or claims, ProvisioningFailed, VolumeResizeFailed, ExternalExpanding, a Resizing, FileSystemResizePending, ControllerResizeError or NodeResizeError condition), always gets a finding at warning or critical that names it. This check runs after all the others and speaks only when none of them named the pod or claim at warning or above: it quotes the newest message verbatim, says how long it has waited, what volume-doctor checked and found healthy, and what to run next.
+  docs: `The never-silent rule. A pod that is Pending (scheduled or not) and still before the volume stage (ContainerCreating), or a claim that is Pending, for longer than ${formatDuration(WAITING_POD_GRACE_MS)} (a claim resizing: ${formatDuration(RESIZE_GRACE_MS)}), and that has a volume warning of its own (FailedAttachVolume, FailedMount, FailedMapVolume, FailedScheduling or a PodScheduled=False condition naming volumes or claims, ProvisioningFailed, VolumeResizeFailed, ExternalExpanding, a Resizing, FileSystemResizePending, ControllerResizeError or NodeResizeError condition), always gets a finding at warning or critical that names it. This check runs after all the others and speaks only when none of them named the pod or claim at warning or above: it quotes the newest message verbatim, says how long it has waited, what volume-doctor checked and found healthy, and what to run next.
 
 Severity grows with the wait: warning after ${formatDuration(WAITING_POD_GRACE_MS)}, critical after ${formatDuration(VOLUME_WAIT_CRITICAL_MS)} (a claim whose resize only waits, with no error and no pod waiting on it, stays a warning).
 
@@ -350,7 +351,7 @@ Never: force-delete the pod, delete a VolumeAttachment or delete the claim to "r
           ...users.map((p) => `used by pod ${shortName(p)} (${p.nodeName ? `on ${p.nodeName}, ` : ''}${p.phase}${graph.waitsOnVolumes(p) ? ', waiting' : ''})`),
           ...checkedLines(checked),
         ],
-        explanation: `The claim has been ${resizing ? 'resizing' : 'Pending'} for longer than ${formatDuration(WAITING_POD_GRACE_MS)} with ${failing ? 'warnings' : 'no progress'}, and no other volume-doctor check recognised the cause. The newest message, quoted above as Kubernetes wrote it, is the best lead.`,
+        explanation: `The claim has been ${resizing ? 'resizing' : 'Pending'} for longer than ${formatDuration(resizing ? RESIZE_GRACE_MS : WAITING_POD_GRACE_MS)} with ${failing ? 'warnings' : 'no progress'}, and no other volume-doctor check recognised the cause. The newest message, quoted above as Kubernetes wrote it, is the best lead.`,
         remedies: claimRemedies(pvc, resizing),
         since,
         blocks: waiting.map(podRef),

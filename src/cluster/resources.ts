@@ -36,10 +36,14 @@ export const VOLUME_EVENTS: { type: 'Warning' | 'Normal'; reason: string }[] = [
   { type: 'Warning', reason: 'ClaimLost' },
   // A claim whose expansion fails (external-resizer or the expand controller); the never-silent rule quotes it.
   { type: 'Warning', reason: 'VolumeResizeFailed' },
+  // The kubelet could not grow a volume's file system (on the pod and the claim).
+  { type: 'Warning', reason: 'FileSystemResizeFailed' },
   // The scheduler's verdict on a pod it cannot place; only volume reasons (node affinity, attach limits, unbound claims) concern us.
   { type: 'Warning', reason: 'FailedScheduling' },
   { type: 'Normal', reason: 'ExternalProvisioning' },
   { type: 'Normal', reason: 'WaitForFirstConsumer' },
+  // The expand controller left a claim's resize to an external resizer; with nothing after it, none is running.
+  { type: 'Normal', reason: 'ExternalExpanding' },
 ];
 
 export const eventSelector = (e: { type: string; reason: string }) => `type=${e.type},reason=${e.reason}`;

@@ -122,6 +122,10 @@ const HELD_OUT: [string, VolumePhase, string][] = [
   ['MountVolume.MountDevice failed for volume "pvc-12" : rpc error: code = Internal desc = format of disk "/dev/rbd0" failed: type:("ext4") target:("/var/lib/kubelet/plugins/x/globalmount") options:("defaults") errcode:(exit status 1) output:(mke2fs: No space left on device)', 'mount', 'insufficient-capacity'],
   ['MountVolume.NodeExpandVolume failed for volume "pvc-40" : Expander.NodeExpand failed to expand the volume : rpc error: code = Internal desc = resize of device /dev/sdc failed: exec: "xfs_growfs": executable file not found in $PATH', 'resize', 'tool-missing'],
   ['resize volume "pvc-41" by resizer "csi.vsphere.vmware.com" failed: rpc error: code = FailedPrecondition desc = failed to expand volume 4b1c: online volume expansion is not supported', 'resize', 'offline-expansion-only'],
+  // The external-resizer's own refusal while a pod uses the volume, and a bare FailedPrecondition from ControllerExpandVolume.
+  ['Unable to expand shop/data because CSI driver pd.csi.storage.gke.io only supports offline expansion and volume is currently in-use', 'resize', 'offline-expansion-only'],
+  ['resize volume "pvc-43" by resizer "disk.csi.azure.com" failed: rpc error: code = FailedPrecondition desc = disk vol-9 is attached to a VM', 'resize', 'offline-expansion-only'],
+  ['MountVolume.NodeExpandVolume failed for volume "pvc-44" requested read-only file system', 'resize', 'resize-read-only'],
   // Longhorn
   ['AttachVolume.Attach failed for volume "pvc-18" : rpc error: code = Internal desc = Bad response statusCode [500]. Status [500 Internal Server Error]. Body: [message=unable to attach volume pvc-18 to node-2: volume pvc-18 is not ready for workloads]', 'attach', 'longhorn-volume-not-ready'],
   ['AttachVolume.Attach failed for volume "pvc-19" : attachdetachment timeout for volume pvc-19', 'attach', 'longhorn-attach-timeout'],

@@ -4,6 +4,7 @@
 // FC_SEED=n replays a run.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { RESIZE_GRACE_MS } from '../../src/checks/thresholds.js';
 import { diagnoseSnapshot } from '../../src/engine.js';
 import type { Finding } from '../../src/model/finding.js';
 import type { ObjectRef } from '../../src/model/snapshot.js';
@@ -68,6 +69,7 @@ interface World { pods: PodSpec[]; claims: ClaimSpec[]; node1Ready: boolean; reg
 
 const AGES = [0.25, 0.5, 2, 5, 14, 16, 40, 90];
 const GRACE_MIN = 1;
+const RESIZE_GRACE_MIN = RESIZE_GRACE_MS / 60_000;
 const minutes = (m: number) => `${Math.round(m * 60)}s`;
 
 const eventSpec = fc.record({
@@ -172,7 +174,7 @@ function build(w: World): { objects: Raw[]; qualifying: ObjectRef[]; outside: Ob
     }
     const ref = { kind: 'PersistentVolumeClaim', namespace: ns, name };
     const signal = s.warning === 'current' || (s.kind === 'resizing' && s.condition !== 'none');
-    const inRule = s.ageMin > GRACE_MIN && signal && (s.kind === 'pending' || s.kind === 'resizing');
+    const inRule = s.ageMin > (s.kind === 'pending' ? GRACE_MIN : RESIZE_GRACE_MIN) && signal && (s.kind === 'pending' || s.kind === 'resizing');
     (inRule ? qualifying : outside).push(ref);
   });
   return { objects, qualifying, outside };
