@@ -19,6 +19,7 @@ export interface FindingInput {
   remedies?: string[];
   since?: string;
   blocks?: ObjectRef[];
+  headline?: string;
 }
 
 export function finding(input: FindingInput): Finding {
@@ -35,6 +36,7 @@ export function finding(input: FindingInput): Finding {
     remedies: input.remedies ?? [],
     since: input.since,
     blocks: uniqueRefs(input.blocks ?? []),
+    ...(input.headline ? { headline: input.headline } : {}),
   };
 }
 
