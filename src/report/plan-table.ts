@@ -52,8 +52,10 @@ export function renderPlanTable(plan: RemediationPlan, style: ChalkInstance, wid
     }
     // A command is copied: on a line of its own when it does not fit after the label.
     const byHand = `${indent}${style.dim('by hand:')} `;
-    if (displayWidth(byHand) + displayWidth(field(a.command)) > width) out.push(byHand.trimEnd());
-    push(field(a.command), displayWidth(byHand) + displayWidth(field(a.command)) > width ? `${indent}  ` : byHand, `${indent}  `);
+    const command = field(a.command);
+    const ownLine = displayWidth(byHand) + displayWidth(command) > width && indent.length + 2 + displayWidth(command) <= width;
+    if (ownLine) out.push(byHand.trimEnd());
+    push(command, ownLine ? `${indent}  ` : byHand, `${indent}  `);
     // A refusal's reasons are the failed guards above; other outcomes say what happened.
     const message = a.status === 'refused' ? undefined : withoutReminder(a);
     if (message) push(field(message), indent, `${indent}  `);

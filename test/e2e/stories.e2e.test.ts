@@ -24,7 +24,7 @@ describe('story 1: a Deployment pod force-deleted on a down node; the new pod re
     const f = doc.findings.find((x) => x.check === 'multi-attach' && x.subject.name === s.facts.waitingPod)!;
     expect(f.severity).toBe('critical');
     expect(f.summary).toContain(`still attached to node ${s.facts.downNode}`);
-    expect(f.summary).toContain(`stale attachment to down node ${s.facts.downNode}`);
+    expect(f.summary).toContain(`still attached to down node ${s.facts.downNode} by a stale attachment`);
     expect(f.related).toContainEqual({ kind: 'Node', name: s.facts.downNode });
     expect(f.evidence.join('\n')).toContain(`Multi-Attach error for volume "${s.facts.pv}"`);
     expect(doc.findings.some((x) => x.check === 'stale-volume-attachment' && x.summary.includes(s.facts.downNode))).toBe(true);
@@ -131,7 +131,7 @@ describe('story 3: a volume in use without a pod on a Ready node', () => {
     expect(orphan).toMatchObject({ severity: 'critical', subject: { kind: 'Node', name: s.facts.inUseNode } });
     expect(orphan.remedies.join('\n')).toContain('unsafe while the node is alive');
     const ma = doc.findings.find((f) => f.check === 'multi-attach')!;
-    expect(ma.summary).toContain(`orphaned mount on Ready node ${s.facts.inUseNode}`);
+    expect(ma.summary).toContain(`Ready node ${s.facts.inUseNode} by an orphaned mount`);
   });
 
   it('fix refuses to act on a Ready node, even when told it is down', () => {
