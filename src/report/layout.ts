@@ -82,12 +82,12 @@ export function wrap(text: string, width: number, first = '', rest = first): str
   let line = first;
   let used = displayWidth(first);
   let empty = true;
-  for (const word of text.split(' ')) {
-    if (word === '') continue;
+  // Spaces between words are kept as they are (a message may hold two in a row); at a line break they go.
+  for (const [, gap, word] of text.matchAll(/( *)([^ ]+)/g)) {
     const w = displayWidth(word);
-    if (!empty && used + 1 + w <= cols) {
-      line += ` ${word}`;
-      used += 1 + w;
+    if (!empty && used + gap.length + w <= cols) {
+      line += gap + word;
+      used += gap.length + w;
       continue;
     }
     if (empty && used + w <= cols) {

@@ -10,6 +10,8 @@ import { FIELD_MAX } from './diagnosis-table.js';
 import { DEFAULT_WIDTH, displayWidth, shortenGeneratedNames, wrapPainted } from './layout.js';
 
 const field = (s: string) => terminalSafe(s, FIELD_MAX, 'see -o json');
+/** A guard's detail is one sentence; past this it is cluster data gone wild (a 5,000-character gitVersion). */
+export const GUARD_MAX = 300;
 
 /** What the status means for the reader: in a dry run an action that only lacks a confirmation says which. */
 export function statusText(action: Action, style: ChalkInstance): string {
@@ -48,7 +50,7 @@ export function renderPlanTable(plan: RemediationPlan, style: ChalkInstance, wid
     push(field(a.reason), indent, indent);
     for (const g of a.guards) {
       const mark = guardUnknown(g) ? style.yellow('?') : g.ok ? style.green('✓') : style.red('✗');
-      push(`${field(g.name)}${guardUnknown(g) ? ' (unknown)' : ''}: ${field(g.detail)}`, `${indent}${mark} `, `${indent}  `);
+      push(`${field(g.name)}${guardUnknown(g) ? ' (unknown)' : ''}: ${terminalSafe(g.detail, GUARD_MAX, 'see -o json')}`, `${indent}${mark} `, `${indent}  `);
     }
     // A command is copied: on a line of its own when it does not fit after the label.
     const byHand = `${indent}${style.dim('by hand:')} `;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXAMPLE, runBinary } from './run-binary.js';
+import { EXAMPLE, runBinary, unwrapped } from './run-binary.js';
 import { asList, node } from '../fixtures/builders.js';
 import { clusterBase, story1, story2 } from '../fixtures/stories.js';
 
@@ -57,7 +57,7 @@ describe('diagnose on a dump', () => {
     expect(story).toContain('[multi-attach]');
     expect(story).toContain('[stale-volume-attachment]');
     expect(story).toContain('Next step:');
-    expect(story).toContain('kubectl taint node worker-2 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
+    expect(unwrapped(story)).toContain('kubectl taint node worker-2 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
   });
 
   it('shows evidence with -o wide', () => {
