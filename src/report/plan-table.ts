@@ -58,8 +58,8 @@ export function renderPlanTable(plan: RemediationPlan, style: ChalkInstance, wid
     const ownLine = displayWidth(byHand) + displayWidth(command) > width && indent.length + 2 + displayWidth(command) <= width;
     if (ownLine) out.push(byHand.trimEnd());
     push(command, ownLine ? `${indent}  ` : byHand, `${indent}  `);
-    // A refusal's reasons are the failed guards above; other outcomes say what happened.
-    const message = a.status === 'refused' ? undefined : withoutReminder(a);
+    // The plan's own refusal only repeats the failed guards above; anything else (a wrong name at the prompt) says more.
+    const message = a.status === 'refused' && a.message?.startsWith('refused: ') ? undefined : withoutReminder(a);
     if (message) push(field(message), indent, `${indent}  `);
     out.push('');
   });

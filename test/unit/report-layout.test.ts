@@ -145,6 +145,13 @@ describe('the fix plan', () => {
     expect(out).not.toContain('✓ server-supports-out-of-service');
   });
 
+  it('prints why an action was refused at the prompt, but not the plan\'s refusal again under its guards', () => {
+    const [first] = dryRun().actions;
+    expect(stripAnsi(renderPlanTable({ ...dryRun(), actions: [first] }, plain, 80))).not.toContain('refused: not confirmed');
+    const atPrompt: Action = { ...first, message: 'not confirmed: "node-9" is not worker-2' };
+    expect(stripAnsi(renderPlanTable({ ...dryRun(), actions: [atPrompt] }, plain, 80))).toContain('not confirmed: "node-9" is not worker-2');
+  });
+
   it('still says "refused" in red when a guard other than the confirmation fails', () => {
     const p = dryRun(['worker-1']);
     const ready = p.actions.find((a) => a.target.name === 'worker-1')!;
