@@ -65,7 +65,8 @@ describe('diagnose on a dump', () => {
     expect(runBinary(['diagnose', '--from-file', EXAMPLE, '--color', 'always']).stdout).toMatch(/\u001b\[31m/);
     expect(runBinary(['diagnose', '--from-file', EXAMPLE, '--color=always'], { NO_COLOR: '1' }).stdout).toMatch(/\u001b\[/);
     expect(runBinary(['diagnose', '--from-file', EXAMPLE, '--color', 'never']).stdout).not.toMatch(/\u001b\[/);
-    expect(runBinary(['fix', '--from-file', EXAMPLE, '--dry-run', '--no-color']).stdout).not.toMatch(/\u001b\[/);
+    expect(runBinary(['fix', '--from-file', EXAMPLE, '--dry-run', '--color', 'always', '--no-color']).stdout).not.toMatch(/\u001b\[/);
+    expect(runBinary(['fix', '--from-file', EXAMPLE, '--dry-run', '--color', 'always']).stdout).toMatch(/\u001b\[36mneeds --confirm-node-down worker-2/);
     const bad = runBinary(['diagnose', '--from-file', EXAMPLE, '--color', 'sometimes']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('invalid --color "sometimes": use auto, always or never');
