@@ -19,6 +19,7 @@ export interface FindingInput {
   remedies?: string[];
   since?: string;
   blocks?: ObjectRef[];
+  headline?: string;
 }
 
 export function finding(input: FindingInput): Finding {
@@ -35,6 +36,7 @@ export function finding(input: FindingInput): Finding {
     remedies: input.remedies ?? [],
     since: input.since,
     blocks: uniqueRefs(input.blocks ?? []),
+    ...(input.headline ? { headline: input.headline } : {}),
   };
 }
 
@@ -80,11 +82,14 @@ export const kubectl = {
   fix: (target: string, node?: string) => `kubectl volume-doctor fix ${target}${node ? ` --confirm-node-down ${node}` : ''} --dry-run`,
 };
 
-/** The advice for a node that holds a volume and is down: the out-of-service taint, after a person confirms it is off. */
-export function nodeDownRemedies(node: string, target: string): string[] {
+/**
+ * The advice for a node that holds a volume and is down: the out-of-service taint, after a person confirms it is
+ * off. Word for word the same whichever finding points at the node, so the report prints it once per node.
+ */
+export function nodeDownRemedies(node: string): string[] {
   return [
     `Make sure node ${node} is really powered off (check the machine or its cloud console): a node that is only cut off from the API server may still write to the disk.`,
-    `Then mark it out of service so Kubernetes force-deletes its pods and detaches its volumes: ${kubectl.taintOutOfService(node)} (or preview it with: ${kubectl.fix(target, node)})`,
+    `Then mark it out of service so Kubernetes force-deletes its pods and detaches its volumes: ${kubectl.taintOutOfService(node)} (or preview it with: ${kubectl.fix(`node/${node}`, node)})`,
     `Remove the taint when the node is back: ${kubectl.untaintOutOfService(node)}`,
     'Never force-delete pods or delete VolumeAttachments of a node that might still be running.',
   ];

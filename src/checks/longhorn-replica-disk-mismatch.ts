@@ -47,7 +47,7 @@ Never: delete the last replica of a volume, or all of them at once.`,
         explanation: 'The disk this replica lived on was replaced or reformatted (its UUID changed, typically during a node upgrade), so Longhorn cannot start the replica from it.',
         remedies: healthyOthers.length
           ? [`Another replica is healthy: remove the stale replica ${r.name} (Longhorn UI, or kubectl -n longhorn-system delete replicas.longhorn.io ${r.name}) and Longhorn rebuilds it on a good disk.`]
-          : [`No healthy replica is left: if the old disk still holds the data, mount it again at ${r.diskPath ?? 'its old path'} so its UUID matches; otherwise restore the volume from a backup.`, 'Do not delete this replica: it may be the last copy of the data.'],
+          : [`No healthy replica is left: if the old disk still holds the data, mount it again at ${r.diskPath ?? 'its old path'} so its UUID matches; otherwise restore the volume from a backup.`, `Do not delete replica ${r.name}: it may be the last copy of the data.`],
         blocks: waiting.map(podRef),
       }));
     }

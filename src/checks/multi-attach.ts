@@ -35,8 +35,8 @@ const eventLine = (e: EventFact) => `event ${e.reason} (x${e.count}, last ${e.la
 interface Holder {
   node: string;
   evidence: string[];
-  /** Who keeps the volume on that node, in one phrase. */
-  heldBy: string;
+  /** The node and who keeps the volume there, in one phrase that names the node once: "down node n1 by a stale attachment". */
+  attachedTo: string;
   related: ObjectRef[];
   remedies: string[];
 }
@@ -53,7 +53,10 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
   const nodeFact = health.node;
   if (unique && nodeFact) {
     if (nodeFact.volumesAttached.some((v) => v.name === unique)) evidence.push(`node ${node} lists ${unique} in status.volumesAttached`);
-    if (nodeFact.volumesInUse.includes(unique)) evidence.push(`node ${node} lists ${unique} in status.volumesInUse (the kubelet has it mounted)`);
+    if (nodeFact.volumesInUse.includes(unique)) {
+      // A NotReady node's list is the kubelet's last report, not what is mounted now.
+      evidence.push(`node ${node} lists ${unique} in status.volumesInUse (${health.ready ? 'the kubelet has it mounted' : 'the kubelet\'s last report before the node went NotReady'})`);
+    }
   }
   const users = graph.podsUsingPv(pv.name).filter((p) => p.nodeName === node && !(p.namespace === pod.namespace && p.name === pod.name));
   const terminating = users.filter((p) => p.deletionTimestamp);
@@ -65,14 +68,14 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
   if (health.unknown) {
     return {
       node, evidence, related,
-      heldBy: `an attachment to node ${node}, whose state is ${health.describe}`,
+      attachedTo: `node ${node}, whose state is ${health.describe}`,
       remedies: [`Check the node before anything else: kubectl get node ${node}; kubectl get lease ${node} -n kube-node-lease`],
     };
   }
   if (!health.exists) {
     return {
       node, evidence, related,
-      heldBy: 'a stale attachment to a node that no longer exists',
+      attachedTo: `node ${node}, which no longer exists (a stale attachment)`,
       remedies: [
         `The node object is gone, so nothing will detach the volume by itself. Delete the stale attachment: ${kubectl.fix(target)} shows the guarded command.`,
       ],
@@ -82,16 +85,16 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
     for (const p of terminating) evidence.push(`pod ${shortName(p)} on ${node}: ${terminatingFor(graph, p)}`);
     return {
       node, evidence, related,
-      heldBy: `Terminating pod ${terminating.map(shortName).join(', ')}${health.ready ? '' : ` on unreachable node ${node}`}`,
+      attachedTo: `${health.ready ? '' : 'unreachable '}node ${node}, held by Terminating pod ${terminating.map(shortName).join(', ')}`,
       remedies: down
-        ? nodeDownRemedies(node, target)
+        ? nodeDownRemedies(node)
         : [`Node ${node} is ${health.ready ? 'Ready' : 'only just NotReady'}: let its kubelet finish stopping ${terminating.map(shortName).join(', ')}; the volume detaches when the pod object is gone. Check it with: ${kubectl.describePod(terminating[0])}`],
     };
   }
   if (live.length > 0) {
     return {
       node, evidence, related,
-      heldBy: `running pod ${live.map(shortName).join(', ')}`,
+      attachedTo: `node ${node}, held by running pod ${live.map(shortName).join(', ')}`,
       remedies: [
         `The volume is ${pv.accessModes.join('/')} and pod ${shortName(live[0])} on ${node} uses it. Only one node can use it at a time: stop that pod (scale the workload down), or keep both pods on one node with pod affinity, or use a ReadWriteMany volume.`,
         'Do not delete the VolumeAttachment: the other pod is still writing to the volume.',
@@ -102,21 +105,21 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
     evidence.push(`whether a pod on ${node} uses ${pv.name} is unknown: pods or claims could not be completely read`);
     return {
       node, evidence, related,
-      heldBy: `an attachment to ${down ? 'down ' : ''}node ${node}`,
+      attachedTo: `${down ? 'down ' : ''}node ${node} (whether a pod there uses it is unknown)`,
       remedies: [`Pods or claims could not be completely read: check what on ${node} uses the volume before anything else: kubectl get pods -A --field-selector spec.nodeName=${node}`],
     };
   }
   if (down) {
     return {
       node, evidence, related,
-      heldBy: `a stale attachment to down node ${node} (no pod there uses it any more)`,
-      remedies: nodeDownRemedies(node, target),
+      attachedTo: `down node ${node} by a stale attachment (no pod there uses it any more)`,
+      remedies: nodeDownRemedies(node),
     };
   }
   const inUse = !!unique && !!nodeFact?.volumesInUse.includes(unique);
   return {
     node, evidence, related,
-    heldBy: inUse ? `an orphaned mount on Ready node ${node} (no pod there uses it)` : `an attachment to ${node} that no pod uses`,
+    attachedTo: inUse ? `Ready node ${node} by an orphaned mount (no pod there uses it)` : `node ${node} by an attachment no pod uses`,
     remedies: inUse
       ? [
           `Node ${node} is Ready and still reports the volume in use, so the attach/detach controller will not detach it. Restart the kubelet on ${node} (or drain and reboot it) so it cleans up the orphaned mount.`,
@@ -245,7 +248,7 @@ Never: delete the VolumeAttachment or force-delete the pod while the other node 
           subject: podRef(pod),
           idSuffix: pv.name,
           related: [pvcRef({ namespace: pod.namespace, name: vol.claimName }), pvRef(pv.name), ...holders.flatMap((h) => h.related)],
-          summary: `Pod ${shortName(pod)} cannot start: volume ${pv.name} (claim ${vol.claimName}) is still attached to node ${others.join(', ')}, held by ${holders.map((h) => h.heldBy).join('; ')}`,
+          summary: `Pod ${shortName(pod)} cannot start: volume ${pv.name} (claim ${vol.claimName}) is still attached to ${holders.map((h) => h.attachedTo).join('; ')}`,
           evidence,
           explanation: `Volume ${pv.name} is ${pv.accessModes.join('/')}, so the attach/detach controller will not attach it to ${pod.nodeName} while it is attached to ${others.join(', ')}. It detaches only when no pod on that node wants it and the node no longer has it in use (or the node is declared out of service).`,
           remedies: holders.flatMap((h) => h.remedies),

@@ -59,9 +59,11 @@ Never: force-delete the pod while the node might still be running its containers
         summary: `Pod ${shortName(pod)} is stuck Terminating on unreachable node ${pod.nodeName}: ${blocked.join('; ')}`,
         evidence,
         explanation: `Node ${pod.nodeName} has no running kubelet to confirm that the pod's containers stopped, so the API server keeps the pod object and the attach/detach controller keeps its volumes attached to that node.${pod.owner?.kind === 'StatefulSet' ? ' A StatefulSet creates the replacement pod, with the same name, only after the old object is gone.' : ''}`,
-        remedies: nodeDownRemedies(pod.nodeName, `pod/${pod.name} -n ${pod.namespace}`),
+        remedies: nodeDownRemedies(pod.nodeName),
         since: pod.deletionTimestamp,
         blocks: pod.owner?.kind === 'StatefulSet' ? [podRef(pod), ...blocks] : blocks,
+        // The pod itself is gone for good; what cannot start is the StatefulSet's replacement of the same name.
+        ...(pod.owner?.kind === 'StatefulSet' ? { headline: `the replacement of pod/${pod.name} -n ${pod.namespace} cannot start: the old pod is stuck Terminating on ${pod.nodeName}` } : {}),
       }));
     }
     return findings;

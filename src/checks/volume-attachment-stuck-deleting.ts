@@ -45,8 +45,9 @@ Never: remove the finalizer by hand unless you have confirmed in the storage bac
       ];
       if (va.detachError) evidence.push(`status.detachError${va.detachError.time ? ` at ${va.detachError.time}` : ''}: ${va.detachError.message}`);
       for (const w of waiting) evidence.push(`pod ${shortName(w)} waits for ${va.persistentVolumeName}`);
+      // The error itself is detach-error's finding, next to this one; saying it twice buries the rest.
       const cause = va.detachError
-        ? `the detach keeps failing: ${va.detachError.message}`
+        ? 'the detach keeps failing (status.detachError, see the detach-error finding)'
         : `the ${va.attacher} attacher has not finished the detach (is its controller running?)`;
       findings.push(finding({
         check: ID,
@@ -58,7 +59,7 @@ Never: remove the finalizer by hand unless you have confirmed in the storage bac
         explanation: `Deleting a VolumeAttachment asks the CSI external-attacher of ${va.attacher} to detach the volume; the object disappears only when the attacher removes its finalizer ${expected}. Until then the volume cannot be attached anywhere.`,
         remedies: [
           va.detachError
-            ? `Fix the detach error in the storage backend (${va.detachError.message}); the attacher retries by itself.`
+            ? 'Fix the cause of the detach error (status.detachError) in the storage backend; the attacher retries by itself.'
             : `Check the CSI controller of ${va.attacher}: kubectl get pods -A | grep -i csi, then its csi-attacher container's logs.`,
           `Watch it: ${kubectl.getVa(va.name)}`,
           `Only if the backend confirms the volume is detached from ${va.nodeName}: kubectl patch volumeattachment ${va.name} --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]'. Removing the finalizer otherwise can attach the volume twice and corrupt data.`,

@@ -45,7 +45,7 @@ Never: delete the VolumeAttachment by hand while the node is alive and has the v
         const vas = pv ? graph.attachmentsOfPv(pv.name).filter((va) => va.nodeName === node.name) : [];
         const claim = pv?.claimRef;
         const evidence = [
-          `node ${node.name} lists ${unique} in status.volumesInUse`,
+          `node ${node.name} lists ${unique} in status.volumesInUse${health.ready ? '' : ' (its kubelet\'s last report before the node went NotReady)'}`,
           `no pod on ${node.name} uses ${pv ? `persistentvolume ${pv.name}${claim ? ` (claim ${claim.namespace}/${claim.name})` : ''}` : 'this volume'}`,
           `node ${node.name}: ${health.describe}`,
           ...vas.map((va) => `volumeattachment/${va.name}: attached=${va.attached}`),
@@ -59,7 +59,10 @@ Never: delete the VolumeAttachment by hand while the node is alive and has the v
           subject: nodeRef(node.name),
           idSuffix: pv?.name ?? unique,
           related: [...(pv ? [pvRef(pv.name)] : []), ...(claim ? [pvcRef(claim)] : []), ...vas.map((va) => vaRef(va.name)), ...waiting],
-          summary: `Node ${node.name} still has volume ${pv?.name ?? unique} in use, but no pod there uses it${waiting.length ? `; ${waiting.map(shortName).join(', ')} cannot attach it` : ''}`,
+          // A NotReady node's list is the kubelet's last report, not a mount it is known to hold now.
+          summary: ready
+            ? `Node ${node.name} still has volume ${pv?.name ?? unique} in use, but no pod there uses it${waiting.length ? `; ${waiting.map(shortName).join(', ')} cannot attach it` : ''}`
+            : `Node ${node.name} is NotReady and its last report still lists volume ${pv?.name ?? unique} in use, though no pod there uses it${waiting.length ? `; ${waiting.map(shortName).join(', ')} cannot attach it` : ''}`,
           evidence,
           explanation: ready
             ? `The kubelet on ${node.name} still reports the volume mounted, so the attach/detach controller will not detach it, and on a Ready node it never forces the detach. This is an orphaned mount, usually left by a kubelet restart or a force-deleted pod.`

@@ -5,6 +5,7 @@ import { buildDiagnosis } from '../report/diagnosis.js';
 import { renderDiagnosisTable } from '../report/diagnosis-table.js';
 import { renderStructured } from '../report/structured.js';
 import { colorEnabled, makeStyle } from '../report/style.js';
+import { terminalWidth } from '../report/layout.js';
 import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, nodeReadyForMs, parseFailOn } from './options.js';
 import { loadSnapshot } from './load.js';
 import { EXIT } from './errors.js';
@@ -55,8 +56,8 @@ export function diagnoseCommand(): Command {
     if (flags.output === 'json' || flags.output === 'yaml') {
       process.stdout.write(renderStructured(diagnosis, flags.output));
     } else {
-      const style = makeStyle(colorEnabled(process.stdout, !flags.color));
-      process.stdout.write(renderDiagnosisTable(diagnosis, findings, style, flags.output === 'wide'));
+      const style = makeStyle(colorEnabled(process.stdout, flags.color));
+      process.stdout.write(renderDiagnosisTable(diagnosis, findings, style, flags.output === 'wide', terminalWidth(process.stdout)));
     }
     const reached = failOn !== 'none' && findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
     process.exitCode = reached ? EXIT.FINDINGS : snapshot.incomplete.length ? EXIT.INCOMPLETE : EXIT.OK;

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import Table from 'cli-table3';
 import { CHECKS, findCheck } from '../checks/index.js';
 import { renderStructured } from '../report/structured.js';
 import { checkOutput } from './options.js';
 import { UsageError } from './errors.js';
-import { terminalSafe, terminalSafeLines } from '../util/terminal-safe.js';
+import { renderCheckDoc, renderCheckList } from '../report/explain-table.js';
+import { terminalWidth } from '../report/layout.js';
 
 const OUTPUTS = ['table', 'json', 'yaml'];
 
@@ -26,12 +26,9 @@ Examples:
       if (flags.output !== 'table') {
         process.stdout.write(renderStructured({ checks: docs }, flags.output as 'json' | 'yaml'));
       } else if (id) {
-        const c = docs[0];
-        process.stdout.write(`${terminalSafe(c.id)} (${terminalSafe(c.severity)}): ${terminalSafe(c.title)}\nReads: ${terminalSafe(c.reads.join(', '))}\n\n${terminalSafeLines(c.docs)}\n`);
+        process.stdout.write(renderCheckDoc(docs[0], terminalWidth(process.stdout)));
       } else {
-        const table = new Table({ head: ['CHECK', 'SEVERITY', 'TITLE', 'READS'], style: { head: [], border: [] } });
-        for (const c of docs) table.push([c.id, c.severity, c.title, c.reads.join(', ')].map((v) => terminalSafe(v)));
-        process.stdout.write(`${table.toString()}\n`);
+        process.stdout.write(renderCheckList(docs, terminalWidth(process.stdout)));
       }
     });
 }

@@ -5,6 +5,7 @@ import type { RemediationPlan } from '../remedy/types.js';
 import { renderPlanTable } from '../report/plan-table.js';
 import { renderStructured } from '../report/structured.js';
 import { colorEnabled, makeStyle } from '../report/style.js';
+import { terminalWidth } from '../report/layout.js';
 import { CHECKS } from '../checks/index.js';
 import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, durationFlag, nodeReadyForMs } from './options.js';
 import { invalidSubdomain } from '../util/names.js';
@@ -106,7 +107,7 @@ export function fixCommand(): Command {
       });
     }
     if (flags.output === 'json' || flags.output === 'yaml') process.stdout.write(renderStructured(result, flags.output));
-    else process.stdout.write(renderPlanTable(result, makeStyle(colorEnabled(process.stdout, !flags.color))));
+    else process.stdout.write(renderPlanTable(result, makeStyle(colorEnabled(process.stdout, flags.color)), terminalWidth(process.stdout)));
     // What could not be read may hide actions: say so, and do not report success.
     for (const i of snapshot.incomplete) process.stderr.write(`warning: could not read ${terminalSafe(i.resource)}: ${terminalSafe(i.reason, 2000)}; nothing is concluded from its absence\n`);
     const bad = result.actions.some((a) => ['refused', 'failed', 'aborted', 'declined', 'unresolved'].includes(a.status));

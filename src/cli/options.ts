@@ -7,6 +7,7 @@ import { invalidLabel, invalidSubdomain } from '../util/names.js';
 import { formatDuration, parseDuration } from '../util/time.js';
 import { READY_TRUST_MS } from '../checks/thresholds.js';
 import { parseRfc3339 } from '../cluster/shape.js';
+import { COLOR_MODES, type ColorMode } from '../report/style.js';
 
 export interface CommonFlags {
   kubeconfig?: string;
@@ -15,7 +16,8 @@ export interface CommonFlags {
   allNamespaces?: boolean;
   output: string;
   requestTimeout: string;
-  color: boolean;
+  /** --color WHEN, or false from --no-color. */
+  color: ColorMode | false;
   fromFile?: string[];
   now?: string;
 }
@@ -28,9 +30,15 @@ export function addCommonOptions(cmd: Command, outputs: string[]): Command {
     .option('-A, --all-namespaces', 'look at pods and claims in every namespace')
     .addOption(new Option('-o, --output <format>', `output format: ${outputs.join('|')}`).default('table'))
     .option('--request-timeout <duration>', 'time for each API request to answer in full (0 = no limit), e.g. 10s, 1m; reading the cluster may take at most 10 times this', '30s')
-    .option('--no-color', 'disable colour (also off when NO_COLOR is set or output is not a terminal)')
+    .addOption(new Option('--color <when>', 'colour the report: auto (on a terminal, unless NO_COLOR is set), always (also into a pipe, e.g. | less -R) or never').default('auto').argParser(parseColor))
+    .option('--no-color', 'the same as --color never')
     .option('--from-file <path>', 'read a dump (kubectl get ... -o json|yaml, a List or objects; a file, a directory, or - for standard input) instead of a cluster; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--now <RFC3339>', 'the moment to judge durations against (default: now for a cluster, the newest plausible node heartbeat or Lease renewal in a dump)');
+}
+
+export function parseColor(value: string): ColorMode {
+  if (!(COLOR_MODES as readonly string[]).includes(value)) throw new UsageError(`invalid --color "${value}": use auto, always or never`);
+  return value as ColorMode;
 }
 
 /** -n/--namespace: an empty value means the context's namespace, as in kubectl. */

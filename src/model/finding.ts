@@ -19,6 +19,8 @@ export interface Finding {
   since?: string;
   /** Pods this finding keeps from starting; used to group findings into one story. Not part of the JSON contract. */
   blocks: ObjectRef[];
+  /** What the story of the first blocked pod is headed with, when it is not that the pod cannot start. Not part of the JSON contract. */
+  headline?: string;
 }
 
 export interface Check {

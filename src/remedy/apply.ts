@@ -16,7 +16,7 @@ import { diagnoseSnapshot } from '../engine.js';
 import { describeRef } from '../util/refs.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import { formatDuration } from '../util/time.js';
-import { guardsFor, OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_VALUE } from './plan.js';
+import { guardsFor, onlyConfirmationMissing, OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_VALUE, taintReminder, unconfirmedNode, withoutReminder } from './plan.js';
 import type { Action, PlanOptions, RemediationPlan } from './types.js';
 
 export const EVENT_REASON = 'VolumeDoctorRemediation';
@@ -206,7 +206,7 @@ async function confirm(ctx: ApplyContext, action: Action): Promise<{ ok: boolean
 
 async function ask(ctx: ApplyContext, action: Action): Promise<{ ok: boolean; confirmedBy: string; message?: string }> {
   const unconfirmed = action.guards.find((g) => g.name === 'node-down-confirmed' && !g.ok);
-  const node = unconfirmed ? /check that (\S+) is powered off/.exec(unconfirmed.detail)?.[1] : undefined;
+  const node = unconfirmedNode(action);
   const byFlag = action.guards.some((g) => g.name === 'node-down-confirmed' && g.ok) ? 'Node confirmed powered off by the operator (--confirm-node-down).' : '';
   if (ctx.serverDryRun && !unconfirmed) return { ok: true, confirmedBy: byFlag };
   if (!ctx.ask) {
@@ -224,11 +224,6 @@ async function ask(ctx: ApplyContext, action: Action): Promise<{ ok: boolean; co
   if (ctx.yes) return { ok: true, confirmedBy: byFlag };
   const answer = (await ctx.ask('Apply? [y/N] ')).toLowerCase();
   return answer === 'y' || answer === 'yes' ? { ok: true, confirmedBy: byFlag } : { ok: false, confirmedBy: '', message: 'declined at the prompt' };
-}
-
-function onlyConfirmationMissing(action: Action): boolean {
-  const failed = action.guards.filter((g) => !g.ok);
-  return failed.length === 1 && failed[0].name === 'node-down-confirmed';
 }
 
 async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
@@ -279,10 +274,10 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
   } catch (err) {
     notes.push(`could not record the Event: ${(err as Error).message}`);
   }
+  // Said once on the terminal, as soon as the taint is on; the message keeps it for -o json.
   if (action.type === 'taint-out-of-service') {
-    const reminder = `When ${action.target.name} is back, remove the taint: kubectl taint node ${action.target.name} ${OUT_OF_SERVICE_TAINT}- (or: kubectl volume-doctor fix node/${action.target.name})`;
-    ctx.log(terminalSafe(reminder));
-    notes.push(reminder);
+    ctx.log(terminalSafe(taintReminder(action.target.name)));
+    notes.push(taintReminder(action.target.name));
   }
   const finding = ctx.findings.find((f) => f.id === action.finding);
   const outcome = await waitForClear(ctx, action, finding);
@@ -298,7 +293,8 @@ export async function applyPlan(plan: RemediationPlan, ctx: ApplyContext): Promi
   const actions: Action[] = [];
   for (const action of plan.actions) {
     const done = await applyOne(ctx, action);
-    ctx.log(`${done.status}: ${done.type} ${terminalSafe(describeRef(done.target))}${done.message ? ` — ${terminalSafe(done.message, 2000)}` : ''}`);
+    const progress = withoutReminder(done);
+    ctx.log(`${done.status}: ${done.type} ${terminalSafe(describeRef(done.target))}${progress ? ` — ${terminalSafe(progress, 2000)}` : ''}`);
     actions.push(done);
   }
   return { ...plan, dryRun: ctx.serverDryRun, actions };

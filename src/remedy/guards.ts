@@ -48,12 +48,22 @@ export function confirmedGuard(node: string, confirmed: string[]): Guard {
   };
 }
 
+/** Guards that pass only because what they judge is unknown (a dump without the server's version). */
+const UNKNOWN = new WeakSet<Guard>();
+
+/** The guard passed without knowing: the report shows it as unknown, not as a pass. (Not part of the JSON contract.) */
+export function guardUnknown(guard: Guard): boolean {
+  return UNKNOWN.has(guard);
+}
+
 export function serverVersionGuard(graph: Graph): Guard {
   const v = graph.snapshot.serverVersion;
   if (!v) {
     // A dump is only ever planned: assume a supported server and say so; a live run always knows the version.
     const fromDump = graph.snapshot.source.type === 'file';
-    return { name: 'server-supports-out-of-service', ok: fromDump, detail: fromDump ? 'server version not in the dump: the out-of-service taint needs Kubernetes 1.26 or later (add `kubectl version -o json` output to --from-file)' : 'server version unknown' };
+    const guard = { name: 'server-supports-out-of-service', ok: fromDump, detail: fromDump ? 'server version not in the dump: the out-of-service taint needs Kubernetes 1.26 or later (add `kubectl version -o json` output to --from-file)' : 'server version unknown' };
+    if (fromDump) UNKNOWN.add(guard);
+    return guard;
   }
   const ok = v.major > 1 || v.minor >= OUT_OF_SERVICE_MIN_MINOR;
   return { name: 'server-supports-out-of-service', ok, detail: `server ${v.gitVersion}${ok ? ' supports' : ' predates (needs 1.26)'} the out-of-service taint` };

@@ -126,6 +126,29 @@ function confirmedReadyNodes(graph: Graph, options: PlanOptions, findings: Findi
     .filter((c) => c.finding);
 }
 
+/** Printed once, when the taint goes on; kept in the action's message for -o json. */
+export function taintReminder(node: string): string {
+  return `When ${node} is back, remove the taint: kubectl taint node ${node} ${OUT_OF_SERVICE_TAINT}- (or: kubectl volume-doctor fix node/${node})`;
+}
+
+/** The action's message without the taint reminder, for what is printed after the reminder was. */
+export function withoutReminder(action: Action): string | undefined {
+  return action.type === 'taint-out-of-service' ? action.message?.replace(`. ${taintReminder(action.target.name)}`, '') : action.message;
+}
+
+/** The node whose power-off the operator has yet to confirm, when that confirmation is all an action lacks. */
+export function onlyConfirmationMissing(action: Action): string | undefined {
+  const failed = action.guards.filter((g) => !g.ok);
+  if (failed.length !== 1 || failed[0].name !== 'node-down-confirmed') return undefined;
+  return unconfirmedNode(action);
+}
+
+/** The node named by the action's unconfirmed node-down guard. */
+export function unconfirmedNode(action: Action): string | undefined {
+  const unconfirmed = action.guards.find((g) => g.name === 'node-down-confirmed' && !g.ok);
+  return unconfirmed ? /check that (\S+) is powered off/.exec(unconfirmed.detail)?.[1] : undefined;
+}
+
 export function plan(findings: Finding[], graph: Graph, options: PlanOptions, dryRun: boolean): RemediationPlan {
   const selected = options.only?.length ? findings.filter((f) => options.only!.includes(f.check)) : findings;
   const seen = new Set<string>();

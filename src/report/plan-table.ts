@@ -1,31 +1,70 @@
-import Table from 'cli-table3';
+// The fix plan for a person: one block per action (what, on what, its status, why, each guard on its own line,
+// the command by hand), wrapped to the terminal. Laid out by hand: a table of 1,500 actions must print at once.
 import type { ChalkInstance } from 'chalk';
-import type { RemediationPlan } from '../remedy/types.js';
+import type { Action, RemediationPlan } from '../remedy/types.js';
+import { onlyConfirmationMissing, withoutReminder } from '../remedy/plan.js';
+import { guardUnknown } from '../remedy/guards.js';
 import { describeRef } from '../util/refs.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import { FIELD_MAX } from './diagnosis-table.js';
+import { DEFAULT_WIDTH, displayWidth, shortenGeneratedNames, wrapPainted } from './layout.js';
 
-/** cli-table3 lays a cell out in time that grows steeply with its length: no cell line may exceed this. */
-export const CELL_MAX = 300;
-const cell = (s: string) => terminalSafe(s, CELL_MAX, 'see -o json');
 const field = (s: string) => terminalSafe(s, FIELD_MAX, 'see -o json');
+/** A guard's detail is one sentence; past this it is cluster data gone wild (a 5,000-character gitVersion). */
+export const GUARD_MAX = 300;
 
-export function renderPlanTable(plan: RemediationPlan, style: ChalkInstance): string {
-  if (plan.actions.length === 0) return 'Nothing to fix automatically: no finding has a safe automatic action. See `kubectl volume-doctor diagnose` for manual next steps.\n';
-  const table = new Table({ head: ['ACTION', 'TARGET', 'STATUS', 'GUARDS'], style: { head: [], border: [] }, wordWrap: true });
-  for (const a of plan.actions) {
-    // Escaped and bounded before colouring, so only our own colour codes reach the terminal.
-    const guards = a.guards.map((g) => `${g.ok ? style.green('✓') : style.red('✗')} ${cell(`${g.name}: ${g.detail}`)}`).join('\n');
-    const s = cell(a.status);
-    const status = a.status === 'planned' || a.status === 'applied' ? style.green(s) : a.status === 'refused' || a.status === 'failed' || a.status === 'aborted' ? style.red(s) : s;
-    table.push([cell(a.type), cell(describeRef(a.target)), status, guards]);
+/** What the status means for the reader: in a dry run an action that only lacks a confirmation says which. */
+export function statusText(action: Action, style: ChalkInstance): string {
+  const node = action.status === 'refused' ? onlyConfirmationMissing(action) : undefined;
+  if (node) return style.cyan(`needs --confirm-node-down ${field(node)}`);
+  const s = field(action.status);
+  switch (action.status) {
+    case 'planned':
+    case 'applied':
+      return style.green(s);
+    case 'refused':
+    case 'failed':
+    case 'aborted':
+      return style.red(s);
+    case 'unresolved':
+      return style.yellow(s);
+    default:
+      return s;
   }
-  const lines = [table.toString(), ''];
-  for (const a of plan.actions) {
-    lines.push(`${field(a.type)} ${field(describeRef(a.target))}: ${field(a.reason)}`);
-    lines.push(`  by hand: ${field(a.command)}`);
-    if (a.message) lines.push(`  ${field(a.message)}`);
+}
+
+export function renderPlanTable(plan: RemediationPlan, style: ChalkInstance, width = DEFAULT_WIDTH): string {
+  if (plan.actions.length === 0) {
+    return `${wrapPainted('Nothing to fix automatically: no finding has a safe automatic action. See `kubectl volume-doctor diagnose` for manual next steps.', width, '', '').join('\n')}\n`;
   }
-  if (plan.dryRun) lines.push('', style.dim('Dry run: nothing was changed.'));
-  return `${lines.join('\n')}\n`;
+  const out: string[] = [];
+  const push = (text: string, first: string, rest: string, paint?: (s: string) => string) => out.push(...wrapPainted(text, width, first, rest, paint));
+  const counts = new Map<string, number>();
+  plan.actions.forEach((a, i) => {
+    const status = statusText(a, style);
+    const kind = a.status === 'refused' && onlyConfirmationMissing(a) ? 'waiting for --confirm-node-down' : a.status;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    const number = `${i + 1}. `;
+    const indent = ' '.repeat(number.length);
+    push(`${style.bold(`${field(a.type)} ${shortenGeneratedNames(field(describeRef(a.target)))}`)} · ${status}`, number, `${indent}  `);
+    push(field(a.reason), indent, indent);
+    for (const g of a.guards) {
+      const mark = guardUnknown(g) ? style.yellow('?') : g.ok ? style.green('✓') : style.red('✗');
+      push(`${field(g.name)}${guardUnknown(g) ? ' (unknown)' : ''}: ${terminalSafe(g.detail, GUARD_MAX, 'see -o json')}`, `${indent}${mark} `, `${indent}  `);
+    }
+    // A command is copied: on a line of its own when it does not fit after the label.
+    const byHand = `${indent}${style.dim('by hand:')} `;
+    const command = field(a.command);
+    const ownLine = displayWidth(byHand) + displayWidth(command) > width && indent.length + 2 + displayWidth(command) <= width;
+    if (ownLine) out.push(byHand.trimEnd());
+    push(command, ownLine ? `${indent}  ` : byHand, `${indent}  `);
+    // The plan's own refusal only repeats the failed guards above; anything else (a wrong name at the prompt) says more.
+    const message = a.status === 'refused' && a.message?.startsWith('refused: ') ? undefined : withoutReminder(a);
+    if (message) push(field(message), indent, `${indent}  `);
+    out.push('');
+  });
+  const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
+  push(`${plan.actions.length} action${plan.actions.length === 1 ? '' : 's'}: ${summary}`, '', '  ');
+  if (plan.dryRun) out.push(style.dim('Dry run: nothing was changed.'));
+  return `${out.join('\n')}\n`;
 }

@@ -1,13 +1,22 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Severity } from '../model/finding.js';
 
-/** Colour only on a TTY, never with NO_COLOR or --no-color. */
+export const COLOR_MODES = ['auto', 'always', 'never'] as const;
+export type ColorMode = (typeof COLOR_MODES)[number];
+
+/** Basic colours only: every terminal that shows colour shows these. */
 export function makeStyle(enabled: boolean): ChalkInstance {
   return new Chalk({ level: enabled ? 1 : 0 });
 }
 
-export function colorEnabled(stream: NodeJS.WriteStream, noColorFlag: boolean): boolean {
-  return !noColorFlag && !process.env.NO_COLOR && !!stream.isTTY;
+/**
+ * --color auto|always|never, as kubectl-style tools take it. `--no-color` is never. auto: colour only on a
+ * terminal and without NO_COLOR; always: also into a pipe (`| less -R`), whatever NO_COLOR says.
+ */
+export function colorEnabled(stream: { isTTY?: boolean }, mode: ColorMode | boolean): boolean {
+  if (mode === false || mode === 'never') return false;
+  if (mode === 'always') return true;
+  return !process.env.NO_COLOR && !!stream.isTTY;
 }
 
 export function severityLabel(style: ChalkInstance, severity: Severity): string {

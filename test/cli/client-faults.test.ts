@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { MisbehavingServer, Override, startMisbehavingServer, status } from '../support/misbehaving-server.js';
-import { runBinaryAsync } from './run-binary.js';
+import { runBinaryAsync, unwrapped } from './run-binary.js';
 
 let server: MisbehavingServer | undefined;
 afterEach(async () => { await server?.close(); server = undefined; });
@@ -45,7 +45,7 @@ describe('a slow or endless API server is cut off', () => {
   it('a LIST that repeats its continue token ends: exit 3, no hang', async () => {
     const r = await diagnose((req) => (req.path === '/api/v1/pods' ? { body: { kind: 'PodList', metadata: { continue: 'again' }, items: [] } } : undefined));
     expect(r.code).toBe(3);
-    expect(r.stdout + r.stderr).toContain('repeated a continue token');
+    expect(unwrapped(r.stdout) + r.stderr).toContain('repeated a continue token');
     expect(server!.requests.filter((q) => q.path === '/api/v1/pods').length).toBeLessThanOrEqual(2);
   });
 
@@ -85,7 +85,7 @@ describe('answers that are not JSON', () => {
     expect(r.stderr).not.toContain('unexpected failure');
     // The server version decides what fix may plan: unknown makes the run incomplete.
     expect(r.code).toBe(3);
-    expect(r.stdout + r.stderr).toContain('/version');
+    expect(unwrapped(r.stdout) + r.stderr).toContain('/version');
     expect(r.stderr).not.toContain('    at ');
   });
 
@@ -93,7 +93,7 @@ describe('answers that are not JSON', () => {
     const r = await diagnose((req) => (req.path === '/api/v1/nodes' ? { status: 200, body: '' } : undefined));
     expect(r.code).toBe(3);
     expect(r.stdout).not.toContain('No stuck volumes found');
-    expect(r.stdout + r.stderr).toContain('/api/v1/nodes');
+    expect(unwrapped(r.stdout) + r.stderr).toContain('/api/v1/nodes');
   });
 });
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXAMPLE, runBinary } from './run-binary.js';
+import { EXAMPLE, runBinary, unwrapped } from './run-binary.js';
+import { displayWidth } from '../../src/report/layout.js';
 import { asList, node } from '../fixtures/builders.js';
 import { clusterBase, story1, story2 } from '../fixtures/stories.js';
 
@@ -57,7 +58,25 @@ describe('diagnose on a dump', () => {
     expect(story).toContain('[multi-attach]');
     expect(story).toContain('[stale-volume-attachment]');
     expect(story).toContain('Next step:');
-    expect(story).toContain('kubectl taint node worker-2 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
+    expect(unwrapped(story)).toContain('kubectl taint node worker-2 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
+  });
+
+  it('--color always keeps colour in a pipe (| less -R), never and --no-color drop it, anything else is a usage error', () => {
+    expect(runBinary(['diagnose', '--from-file', EXAMPLE, '--color', 'always']).stdout).toMatch(/\u001b\[31m/);
+    expect(runBinary(['diagnose', '--from-file', EXAMPLE, '--color=always'], { NO_COLOR: '1' }).stdout).toMatch(/\u001b\[/);
+    expect(runBinary(['diagnose', '--from-file', EXAMPLE, '--color', 'never']).stdout).not.toMatch(/\u001b\[/);
+    expect(runBinary(['fix', '--from-file', EXAMPLE, '--dry-run', '--color', 'always', '--no-color']).stdout).not.toMatch(/\u001b\[/);
+    expect(runBinary(['fix', '--from-file', EXAMPLE, '--dry-run', '--color', 'always']).stdout).toMatch(/\u001b\[36mneeds --confirm-node-down worker-2/);
+    const bad = runBinary(['diagnose', '--from-file', EXAMPLE, '--color', 'sometimes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('invalid --color "sometimes": use auto, always or never');
+  });
+
+  it('fits 80 columns when stdout is not a terminal: diagnose, -o wide, the fix plan and explain', () => {
+    for (const args of [['diagnose', '--from-file', EXAMPLE], ['diagnose', '--from-file', EXAMPLE, '-o', 'wide'], ['fix', '--from-file', EXAMPLE, '--dry-run'], ['explain'], ['explain', 'multi-attach']]) {
+      const lines = runBinary(args).stdout.split('\n');
+      expect(Math.max(...lines.map(displayWidth)), args.join(' ')).toBeLessThanOrEqual(80);
+    }
   });
 
   it('shows evidence with -o wide', () => {

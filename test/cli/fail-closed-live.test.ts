@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMisbehavingServer, status, notFound, MisbehavingServer, Override, Reply } from '../support/misbehaving-server.js';
-import { BIN, ROOT, runBinaryAsync } from './run-binary.js';
+import { BIN, ROOT, runBinaryAsync, unwrapped } from './run-binary.js';
 import { ago, boundVolume, lease, node, pod, volumeAttachment, Raw } from '../fixtures/builders.js';
 
 let server: MisbehavingServer | undefined;
@@ -87,10 +87,10 @@ describe('fail closed: node reads the server answers but we cannot understand (i
       server = await startMisbehavingServer(readyNodeWithAttachment(), breakNodes(c.items, c.one));
       const r = await runBinaryAsync(['diagnose', '-A', '--kubeconfig', server.kubeconfig]);
       expect(r.code).toBe(3);
-      expect(r.stdout).toMatch(/could not read nodes: .*node dropped/);
-      expect(r.stdout).toMatch(c.reason);
-      expect(r.stdout).not.toContain('No stuck volumes found.');
-      expect(r.stdout).not.toContain('deleted node');
+      expect(unwrapped(r.stdout)).toMatch(/could not read nodes: .*node dropped/);
+      expect(unwrapped(r.stdout)).toMatch(c.reason);
+      expect(unwrapped(r.stdout)).not.toContain('No stuck volumes found.');
+      expect(unwrapped(r.stdout)).not.toContain('deleted node');
       noStack(r.stderr);
     });
   }
@@ -161,9 +161,9 @@ describe('fail closed: a VolumeAttachment without spec.nodeName (item 20)', () =
     server = await startMisbehavingServer(objects);
     const d = await runBinaryAsync(['diagnose', '-A', '--kubeconfig', server.kubeconfig]);
     expect(d.code).toBe(3);
-    expect(d.stdout).toContain('could not read volumeattachments: 1 volumeattachment dropped: spec.nodeName missing');
-    expect(d.stdout).not.toContain("node ''");
-    expect(d.stdout).not.toContain('deleted node');
+    expect(unwrapped(d.stdout)).toContain('could not read volumeattachments: 1 volumeattachment dropped: spec.nodeName missing');
+    expect(unwrapped(d.stdout)).not.toContain("node ''");
+    expect(unwrapped(d.stdout)).not.toContain('deleted node');
     const f = await runBinaryAsync(['fix', '-A', '--yes', '--timeout', '2s', '--kubeconfig', server.kubeconfig]);
     expect(f.code).toBe(3);
     expect(server.writes()).toEqual([]);
@@ -218,9 +218,9 @@ describe('diagnose and fix agree on when a Ready node loses its out-of-service t
     const taint = { key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute', timeAdded: since };
     server = await startMisbehavingServer({ [NODES]: [node('worker-4', { since, taints: [taint] })] });
     const d = await runBinaryAsync(['diagnose', '-A', '--kubeconfig', server.kubeconfig]);
-    expect(d.stdout).toContain(`fix can remove it from ${at}`);
+    expect(unwrapped(d.stdout)).toContain(`fix can remove it from ${at}`);
     const f = await runBinaryAsync(['fix', 'node/worker-4', '--dry-run', '--kubeconfig', server.kubeconfig]);
-    expect(f.stdout).toContain(`less than --node-ready-for 5m (fix accepts it from ${at})`);
+    expect(unwrapped(f.stdout)).toContain(`less than --node-ready-for 5m (fix accepts it from ${at})`);
     // Judged at the announced moment, both agree that it is time.
     const later = await runBinaryAsync(['fix', 'node/worker-4', '--dry-run', '-o', 'json', '--now', at, '--kubeconfig', server.kubeconfig]);
     expect(JSON.parse(later.stdout).actions[0]).toMatchObject({ type: 'remove-out-of-service-taint', status: 'planned' });
@@ -301,8 +301,8 @@ describe('needs the kube-client change (empty or item-less 2xx answers throw Unr
     expect(f.stderr).toContain('could not read nodes: unreadable answer');
     const d = await runBinaryAsync(['diagnose', '-A', '--kubeconfig', server.kubeconfig]);
     expect(d.code).toBe(3);
-    expect(d.stdout).toContain('could not read nodes: unreadable answer');
-    expect(d.stdout).not.toContain('No stuck volumes found.');
+    expect(unwrapped(d.stdout)).toContain('could not read nodes: unreadable answer');
+    expect(unwrapped(d.stdout)).not.toContain('No stuck volumes found.');
   });
 
   it('nodes LIST without an items array: fix -A --yes sends no write', async () => {
@@ -341,7 +341,7 @@ describe('needs the kube-client change (empty or item-less 2xx answers throw Unr
     server = await startMisbehavingServer({ [NODES]: [] }, (req) => (req.path === '/version' ? empty : undefined));
     const r = await runBinaryAsync(['diagnose', '-A', '--kubeconfig', server.kubeconfig]);
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain('could not read version: unreadable answer');
+    expect(unwrapped(r.stdout)).toContain('could not read version: unreadable answer');
     noStack(r.stderr);
   });
 });
@@ -404,7 +404,7 @@ describe('fail closed: answers that are well-formed JSON but not what was asked 
       expect(r.code).toBe(3);
       expect(r.stdout + r.stderr).not.toMatch(/no longer exists|deleted node/);
       const d = await runBinaryAsync(['diagnose', `volumeattachment/${vaNameOf(objects)}`, '--kubeconfig', server.kubeconfig]);
-      expect(d.stdout).not.toMatch(/deleted node/);
+      expect(unwrapped(d.stdout)).not.toMatch(/deleted node/);
       expect(d.code).toBe(3);
     });
   }
@@ -413,7 +413,7 @@ describe('fail closed: answers that are well-formed JSON but not what was asked 
     server = await startMisbehavingServer(readyNodeWithAttachment(), (req) => (req.path === NODES ? { body: { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [] } } : undefined));
     const r = await runBinaryAsync(['diagnose', '-A', '--kubeconfig', server.kubeconfig]);
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/could not read nodes: .*PodList, not a NodeList/);
-    expect(r.stdout).not.toMatch(/deleted node/);
+    expect(unwrapped(r.stdout)).toMatch(/could not read nodes: .*PodList, not a NodeList/);
+    expect(unwrapped(r.stdout)).not.toMatch(/deleted node/);
   });
 });

@@ -37,3 +37,8 @@ export function runBinaryAsync(args: string[], env: Record<string, string> = {},
     });
   });
 }
+
+/** The report with its word wrap undone: each line break and the indentation after it read as one space. */
+export function unwrapped(text: string): string {
+  return text.replace(/ *\n[ │]*/g, ' ');
+}

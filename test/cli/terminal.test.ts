@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import yaml from 'js-yaml';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ROOT, runBinary, runBinaryAsync } from './run-binary.js';
+import { ROOT, runBinary, runBinaryAsync, unwrapped } from './run-binary.js';
 import { ago, asList, boundVolume, csiDriver, csiNode, DRIVER, lease, node, pod, podEvent, Raw, volumeAttachment } from '../fixtures/builders.js';
 import { MisbehavingServer, startMisbehavingServer, status } from '../support/misbehaving-server.js';
 
@@ -68,7 +68,7 @@ function expectTerminalSafe(stdout: string) {
   expect(stdout).not.toMatch(RAW_CONTROL);
   // The one summary line is ours; the hostile one stays inside its field, escaped.
   expect(stdout.split('\n').filter((l) => /^\d+ critical/.test(l))).toHaveLength(1);
-  expect(stdout).toContain('\\x1b[2J\\x1b]0;owned\\x07\\n0 critical, 0 warning, 0 info\\r\\u202etxt.exe\\u2066\\x9b31m\\x7f\\t!');
+  expect(unwrapped(stdout)).toContain('\\x1b[2J\\x1b]0;owned\\x07\\n0 critical, 0 warning, 0 info\\r\\u202etxt.exe\\u2066\\x9b31m\\x7f\\t!');
 }
 
 describe('strings from a dump are data, not terminal control', () => {
@@ -80,11 +80,11 @@ describe('strings from a dump are data, not terminal control', () => {
     expect(r.stderr).toBe('');
     expectTerminalSafe(r.stdout);
     // No API server accepts these names: the objects are dropped, and the report says so, escaped.
-    expect(r.stdout).toContain('could not read pods: 1 object dropped');
-    expect(r.stdout).toContain('metadata.name "db-0\\u001b[2J');
+    expect(unwrapped(r.stdout)).toContain('could not read pods: 1 object dropped');
+    expect(unwrapped(r.stdout)).toContain('metadata.name "db-0\\u001b[2J');
     if (output === 'wide') {
-      expect(r.stdout).toContain('rpc error: code = Internal desc = \\x1b[2J');
-      expect(r.stdout).toContain('Multi-Attach error for volume "pvc-1d2c3b4a" \\x1b[2J');
+      expect(unwrapped(r.stdout)).toContain('rpc error: code = Internal desc = \\x1b[2J');
+      expect(unwrapped(r.stdout)).toContain('Multi-Attach error for volume "pvc-1d2c3b4a" \\x1b[2J');
     }
   });
 
@@ -192,8 +192,8 @@ describe('long strings are bounded before layout', () => {
     const r = await runBinaryAsync(['fix', 'node/worker-3', '--kubeconfig', server.kubeconfig, '--dry-run'], {}, { timeoutMs: 5_000 });
     expect(r.timedOut).toBe(false);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(r.stdout).toContain('server-supports-out-of-service: server v1.33.999');
-    expect(r.stdout).toContain('more characters, see -o json');
+    expect(unwrapped(r.stdout)).toContain('server-supports-out-of-service: server v1.33.999');
+    expect(unwrapped(r.stdout)).toContain('more characters, see -o json');
     expect(r.stdout).not.toContain('9'.repeat(2100));
     expect(server.writes()).toEqual([]);
   });

@@ -33,7 +33,7 @@ describe('longhorn checks', () => {
     const findings = runCheck(longhornReplicaDiskMismatch, longhornUpgrade(false));
     expect(findings).toHaveLength(1);
     expect(findings[0].severity).toBe('critical');
-    expect(findings[0].remedies.join('\n')).toContain('Do not delete this replica');
+    expect(findings[0].remedies.join('\n')).toContain(`Do not delete replica ${findings[0].subject.name}:`);
   });
 
   it('longhorn-volume-faulted fires for faulted, and for degraded with no healthy replica on a Ready node', () => {

@@ -18,7 +18,8 @@ describe('multi-attach', () => {
     expect(f.related).toContainEqual({ kind: 'Node', name: 'worker-2' });
     expect(f.related.some((r) => r.kind === 'VolumeAttachment')).toBe(true);
     expect(f.summary).toContain('worker-2');
-    expect(f.summary).toContain('stale attachment to down node worker-2');
+    expect(f.summary).toContain('still attached to down node worker-2 by a stale attachment');
+    expect(f.summary.match(/worker-2/g)).toHaveLength(1);
     expect(f.evidence.join('\n')).toMatch(/NotReady \(Unknown, NodeStatusUnknown\) for 20m/);
     expect(f.evidence.join('\n')).toContain('Multi-Attach error for volume "pvc-1d2c3b4a"');
     expect(f.remedies.join('\n')).toContain('node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
@@ -26,7 +27,7 @@ describe('multi-attach', () => {
 
   it('says the holder node is unknown, not deleted, when the dump holds no Node objects', () => {
     const [f] = runCheck(multiAttach, story1());
-    expect(f.summary).toContain('an attachment to node worker-2, whose state is unknown (the dump holds no Node objects)');
+    expect(f.summary).toContain('still attached to node worker-2, whose state is unknown (the dump holds no Node objects)');
     expect(f.summary).not.toContain('no longer exists');
   });
 
@@ -35,6 +36,18 @@ describe('multi-attach', () => {
     const [f] = runCheck(multiAttach, objects);
     expect(f).toBeDefined();
     expect(f.evidence.join('\n')).toContain('found from attachment state');
+  });
+
+  it('does not call a down node\'s stale volumesInUse a mount the kubelet has', () => {
+    const objects = [
+      ...healthy(), node('worker-2', { ready: 'Unknown', since: ago('20m'), volumesInUse: [uniqueName(DRIVER, 'pv-a')], volumesAttached: [uniqueName(DRIVER, 'pv-a')] }), lease('worker-2', ago('20m')),
+      ...boundVolume('prod', 'data', 'pv-a'),
+      pod('prod', 'app-b', { node: 'worker-1', claims: ['data'], state: 'ContainerCreating', created: ago('5m') }),
+    ];
+    const [f] = runCheck(multiAttach, objects);
+    const inUse = f.evidence.find((e) => e.includes('status.volumesInUse'))!;
+    expect(inUse).toContain('last report before the node went NotReady');
+    expect(inUse).not.toContain('the kubelet has it mounted');
   });
 
   it('names a Terminating pod on the unreachable node as the holder', () => {
@@ -46,7 +59,7 @@ describe('multi-attach', () => {
       pod('prod', 'app-new', { node: 'worker-1', claims: ['data'], state: 'ContainerCreating', created: ago('14m') }),
     ];
     const [f] = runCheck(multiAttach, objects);
-    expect(f.summary).toContain('Terminating pod prod/app-old on unreachable node worker-3');
+    expect(f.summary).toContain('still attached to unreachable node worker-3, held by Terminating pod prod/app-old');
     expect(f.related).toContainEqual({ kind: 'Pod', namespace: 'prod', name: 'app-old' });
   });
 
@@ -59,7 +72,7 @@ describe('multi-attach', () => {
       pod('prod', 'app-b', { node: 'worker-1', claims: ['data'], state: 'ContainerCreating', created: ago('5m') }),
     ];
     const [f] = runCheck(multiAttach, objects);
-    expect(f.summary).toContain('running pod prod/app-a');
+    expect(f.summary).toContain('held by running pod prod/app-a');
     expect(f.remedies.join('\n')).toContain('Do not delete the VolumeAttachment');
   });
 

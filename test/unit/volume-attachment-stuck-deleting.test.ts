@@ -18,6 +18,10 @@ describe('volume-attachment-stuck-deleting', () => {
     expect(f.summary).toContain('billing/ledger-0 waits for it');
     expect(f.evidence.join('\n')).toContain('external-attacher/driver-longhorn-io');
     expect(f.evidence.join('\n')).toContain('is busy on the node');
+    // detach-error quotes the error in the same story; this finding points at it instead of repeating it.
+    expect(f.summary).toContain('the detach keeps failing');
+    expect(f.summary).not.toContain('is busy on the node');
+    expect(f.remedies.join('\n')).not.toContain('is busy on the node');
     expect(f.related).toContainEqual({ kind: 'Pod', namespace: 'billing', name: 'ledger-0' });
   });
 
