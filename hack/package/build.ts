@@ -121,7 +121,10 @@ async function main(): Promise<void> {
   }
   rmSync(join(out, 'sea-prep.blob'));
   rmSync(join(out, 'sea-config.json'));
-  writeFileSync(join(root, 'volume-doctor.yaml'), renderManifest(version, built));
+  const manifest = renderManifest(version, built);
+  writeFileSync(join(root, 'volume-doctor.yaml'), manifest);
+  // The copy beside the archives is the one the checks install from: the one at the top is committed.
+  writeFileSync(join(out, 'volume-doctor.yaml'), manifest);
   log('wrote volume-doctor.yaml');
 }
 
