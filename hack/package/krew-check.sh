@@ -20,7 +20,8 @@ install_linux() { # krew root
   mkdir -p "$1/tools"
   ln -sf "$kubectl_bin" "$1/tools/kubectl"
   ln -sf "$tools/krew" "$1/tools/kubectl-krew"
-  KREW_ROOT="$1" PATH="$1/tools:/usr/bin:/bin" kubectl krew install --manifest="$manifest" --archive="$(archive linux amd64)" >&2
+  KREW_ROOT="$1" PATH="$1/tools:/usr/bin:/bin" kubectl krew install --manifest="$manifest" --archive="$(archive linux amd64)" > "$1/install.log" 2>&1 \
+    || { cat "$1/install.log" >&2; echo "error: krew could not install the linux/amd64 archive" >&2; exit 1; }
   echo "$1/tools:$1/bin"
 }
 
