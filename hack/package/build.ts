@@ -53,7 +53,8 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): string 
 function seaBlob(bundleFile: string, hostNode: string): Buffer {
   const config = join(out, 'sea-config.json');
   const blob = join(out, 'sea-prep.blob');
-  // No code cache or snapshot: the blob must load in the Node of every platform, not only the one that made it.
+  // No code cache or snapshot: the blob must load in the Node of every platform, not only the one that made
+  // it, and V8's code cache differs from run to run, which would make the archives irreproducible.
   writeFileSync(
     config,
     JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }),
