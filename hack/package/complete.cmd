@@ -1,0 +1,1 @@
+@kubectl-volume_doctor.exe __complete %*
