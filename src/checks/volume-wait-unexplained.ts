@@ -20,7 +20,9 @@ export const POD_VOLUME_REASONS = new Set(['FailedAttachVolume', 'FailedMount', 
  * "... PersistentVolumeClaim with the same name and ReadWriteOncePod access mode", "did not have enough free storage",
  * "persistentvolumeclaim \"x\" not found", "bound to non-existent pv(s)".
  */
-export const VOLUME_SCHEDULING_TEXT = /volume|persistentvolumeclaim|\bpvcs?\b|\bpv\(s\)|\bclaims?\b|ReadWriteOncePod|free storage/i;
+// Dynamic Resource Allocation speaks of claims too ("cannot allocate all claims", "resourceclaim ... not found"):
+// those are devices, not volumes.
+export const VOLUME_SCHEDULING_TEXT = /volume|persistentvolumeclaim|\bpvcs?\b|\bpv\(s\)|(?<![\w-]|resource |allocate all )claims?\b|ReadWriteOncePod|free storage/i;
 
 /** Claim conditions that mean a resize has started and not finished. */
 const RESIZE_CONDITIONS = new Set(['Resizing', 'FileSystemResizePending', 'ControllerResizeError', 'NodeResizeError']);

@@ -48,6 +48,12 @@ describe('the scheduler message', () => {
     expect(volumeReasons(`0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: db}.${PREEMPTION(3)}`).reasons).toEqual([]);
     expect(volumeReasons('0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 node(s) had volume node affinity conflict.').reasons).toEqual([]);
   });
+
+  it('finds none in Dynamic Resource Allocation\'s claims, which are devices, not volumes', () => {
+    expect(volumeReasons('0/3 nodes are available: 3 cannot allocate all claims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.').reasons).toEqual([]);
+    expect(volumeReasons('0/3 nodes are available: resourceclaim "gpu-claim" not found.').reasons).toEqual([]);
+    expect(volumeReasons('0/3 nodes are available: persistentvolumeclaim "data" not found.').reasons).toHaveLength(1);
+  });
 });
 
 describe('pod-scheduling-blocked-by-volume: volume node affinity conflict', () => {
