@@ -1,6 +1,6 @@
 // Completion of live names through the real kubectl (`kubectl __complete volume-doctor ...` runs
 // bin/kubectl_complete-volume_doctor), against the real API server. Leaves the nodes as it found them.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,14 +11,17 @@ import { cluster, kubectlJson } from './helpers.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NS = 'completion';
 
-function complete(words: string[]): { values: string[]; lines: string[]; directive: number } {
-  const r = spawnSync('kubectl', ['__complete', 'volume-doctor', ...words], {
-    encoding: 'utf8',
-    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}`, KUBECONFIG: cluster().kubeconfig },
-    timeout: 60_000,
-    killSignal: 'SIGKILL',
+/** Asynchronous, so the test worker keeps answering vitest while kubectl runs. */
+async function complete(words: string[]): Promise<{ values: string[]; lines: string[]; directive: number }> {
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile('kubectl', ['__complete', 'volume-doctor', ...words], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}`, KUBECONFIG: cluster().kubeconfig },
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    }, (err, out) => (err ? reject(err) : resolve(out)));
   });
-  const lines = r.stdout.split('\n').filter(Boolean);
+  const lines = stdout.split('\n').filter(Boolean);
   const directive = Number(lines.pop()?.slice(1));
   return { values: lines.map((l) => l.split('\t')[0]), lines, directive };
 }
@@ -34,22 +37,22 @@ describe('completion names from a live cluster', () => {
     ]);
   });
 
-  it('subcommands and check ids', () => {
-    expect(complete(['']).values).toEqual(expect.arrayContaining(['diagnose', 'fix', 'explain']));
-    expect(complete(['explain', 'multi']).values).toEqual(['multi-attach']);
+  it('subcommands and check ids', async () => {
+    expect((await complete([''])).values).toEqual(expect.arrayContaining(['diagnose', 'fix', 'explain']));
+    expect((await complete(['explain', 'multi'])).values).toEqual(['multi-attach']);
   });
 
-  it('pods and claims of the namespace, namespaces after -n', () => {
-    expect(complete(['diagnose', '-n', NS, 'pod/']).values).toEqual(['pod/web-0']);
-    expect(complete(['diagnose', '-n', NS, 'pvc/d']).values).toEqual(['pvc/data-web-0']);
-    expect(complete(['fix', '-n', NS, 'pvc', '']).values).toEqual(['data-web-0']);
-    expect(complete(['diagnose', '-n', '']).values).toEqual(expect.arrayContaining([NS, 'default', 'kube-system']));
-    expect(complete(['diagnose', 'node/']).values).toEqual(cluster().nodes.map((n) => `node/${n}`).sort());
+  it('pods and claims of the namespace, namespaces after -n', async () => {
+    expect((await complete(['diagnose', '-n', NS, 'pod/'])).values).toEqual(['pod/web-0']);
+    expect((await complete(['diagnose', '-n', NS, 'pvc/d'])).values).toEqual(['pvc/data-web-0']);
+    expect((await complete(['fix', '-n', NS, 'pvc', ''])).values).toEqual(['data-web-0']);
+    expect((await complete(['diagnose', '-n', ''])).values).toEqual(expect.arrayContaining([NS, 'default', 'kube-system']));
+    expect((await complete(['diagnose', 'node/'])).values).toEqual(cluster().nodes.map((n) => `node/${n}`).sort());
   });
 
-  it('contexts after --context, from the kubeconfig', () => {
+  it('contexts after --context, from the kubeconfig', async () => {
     const contexts = kubectlJson(['config', 'view']).contexts.map((c: { name: string }) => c.name);
-    expect(complete(['diagnose', '--context', '']).values.sort()).toEqual([...contexts].sort());
+    expect((await complete(['diagnose', '--context', ''])).values.sort()).toEqual([...contexts].sort());
   });
 
   describe('--confirm-node-down offers only nodes that are not Ready', () => {
@@ -61,10 +64,10 @@ describe('completion names from a live cluster', () => {
 
     it('none while all are Ready, then the one that went down', async () => {
       expect(cluster().nodes.every((n) => readyOf(n) === 'True')).toBe(true);
-      expect(complete(['fix', '--confirm-node-down', '']).values).toEqual([]);
+      expect((await complete(['fix', '--confirm-node-down', ''])).values).toEqual([]);
       await nodeDown(cluster(), down());
       await waitFor(`node ${down()} NotReady`, async () => readyOf(down()) !== 'True', 180_000, 2000);
-      const r = complete(['fix', '--confirm-node-down', '']);
+      const r = await complete(['fix', '--confirm-node-down', '']);
       expect(r.values).toEqual([down()]);
       expect(r.lines[0]).toMatch(new RegExp(`^${down()}\tReady=(Unknown|False)$`));
     });
