@@ -1,6 +1,6 @@
 // Completion as a user gets it: through the real kubectl (`kubectl __complete volume-doctor ...`, which runs
 // bin/kubectl_complete-volume_doctor), and through the bash script for the standalone binary.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,30 +154,37 @@ describe('names from the API server the command line points at', () => {
   }, 30_000);
 });
 
+/** Asynchronous, so the test worker keeps answering vitest while the child runs. */
+function run(file: string, args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { encoding: 'utf8', env: extraEnv ?? process.env }, (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? -1) : 0, stdout, stderr }));
+  });
+}
+
 describe('completion scripts for the standalone binary', () => {
-  it('bash: completes through __complete, including after --flag=', () => {
-    const script = spawnSync(process.execPath, [join(ROOT, 'bin/kubectl-volume_doctor'), 'completion', 'bash'], { encoding: 'utf8' }).stdout;
+  it('bash: completes through __complete, including after --flag=', async () => {
+    const script = (await run(process.execPath, [join(ROOT, 'bin/kubectl-volume_doctor'), 'completion', 'bash'])).stdout;
     const file = join(home, 'completion.bash');
     writeFileSync(file, script);
-    const complete = (line: string) => {
-      const r = spawnSync('bash', ['-c', `source ${file}; COMP_LINE="$1"; COMP_POINT=\${#COMP_LINE}; _kubectl_volume_doctor; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', line], { encoding: 'utf8', env: env() });
+    const complete = async (line: string) => {
+      const r = await run('bash', ['-c', `source ${file}; COMP_LINE="$1"; COMP_POINT=\${#COMP_LINE}; _kubectl_volume_doctor; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', line], env());
       return r.stdout.split('\n').filter(Boolean);
     };
-    expect(complete('kubectl-volume_doctor ex')).toEqual(['explain']);
-    expect(complete('kubectl-volume_doctor explain multi')).toEqual(['multi-attach']);
-    expect(complete('kubectl-volume_doctor diagnose --output=ya')).toEqual(['yaml']);
-    expect(complete('kubectl-volume_doctor diagnose --context ')).toEqual(['prod', 'staging']);
+    expect(await complete('kubectl-volume_doctor ex')).toEqual(['explain']);
+    expect(await complete('kubectl-volume_doctor explain multi')).toEqual(['multi-attach']);
+    expect(await complete('kubectl-volume_doctor diagnose --output=ya')).toEqual(['yaml']);
+    expect(await complete('kubectl-volume_doctor diagnose --context ')).toEqual(['prod', 'staging']);
     expect(script).toContain('complete -o default -F _kubectl_volume_doctor kubectl-volume_doctor');
-  });
+  }, 60_000);
 
-  it('zsh and fish scripts ask the same protocol; an unknown shell is a usage error', () => {
+  it('zsh and fish scripts ask the same protocol; an unknown shell is a usage error', async () => {
     for (const shell of ['zsh', 'fish']) {
-      const r = spawnSync(process.execPath, [join(ROOT, 'bin/kubectl-volume_doctor'), 'completion', shell], { encoding: 'utf8' });
+      const r = await run(process.execPath, [join(ROOT, 'bin/kubectl-volume_doctor'), 'completion', shell]);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain('__complete');
       expect(r.stdout).toContain('kubectl-volume_doctor');
     }
-    const bad = spawnSync(process.execPath, [join(ROOT, 'bin/kubectl-volume_doctor'), 'completion', 'tcsh'], { encoding: 'utf8' });
+    const bad = await run(process.execPath, [join(ROOT, 'bin/kubectl-volume_doctor'), 'completion', 'tcsh']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('error: unsupported shell "tcsh": use bash, zsh or fish\n');
   });
