@@ -10,6 +10,7 @@ import { kubeconfigFiles, mergeKubeconfigs } from '../cluster/kubeconfig.js';
 import { invalidSubdomain } from '../util/names.js';
 import { connectionOverrides, flagSpec, normalizeShortFlags } from './options.js';
 import { UsageError } from './errors.js';
+import { COLOR_MODES } from '../report/style.js';
 import { normalizeDryRun } from './fix.js';
 
 export const COMPLETE = '__complete';
@@ -107,6 +108,7 @@ const matching = (candidates: Candidate[], prefix: string) => candidates.filter(
 function fixedValues(o: Option): string[] | undefined {
   if (o.argChoices?.length) return o.argChoices;
   if (o.long === '--dry-run') return ['client', 'server', 'none'];
+  if (o.long === '--color') return [...COLOR_MODES];
   const list = /(?:^|[\s:(])([a-z]+(?:\|[a-z]+)+)/.exec(o.description ?? '');
   return list ? list[1].split('|') : undefined;
 }

@@ -61,6 +61,7 @@ describe('kubectl __complete volume-doctor, offline', () => {
     expect((await kubectlComplete(['diagnose', '-A', '--fail-on', 'c'])).values).toEqual(['critical']);
     expect((await kubectlComplete(['fix', '--dry-run='])).values).toEqual(['--dry-run=client', '--dry-run=server', '--dry-run=none']);
     expect((await kubectlComplete(['completion', ''])).values).toEqual(['bash', 'zsh', 'fish']);
+    expect((await kubectlComplete(['diagnose', '--color', 'a'])).values).toEqual(['auto', 'always']);
   });
 
   it('a bare --dry-run takes no value (it means client): the next word is the target', async () => {
