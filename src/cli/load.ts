@@ -6,7 +6,7 @@ import { UNKNOWN_KIND_RESOURCE } from '../model/snapshot.js';
 import { readDumps, readStreamCapped, STDIN } from '../cluster/dump-reader.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
-import { CommonFlags, checkNow, parseTarget, requestTimeoutMs } from './options.js';
+import { CommonFlags, checkNow, connectionOverrides, parseTarget, requestTimeoutMs } from './options.js';
 import { NotFoundError, UsageError } from './errors.js';
 
 export interface Loaded {
@@ -21,6 +21,8 @@ export function makeClient(flags: CommonFlags): Promise<KubeClient> {
   return KubeClient.load({
     kubeconfig: flags.kubeconfig,
     context: flags.context,
+    overrides: connectionOverrides(flags),
+    verbosity: flags.v === undefined ? 0 : Number(flags.v),
     requestTimeoutMs: requestTimeoutMs(flags.requestTimeout),
     warn: (line) => process.stderr.write(`warning: ${line}\n`),
   });
@@ -32,7 +34,9 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   if (flags.allNamespaces && args.length && /^(po|pods?|pvcs?|persistentvolumeclaims?)\b/i.test(args[0])) {
     throw new UsageError('a pod or claim cannot be named across all namespaces: use -n NAMESPACE instead of -A');
   }
+  if (flags.selector && args.length) throw new UsageError('-l/--selector selects pods across a namespace: it cannot be combined with a named object (as in kubectl: name cannot be provided when a selector is specified)');
   if (flags.fromFile?.length) {
+    if (flags.selector) throw new UsageError('-l/--selector selects pods on the API server; a dump holds what was dumped: make it with kubectl get pods -l ... instead');
     const parsed = parseTarget(args, flags.namespace ?? 'default');
     const namespace = flags.allNamespaces || parsed ? undefined : flags.namespace;
     if (flags.fromFile.includes(STDIN) && process.stdin.isTTY) throw new UsageError('--from-file -: standard input is a terminal: pipe a dump into it, e.g. kubectl get pods -o json | kubectl volume-doctor diagnose --from-file -');
@@ -44,9 +48,10 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   const client = await makeClient(flags);
   const parsed = parseTarget(args, flags.namespace ?? client.namespace);
   const namespace = flags.allNamespaces ? undefined : (flags.namespace ?? client.namespace);
-  const spinner = startSpinner(terminalSafe(`Reading ${client.contextName} (${client.server})`, 300));
+  // -v writes lines to stderr that a spinner would overwrite.
+  const spinner = flags.v !== undefined && Number(flags.v) >= 6 ? undefined : startSpinner(terminalSafe(`Reading ${client.contextName} (${client.server})`, 300));
   try {
-    const snapshot = await client.withDeadline(() => readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString() }));
+    const snapshot = await client.withDeadline(() => readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString(), podSelector: flags.selector }));
     snapshot.nowBasis = now ? '--now' : 'the clock of this machine';
     return { snapshot, targetRef: parsed?.ref, target: parsed?.target, client };
   } finally {

@@ -7,6 +7,7 @@ import { EXIT, UserError } from './errors.js';
 import { UnreadableAnswerError } from '../errors.js';
 import { flagSpec, normalizeShortFlags } from './options.js';
 import { terminalSafe, terminalSafeLines } from '../util/terminal-safe.js';
+import { COMPLETE, COMPLETE_NO_DESC, completionCommand, runComplete } from './completion.js';
 
 /** Longest error line we print: a server's Status message can be any size. */
 const ERROR_MAX = 2000;
@@ -25,7 +26,7 @@ Examples:
   kubectl volume-doctor diagnose pod/web-0 -n shop -o wide
   kubectl volume-doctor fix --dry-run
   kubectl volume-doctor explain multi-attach`);
-  for (const sub of [diagnoseCommand(), fixCommand(), explainCommand(), versionCommand()]) {
+  for (const sub of [diagnoseCommand(), fixCommand(), explainCommand(), versionCommand(), completionCommand()]) {
     program.addCommand(sub.exitOverride().configureOutput({ writeErr }).showHelpAfterError('(run with --help for usage)'));
   }
   return program;
@@ -44,6 +45,7 @@ export function normalizeArgv(argv: string[], program: Command): string[] {
 }
 
 export async function main(argv: string[], program: Command = buildProgram()): Promise<number> {
+  if (argv[0] === COMPLETE || argv[0] === COMPLETE_NO_DESC) return runComplete(program, argv.slice(1), argv[0] === COMPLETE, (s) => process.stdout.write(s));
   try {
     await program.parseAsync(normalizeArgv(argv, program), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;

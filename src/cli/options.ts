@@ -8,10 +8,30 @@ import { formatDuration, parseDuration } from '../util/time.js';
 import { READY_TRUST_MS } from '../checks/thresholds.js';
 import { parseRfc3339 } from '../cluster/shape.js';
 import { COLOR_MODES, type ColorMode } from '../report/style.js';
+import type { ConnectionOverrides } from '../cluster/kubeconfig.js';
+import { parseLabelSelector } from '../util/label-selector.js';
 
-export interface CommonFlags {
+/** kubectl's connection flags, as commander names them. */
+export interface ConnectionFlags {
+  cluster?: string;
+  user?: string;
+  server?: string;
+  token?: string;
+  certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  insecureSkipTlsVerify?: boolean;
+  tlsServerName?: string;
+  as?: string;
+  asGroup?: string[];
+  asUid?: string;
+}
+
+export interface CommonFlags extends ConnectionFlags {
   kubeconfig?: string;
   context?: string;
+  selector?: string;
+  v?: string;
   namespace?: string;
   allNamespaces?: boolean;
   output: string;
@@ -33,7 +53,43 @@ export function addCommonOptions(cmd: Command, outputs: string[]): Command {
     .addOption(new Option('--color <when>', 'colour the report: auto (on a terminal, unless NO_COLOR is set), always (also into a pipe, e.g. | less -R) or never').default('auto').argParser(parseColor))
     .option('--no-color', 'the same as --color never')
     .option('--from-file <path>', 'read a dump (kubectl get ... -o json|yaml, a List or objects; a file, a directory, or - for standard input) instead of a cluster; repeatable', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--now <RFC3339>', 'the moment to judge durations against (default: now for a cluster, the newest plausible node heartbeat or Lease renewal in a dump)');
+    .option('--now <RFC3339>', 'the moment to judge durations against (default: now for a cluster, the newest plausible node heartbeat or Lease renewal in a dump)')
+    .option('-l, --selector <selector>', 'read only the pods matching this label selector (e.g. app=web,tier!=cache); pods outside it are not read, so nothing is concluded from a pod\'s absence', checkSelector)
+    .option('-v, --v <level>', 'log each request to stderr as kubectl does: 6 method, URL, status and time; 7 request headers; 8 response headers and bodies', checkVerbosity)
+    .option('--cluster <name>', 'the kubeconfig cluster to use')
+    .option('--user <name>', 'the kubeconfig user to use')
+    .option('-s, --server <url>', 'the address of the API server')
+    .option('--token <token>', 'bearer token for authentication to the API server')
+    .option('--certificate-authority <path>', 'path to a CA certificate file')
+    .option('--client-certificate <path>', 'path to a client certificate file for TLS')
+    .option('--client-key <path>', 'path to a client key file for TLS')
+    .option('--insecure-skip-tls-verify', "do not check the server's certificate (insecure)")
+    .option('--tls-server-name <name>', "server name to check the server's certificate against (default: the server's host)")
+    .option('--as <user>', 'user to impersonate for the operation')
+    .option('--as-group <group>', 'group to impersonate for the operation; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--as-uid <uid>', 'UID to impersonate for the operation');
+}
+
+/** The connection flags in the kubeconfig resolver's terms. */
+export function connectionOverrides(flags: ConnectionFlags): ConnectionOverrides {
+  return {
+    cluster: flags.cluster, user: flags.user, server: flags.server, token: flags.token,
+    certificateAuthority: flags.certificateAuthority, clientCertificate: flags.clientCertificate, clientKey: flags.clientKey,
+    insecureSkipTlsVerify: flags.insecureSkipTlsVerify, tlsServerName: flags.tlsServerName,
+    as: flags.as, asGroups: flags.asGroup, asUid: flags.asUid,
+  };
+}
+
+function checkSelector(value: string): string {
+  const why = parseLabelSelector(value).error;
+  if (why) throw new UsageError(`invalid -l/--selector "${value}": ${why}`);
+  return value;
+}
+
+/** -v=N: kubectl's klog level, a non-negative integer. */
+export function checkVerbosity(value: string): string {
+  if (!/^\d{1,3}$/.test(value)) throw new UsageError(`invalid -v "${value}": use a level such as 6 (requests), 7 (and their headers) or 8 (and bodies)`);
+  return value;
 }
 
 export function parseColor(value: string): ColorMode {

@@ -7,12 +7,19 @@ import * as http from 'node:http';
 import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, UnreadableAnswerError } from '../errors.js';
-import { resolveKubeconfig, toKubeConfig } from './kubeconfig.js';
+import { ConnectionOverrides, Impersonation, resolveKubeconfig, toKubeConfig } from './kubeconfig.js';
 import { formatDuration as formatLong } from '../util/time.js';
+import { terminalSafe } from '../util/terminal-safe.js';
 
 export interface ClientOptions {
   kubeconfig?: string;
   context?: string;
+  /** kubectl's connection flags (--server, --token, --as, ...) over the kubeconfig. */
+  overrides?: ConnectionOverrides;
+  /** kubectl's -v: 6 logs each request's method, URL, status and time; 7 adds request headers; 8 response headers and bodies (cut); 9 whole bodies. */
+  verbosity?: number;
+  /** Where -v lines go (stderr). */
+  log?: (line: string) => void;
   /** Per-request timeout in ms (headers and body); 0 means none. */
   requestTimeoutMs: number;
   /** How the API server's audit log names us. */
@@ -102,18 +109,22 @@ export class KubeClient {
     private readonly warn: (line: string) => void,
     private readonly maxResponseBytes: number,
     private readonly maxPages: number,
+    private readonly impersonate: Impersonation | undefined,
+    private readonly verbosity: number,
+    private readonly log: (line: string) => void,
   ) {}
 
   static async load(options: ClientOptions): Promise<KubeClient> {
     const resolved = resolveKubeconfig({
-      kubeconfig: options.kubeconfig, context: options.context, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir,
+      kubeconfig: options.kubeconfig, context: options.context, overrides: options.overrides, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir,
     });
     let client: KubeClient | undefined;
     // Loaded on demand inside toKubeConfig: the library takes ~0.4s to import, which dumps, explain and --help do not need.
     const kc = await toKubeConfig(resolved, () => client?.execBoundMs() ?? EXEC_BOUND_MS);
     client = new KubeClient(
-      kc, resolved.server, resolved.contextName, resolved.namespace, options.requestTimeoutMs, options.userAgent ?? 'kubectl-volume_doctor',
+      kc, resolved.server, resolved.contextName || '(none)', resolved.namespace, options.requestTimeoutMs, options.userAgent ?? 'kubectl-volume_doctor',
       options.warn ?? (() => undefined), options.maxResponseBytes ?? MAX_RESPONSE_BYTES, options.maxPages ?? MAX_PAGES,
+      resolved.impersonate, options.verbosity ?? 0, options.log ?? ((line) => process.stderr.write(`${line}\n`)),
     );
     return client;
   }
@@ -259,6 +270,7 @@ export class KubeClient {
       if (err instanceof ClusterError) throw err;
       throw new ClusterError(`cannot get credentials for context "${this.contextName}": ${shorten((err as Error).message)}`);
     }
+    if (this.impersonate) Object.assign(opts.headers as object, impersonationHeaders(this.impersonate));
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (payload !== undefined) {
       (opts.headers as Record<string, string>)['Content-Type'] = options.contentType ?? 'application/json';
@@ -271,6 +283,8 @@ export class KubeClient {
     const { ms, byDeadline } = this.budget();
     const what = `${method} ${url.pathname}`;
     const cap = this.maxResponseBytes;
+    const started = Date.now();
+    if (this.verbosity >= 7) this.logRequest(method, url, opts.headers as Record<string, string | string[]>, payload);
     return new Promise<Answer>((resolve, reject) => {
       let done = false;
       let req: http.ClientRequest | undefined;
@@ -278,6 +292,7 @@ export class KubeClient {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        if (this.verbosity >= 6) this.logResponse(method, url, Date.now() - started, answer, err);
         if (err) {
           req?.destroy();
           reject(err);
@@ -325,6 +340,33 @@ export class KubeClient {
     });
   }
 
+  /** A klog-style line, as kubectl writes them to stderr: `I1126 03:51:04.126053   23397 kube-client.ts] ...`. */
+  private klog(text: string): void {
+    const d = new Date();
+    const p = (n: number, w = 2) => String(n).padStart(w, '0');
+    const stamp = `I${p(d.getMonth() + 1)}${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
+    this.log(`${stamp} ${String(process.pid).padStart(7)} kube-client.ts] ${text}`);
+  }
+
+  private logRequest(method: string, url: URL, headers: Record<string, string | string[]>, payload: string | undefined): void {
+    if (this.verbosity >= 8 && payload !== undefined) this.klog(`"Request Body" body=${quote(this.cut(payload))}`);
+    this.klog(`"Request" verb=${quote(method)} url=${quote(url.href)} headers=<\n${headerLines(headers, true)} >`);
+  }
+
+  private logResponse(method: string, url: URL, ms: number, answer: Answer | undefined, err: Error | undefined): void {
+    const status = answer ? `${answer.status} ${http.STATUS_CODES[answer.status] ?? ''}`.trim() : '';
+    // At 6 one line says it all; from 7 the request line above already names the verb and URL, as in kubectl.
+    const target = this.verbosity >= 7 ? '' : ` verb=${quote(method)} url=${quote(url.href)}`;
+    const headers = this.verbosity >= 8 && answer ? ` headers=<\n${headerLines(answer.headers, false)} >` : '';
+    this.klog(`"Response"${target} status=${quote(err ? `error: ${err.message}` : status)}${headers} milliseconds=${ms}`);
+    if (this.verbosity >= 8 && answer) this.klog(`"Response Body" body=${quote(this.cut(answer.body))}`);
+  }
+
+  /** kubectl cuts bodies at 1024 characters below -v=9. */
+  private cut(body: string): string {
+    return this.verbosity >= 9 || body.length <= 1024 ? body : `${body.slice(0, 1024)} [truncated ${body.length - 1024} chars]`;
+  }
+
   private unreachable(err: Error): ClusterError {
     return new ClusterError(`cannot reach the Kubernetes API server at ${this.server} (context "${this.contextName}"): ${shorten(err.message)}`);
   }
@@ -350,6 +392,38 @@ export class KubeClient {
     const message = typeof statusBody?.message === 'string' ? shorten(statusBody.message) : shorten(body) || `HTTP ${status}`;
     throw new ApiError(status, reason, message, statusBody);
   }
+}
+
+/**
+ * Impersonate-User, one Impersonate-Group line per group, Impersonate-Uid and Impersonate-Extra-<key> (the key
+ * percent-encoded where a header name may not hold it), as client-go sends them.
+ */
+export function impersonationHeaders(who: Impersonation): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = { 'Impersonate-User': who.user };
+  if (who.groups.length) headers['Impersonate-Group'] = who.groups;
+  if (who.uid) headers['Impersonate-Uid'] = who.uid;
+  for (const [key, values] of Object.entries(who.extra)) {
+    const name = [...Buffer.from(key, 'utf8')].map((b) => (/[A-Za-z0-9!#$&'*+.^_`|~-]/.test(String.fromCharCode(b)) && b < 0x80 && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+    headers[`Impersonate-Extra-${name}`] = values;
+  }
+  return headers;
+}
+
+/** A logged value, quoted as klog quotes it and escaped for the terminal (bodies and headers are the server's). */
+const quote = (v: string): string => terminalSafe(JSON.stringify(v));
+
+/** Header lines for -v=7 and up; credentials are masked as kubectl masks them. */
+function headerLines(headers: Record<string, unknown>, request: boolean): string {
+  const lines: string[] = [];
+  for (const name of Object.keys(headers).sort((a, b) => a.localeCompare(b))) {
+    const values = ([] as unknown[]).concat(headers[name]).map(String);
+    for (const v of values) {
+      const masked = request && /^authorization$/i.test(name) ? v.replace(/^(\S+)\s.*$/, '$1 <masked>') : v;
+      const shown = request ? name : name.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+      lines.push(`\t${terminalSafe(shown)}: ${terminalSafe(masked)}`);
+    }
+  }
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {

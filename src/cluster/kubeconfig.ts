@@ -44,6 +44,31 @@ export interface ResolvedKubeconfig {
   userName?: string;
   /** The user entry in kubeconfig form (token, tokenFile, client-certificate, exec, ...), paths absolute. */
   user: Raw;
+  /** Whom to act as (Impersonate-* headers), from the user entry's as/as-groups/as-uid or the --as flags. */
+  impersonate?: Impersonation;
+}
+
+export interface Impersonation {
+  user: string;
+  groups: string[];
+  uid?: string;
+  extra: Record<string, string[]>;
+}
+
+/** kubectl's connection flags; each overrides the kubeconfig as client-go's clientcmd overrides do. */
+export interface ConnectionOverrides {
+  cluster?: string;
+  user?: string;
+  server?: string;
+  token?: string;
+  certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  insecureSkipTlsVerify?: boolean;
+  tlsServerName?: string;
+  as?: string;
+  asGroups?: string[];
+  asUid?: string;
 }
 
 export interface LocateOptions {
@@ -51,6 +76,8 @@ export interface LocateOptions {
   kubeconfig?: string;
   /** --context. */
   context?: string;
+  /** --cluster, --user, --server, --token, --as, ... */
+  overrides?: ConnectionOverrides;
   env?: NodeJS.ProcessEnv;
   home?: string;
   serviceAccountDir?: string;
@@ -65,6 +92,7 @@ const exists = (file: string): boolean => {
   }
 };
 
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function resolvePath(dir: string, file: unknown): unknown {
@@ -195,37 +223,104 @@ function inCluster(env: NodeJS.ProcessEnv, dir: string): ResolvedKubeconfig | un
 /** Picks the context, cluster and user kubectl would use, or says clearly why there is none. */
 export function resolveKubeconfig(options: LocateOptions = {}): ResolvedKubeconfig {
   const env = options.env ?? process.env;
+  const o = options.overrides ?? {};
   const { files, lookedAt } = kubeconfigFiles(options);
   if (options.kubeconfig && !exists(options.kubeconfig)) throw new ClusterError(`cannot read kubeconfig ${options.kubeconfig}: no such file`);
   const merged = mergeKubeconfigs(files);
-  if (isEmpty(merged) && !options.kubeconfig) {
+  if (isEmpty(merged) && !options.kubeconfig && !options.context && !o.cluster && !o.user) {
     const pod = inCluster(env, options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
-    if (pod) return pod;
+    if (pod) return withOverrides(pod, o, true);
+    // kubectl --server https://... --token ... needs no kubeconfig at all.
+    if (o.server) return withOverrides({ sources: [], inCluster: false, contextName: '', namespace: 'default', clusterName: '', server: '', cluster: {}, user: {} }, o, false);
     const what = merged.files.length ? `${merged.files.join(', ')} ${merged.files.length > 1 ? 'are' : 'is'} empty` : 'no kubeconfig found';
     throw new ClusterError(`${what}: looked at ${lookedAt}; pass --kubeconfig or set KUBECONFIG`);
   }
-  const where = merged.files.join(', ');
+  const where = merged.files.join(', ') || lookedAt;
   const known = [...merged.contexts.keys()];
   const list = known.length ? ` (contexts: ${known.join(', ')})` : '';
   const contextName = options.context || merged.currentContext;
-  if (!contextName) throw new ClusterError(`the kubeconfig (${where}) sets no current-context; pass --context${list}`);
-  const context = merged.contexts.get(contextName);
-  if (!context) {
+  // --cluster or --server stand in for a context, as in kubectl; a context that is named must exist.
+  if (!contextName && !o.cluster && !o.server) throw new ClusterError(`the kubeconfig (${where}) sets no current-context; pass --context${list}`);
+  const context = contextName ? merged.contexts.get(contextName) : undefined;
+  if (contextName && !context) {
     if (options.context) throw new ClusterError(`context "${contextName}" does not exist in the kubeconfig${list}`);
     throw new ClusterError(`the kubeconfig's current-context "${contextName}" does not exist in ${where}${list}; pass --context`);
   }
-  const clusterName = context.body.cluster;
-  if (typeof clusterName !== 'string' || clusterName === '') throw new ClusterError(`the kubeconfig's context "${contextName}" names no cluster`);
-  const cluster = merged.clusters.get(clusterName);
-  if (!cluster) throw new ClusterError(`the kubeconfig's context "${contextName}" uses cluster "${clusterName}", which is not in ${where}`);
-  const server = checkServer(clusterName, cluster.body.server);
-  const userName = typeof context.body.user === 'string' && context.body.user !== '' ? context.body.user : undefined;
+  const ctx = context?.body ?? {};
+  const clusterName = o.cluster || (typeof ctx.cluster === 'string' ? ctx.cluster : '');
+  if (!clusterName && !o.server) throw new ClusterError(`the kubeconfig's context "${contextName}" names no cluster`);
+  const cluster = clusterName ? merged.clusters.get(clusterName) : undefined;
+  if (clusterName && !cluster) {
+    if (o.cluster) throw new ClusterError(`cluster "${clusterName}" (--cluster) does not exist in ${where}`);
+    if (!o.server) throw new ClusterError(`the kubeconfig's context "${contextName}" uses cluster "${clusterName}", which is not in ${where}`);
+  }
+  const userName = o.user || (typeof ctx.user === 'string' && ctx.user !== '' ? ctx.user : undefined);
+  if (o.user && !merged.users.has(o.user)) throw new ClusterError(`user "${o.user}" (--user) does not exist in ${where}`);
   const user = userName ? merged.users.get(userName)?.body ?? {} : {};
-  const namespace = typeof context.body.namespace === 'string' && context.body.namespace !== '' ? context.body.namespace : 'default';
-  return { sources: merged.files, inCluster: false, contextName, namespace, clusterName, server, cluster: cluster.body, userName, user };
+  const namespace = typeof ctx.namespace === 'string' && ctx.namespace !== '' ? ctx.namespace : 'default';
+  const server = o.server ? '' : checkServer(clusterName, cluster!.body.server);
+  return withOverrides({
+    sources: merged.files, inCluster: false, contextName: contextName ?? '', namespace, clusterName, server, cluster: cluster?.body ?? {}, userName, user,
+  }, o, false);
 }
 
-function checkServer(clusterName: string, server: unknown): string {
+/**
+ * The flags over the kubeconfig, by client-go's rules: a flag replaces the field it names; --certificate-authority
+ * or --insecure-skip-tls-verify replace all three of CA file, CA data and skip-verify; --server clears the
+ * kubeconfig's tls-server-name unless --tls-server-name is given; impersonating groups or a uid needs a user.
+ */
+function withOverrides(r: ResolvedKubeconfig, o: ConnectionOverrides, inClusterConfig: boolean): ResolvedKubeconfig {
+  const cluster: Raw = { ...r.cluster };
+  if (o.server) cluster.server = o.server;
+  if (o.insecureSkipTlsVerify || o.certificateAuthority) {
+    cluster['insecure-skip-tls-verify'] = !!o.insecureSkipTlsVerify;
+    cluster['certificate-authority'] = o.certificateAuthority;
+    delete cluster['certificate-authority-data'];
+  }
+  if (o.tlsServerName || o.server) cluster['tls-server-name'] = o.tlsServerName;
+  if (o.insecureSkipTlsVerify && o.certificateAuthority) {
+    throw new ClusterError('--certificate-authority and --insecure-skip-tls-verify: specifying a root certificates file with the insecure flag is not allowed');
+  }
+  const user: Raw = { ...r.user };
+  if (o.token) {
+    user.token = o.token;
+    // The service account's token file gives way to --token in-cluster, as in kubectl.
+    if (inClusterConfig) delete user.tokenFile;
+  }
+  const who = r.userName ?? 'the user';
+  for (const [flag, file, data, what] of [
+    ['--client-certificate', 'client-certificate', 'client-certificate-data', 'client-cert'],
+    ['--client-key', 'client-key', 'client-key-data', 'client-key'],
+  ] as const) {
+    const value = flag === '--client-certificate' ? o.clientCertificate : o.clientKey;
+    if (!value) continue;
+    if (str(user[data])) throw new ClusterError(`${flag} and the kubeconfig's ${data} are both set for user "${who}" (kubectl: ${what}-data and ${what} are both specified)`);
+    user[file] = value;
+  }
+  if (o.as) user.as = o.as;
+  if (o.asGroups?.length) user['as-groups'] = o.asGroups;
+  if (o.asUid) user['as-uid'] = o.asUid;
+  const server = o.server ? checkServer(r.clusterName || '--server', o.server, '--server') : r.server;
+  return { ...r, server, cluster, user, impersonate: impersonation(user, who) };
+}
+
+function impersonation(user: Raw, who: string): Impersonation | undefined {
+  const groups = Array.isArray(user['as-groups']) ? user['as-groups'].filter((g: unknown): g is string => typeof g === 'string') : [];
+  const uid = str(user['as-uid']);
+  const extra: Record<string, string[]> = {};
+  if (isObject(user['as-user-extra'])) {
+    for (const [k, v] of Object.entries(user['as-user-extra'])) if (Array.isArray(v)) extra[k] = v.map(String);
+  }
+  const name = str(user.as);
+  if (!name) {
+    if (groups.length || uid || Object.keys(extra).length) throw new ClusterError(`requesting uid, groups or user-extra for ${who} without impersonating a user: add --as USER`);
+    return undefined;
+  }
+  return { user: name, groups, uid, extra };
+}
+
+function checkServer(clusterName: string, server: unknown, flag?: string): string {
+  const where = flag ? `${flag} ${JSON.stringify(server)}` : `the kubeconfig's cluster "${clusterName}" has server ${JSON.stringify(server)} which`;
   if (typeof server !== 'string' || server.trim() === '') throw new ClusterError(`the kubeconfig's cluster "${clusterName}" has no server`);
   let url: URL | undefined;
   try {
@@ -234,7 +329,7 @@ function checkServer(clusterName: string, server: unknown): string {
     url = undefined;
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
-    throw new ClusterError(`the kubeconfig's cluster "${clusterName}" has server ${JSON.stringify(server)} which is not a URL (expected https://HOST[:PORT])`);
+    throw new ClusterError(`${where} is not a URL (expected https://HOST[:PORT])`);
   }
   return server.replace(/\/+$/, '');
 }
@@ -355,8 +450,6 @@ class ExecAuthenticator {
   }
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
 /**
  * Hands the one context we use to client-node's KubeConfig (client certificates, tokens, auth providers, proxies).
  * Exec plugins run through our own runner: client-node's has no time bound and leaves the plugin's stdin open.
@@ -365,8 +458,11 @@ export async function toKubeConfig(r: ResolvedKubeconfig, execBoundMs: () => num
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const c = r.cluster;
+  // client-node wants names; with --server alone, kubectl has none.
+  const clusterName = r.clusterName || 'cluster';
+  const contextName = r.contextName || 'context';
   const cluster: Cluster = {
-    name: r.clusterName,
+    name: clusterName,
     server: r.server,
     caData: str(c['certificate-authority-data']),
     caFile: str(c['certificate-authority']),
@@ -395,13 +491,12 @@ export async function toKubeConfig(r: ResolvedKubeconfig, execBoundMs: () => num
     authProvider: isObject(u['auth-provider']) ? u['auth-provider'] : undefined,
     username: str(u.username),
     password: str(u.password),
-    impersonateUser: str(u.as),
   };
   if (isObject(u.exec) && !user.authProvider) {
     if (typeof u.exec.command !== 'string' || u.exec.command === '') throw new ClusterError(`the kubeconfig's user "${userName}" has an exec plugin without a command`);
     kc.addAuthenticator(new ExecAuthenticator(userName, u.exec as ExecConfig, execBoundMs));
   }
-  const context: Context = { name: r.contextName, cluster: r.clusterName, user: userName, namespace: r.namespace };
-  kc.loadFromOptions({ clusters: [cluster], users: [user], contexts: [context], currentContext: r.contextName });
+  const context: Context = { name: contextName, cluster: clusterName, user: userName, namespace: r.namespace };
+  kc.loadFromOptions({ clusters: [cluster], users: [user], contexts: [context], currentContext: contextName });
   return kc;
 }

@@ -30,6 +30,17 @@ export interface LiveReadOptions {
   target?: Target;
   now: string;
   concurrency?: number;
+  /** -l: a label selector for the pods LIST (cluster-wide runs only). */
+  podSelector?: string;
+}
+
+/**
+ * What -l means for proof by absence: pods outside the selector were not read, so a volume no listed pod uses
+ * may still be used by one of them. Pods count as incompletely read, and no check or guard concludes from a
+ * pod's absence.
+ */
+export function selectedPodsReason(selector: string): string {
+  return `only pods matching -l ${JSON.stringify(selector)} were read; a pod outside it may use a volume, so nothing is concluded from a pod's absence`;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -93,6 +104,13 @@ class Collector {
       : err.status === 404 ? 'not served by this API server' : `${err.status} ${err.reason}: ${err.message}`;
   }
 
+  /** Pods were read through a selector: recorded next to any failure to read them. */
+  selectPods(selector: string): void {
+    const existing = this.snapshot.incomplete.find((i) => i.resource === 'pods');
+    if (existing) existing.reason = `${existing.reason}; ${selectedPodsReason(selector)}`;
+    else this.snapshot.incomplete.push({ resource: 'pods', reason: selectedPodsReason(selector) });
+  }
+
   private markIncomplete(resource: string, reason: string): void {
     if (this.snapshot.incomplete.some((i) => i.resource === resource)) return;
     this.snapshot.incomplete.push({ resource, reason });
@@ -134,10 +152,10 @@ class Collector {
   }
 
   /** One paginated LIST, folded page by page. */
-  async list(resource: ResourceName, namespace?: string, fieldSelector?: string): Promise<void> {
+  async list(resource: ResourceName, namespace?: string, fieldSelector?: string, labelSelector?: string): Promise<void> {
     const info = RESOURCES[resource];
     try {
-      await this.client.list(resourcePath(info, namespace), { fieldSelector }, (items) => {
+      await this.client.list(resourcePath(info, namespace), { fieldSelector, labelSelector }, (items) => {
         for (const item of items as Raw[]) this.fold(resource, info.kind, item);
       }, undefined, `${info.kind}List`);
     } catch (err) {
@@ -222,15 +240,15 @@ export async function readCluster(client: KubeClient, options: LiveReadOptions):
   await c.version();
   const limit = options.concurrency ?? 6;
   if (options.target) await readTarget(c, options.target, limit);
-  else await readAll(c, options.namespace, limit);
+  else await readAll(c, options.namespace, limit, options.podSelector);
   c.finish();
   return c.snapshot;
 }
 
-async function readAll(c: Collector, namespace: string | undefined, limit: number): Promise<void> {
+async function readAll(c: Collector, namespace: string | undefined, limit: number, podSelector?: string): Promise<void> {
   const tasks: (() => Promise<unknown>)[] = [
     () => c.list('nodes'),
-    () => c.list('pods', namespace),
+    () => c.list('pods', namespace, undefined, podSelector || undefined),
     () => c.list('persistentvolumeclaims', namespace),
     () => c.list('persistentvolumes'),
     () => c.list('volumeattachments'),
@@ -242,6 +260,7 @@ async function readAll(c: Collector, namespace: string | undefined, limit: numbe
     () => c.longhorn(),
   ];
   await runLimited(tasks.map((t) => async () => void (await t())), limit);
+  if (podSelector) c.selectPods(podSelector);
 }
 
 /** The target object itself: absent only on a 404 for it; anything we could not read stops the run (exit 3). */

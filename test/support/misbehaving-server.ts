@@ -3,6 +3,8 @@
 // default (GET/LIST of the objects it is given, 404 Status for the rest) that each test overrides where it
 // misbehaves, and logs every request so tests can assert that no write was sent.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,15 @@ export interface LoggedRequest {
   body: string;
   /** Request headers (lower-case names), e.g. to see the Authorization a credential plugin produced. */
   headers: import('node:http').IncomingHttpHeaders;
+  /** Over TLS: the CN of the client certificate presented, if any. */
+  clientCN?: string;
+}
+
+/** Serve https with this key and certificate, asking for (not requiring) a client certificate signed by `ca`. */
+export interface TlsOptions {
+  key: string;
+  cert: string;
+  ca: string;
 }
 
 export interface Reply {
@@ -124,15 +135,17 @@ async function send(res: ServerResponse, reply: Reply): Promise<void> {
 }
 
 /** Starts the server on a free port of 127.0.0.1 and writes a kubeconfig (token auth) that points at it. */
-export async function startMisbehavingServer(objects: FakeObjects = {}, override?: Override): Promise<MisbehavingServer> {
+export async function startMisbehavingServer(objects: FakeObjects = {}, override?: Override, tls?: TlsOptions): Promise<MisbehavingServer> {
   const requests: LoggedRequest[] = [];
   const sockets = new Set<import('node:net').Socket>();
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const u = new URL(req.url ?? '/', 'http://127.0.0.1');
       const logged: LoggedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', path: u.pathname, query: u.searchParams, body: Buffer.concat(chunks).toString('utf8'), headers: req.headers };
+      const peer = tls ? (req.socket as TLSSocket).getPeerCertificate() : undefined;
+      if (peer?.subject?.CN) logged.clientCN = String(peer.subject.CN);
       requests.push(logged);
       try {
         await send(res, (await override?.(logged)) ?? defaultReply(objects, logged));
@@ -140,13 +153,16 @@ export async function startMisbehavingServer(objects: FakeObjects = {}, override
         res.destroy();
       }
     });
-  });
+  };
+  const server: Server = tls
+    ? createTlsServer({ ...tls, requestCert: true, rejectUnauthorized: false }, handler)
+    : createServer(handler);
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = mkdtempSync(join(tmpdir(), 'vd-fake-'));
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, JSON.stringify({

@@ -296,3 +296,46 @@ describe('fields of the wrong type stop the run, as they stop kubectl (a typo mu
     expect(ourPick(env).error).toMatch(message);
   });
 });
+
+describe('connection flags over the kubeconfig (client-go\'s rules)', () => {
+  const f = write(tmp(), {
+    kc: [
+      'current-context: x', 'clusters:', '- name: c', '  cluster:', '    server: https://k.example', '    certificate-authority-data: Q0E=', '    tls-server-name: inner.example',
+      'contexts:', '- name: x', '  context:', '    cluster: c', '    user: u', '    namespace: team',
+      'users:', '- name: u', '  user:', '    token: kc-token', '    as: bob', '    as-user-extra:', '      reason: [on call]', '      example.com/ticket%id: ["7"]',
+    ].join('\n'),
+  });
+  const resolve = (overrides: Parameters<typeof resolveKubeconfig>[0]['overrides']) => resolveKubeconfig({ kubeconfig: f.kc, overrides });
+
+  it('--server keeps the context\'s namespace and user but clears tls-server-name; --tls-server-name sets it back', () => {
+    const r = resolve({ server: 'https://other.example:6443/' });
+    expect(r).toMatchObject({ server: 'https://other.example:6443', namespace: 'team', user: { token: 'kc-token' } });
+    expect(r.cluster['tls-server-name']).toBeUndefined();
+    expect(resolve({ server: 'https://o.example', tlsServerName: 'n.example' }).cluster['tls-server-name']).toBe('n.example');
+    expect(resolve({}).cluster['tls-server-name']).toBe('inner.example');
+  });
+
+  it('--insecure-skip-tls-verify drops the kubeconfig\'s CA; --certificate-authority replaces it', () => {
+    expect(resolve({ insecureSkipTlsVerify: true }).cluster).toMatchObject({ 'insecure-skip-tls-verify': true });
+    expect(resolve({ insecureSkipTlsVerify: true }).cluster['certificate-authority-data']).toBeUndefined();
+    const ca = resolve({ certificateAuthority: '/ca.crt' }).cluster;
+    expect(ca['certificate-authority']).toBe('/ca.crt');
+    expect(ca['certificate-authority-data']).toBeUndefined();
+  });
+
+  it('the user entry\'s impersonation, with user-extra sent as escaped Impersonate-Extra- headers', async () => {
+    const { impersonationHeaders } = await import('../../src/cluster/kube-client.js');
+    const r = resolve({ asGroups: ['g1', 'g2'] });
+    expect(r.impersonate).toEqual({ user: 'bob', groups: ['g1', 'g2'], uid: undefined, extra: { reason: ['on call'], 'example.com/ticket%id': ['7'] } });
+    expect(impersonationHeaders(r.impersonate!)).toEqual({
+      'Impersonate-User': 'bob', 'Impersonate-Group': ['g1', 'g2'], 'Impersonate-Extra-reason': ['on call'], 'Impersonate-Extra-example.com%2Fticket%25id': ['7'],
+    });
+  });
+
+  it('in-cluster, --token replaces the service account token and --server its address', () => {
+    const sa = write(tmp(), { token: 'sa', namespace: 'ns', 'ca.crt': 'CA' });
+    const r = resolveKubeconfig({ env: { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, home: emptyHome, serviceAccountDir: join(sa.token, '..'), overrides: { token: 'mine', server: 'https://api.example' } });
+    expect(r).toMatchObject({ inCluster: true, server: 'https://api.example', user: { token: 'mine' } });
+    expect(r.user.tokenFile).toBeUndefined();
+  });
+});

@@ -13,7 +13,7 @@ describe('argv as kubectl reads it', () => {
   const norm = (...argv: string[]) => normalizeArgv(argv, program);
 
   it('knows which short flags take a value', () => {
-    expect([...spec.valueShort].sort()).toEqual(['n', 'o']);
+    expect([...spec.valueShort].sort()).toEqual(['l', 'n', 'o', 's', 'v']);
     expect(spec.boolShort.has('A')).toBe(true);
     expect(spec.boolShort.has('y')).toBe(true);
     expect(spec.valueLong.has('--context')).toBe(true);
@@ -43,6 +43,15 @@ describe('argv as kubectl reads it', () => {
     expect(norm('diagnose', '--all-namespaces=false', '-n', 'x')).toEqual(['diagnose', '-n', 'x']);
     expect(norm('fix', '--yes=1', '--all-namespaces=T')).toEqual(['fix', '--yes', '--all-namespaces']);
     expect(norm('diagnose', '--all-namespaces=maybe')).toEqual(['diagnose', '--all-namespaces=maybe']);
+  });
+
+  it('reads -v=6, -v6, --v=6 and -l=app=web as kubectl does; --insecure-skip-tls-verify=false is off', () => {
+    expect(norm('diagnose', '-v=6')).toEqual(['diagnose', '-v', '6']);
+    expect(norm('diagnose', '-Av6')).toEqual(['diagnose', '-Av', '6']);
+    expect(norm('diagnose', '--v=6')).toEqual(['diagnose', '--v=6']);
+    expect(norm('diagnose', '-l=app=web')).toEqual(['diagnose', '-l', 'app=web']);
+    expect(norm('diagnose', '-s', 'https://k:6443', '--as-group', '-n=x')).toEqual(['diagnose', '-s', 'https://k:6443', '--as-group', '-n=x']);
+    expect(norm('diagnose', '--insecure-skip-tls-verify=false')).toEqual(['diagnose']);
   });
 
   it('still turns a bare --dry-run into --dry-run=client', () => {
