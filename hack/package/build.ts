@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       copyFileSync(bundleFile, join(stage, 'volume-doctor.cjs'));
     }
     if (t.os === 'windows') copyFileSync(join(here, 'complete.cmd'), join(stage, `${COMPLETION_BIN}.cmd`));
-    else copyFileSync(join(here, 'complete.sh'), join(stage, COMPLETION_BIN));
+    else copyFileSync(join(root, 'bin', COMPLETION_BIN), join(stage, COMPLETION_BIN));
     copyFileSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
     copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
     for (const f of archiveFiles(t)) chmodSync(join(stage, f), f.startsWith(PLUGIN_BIN) || f.startsWith(COMPLETION_BIN) ? 0o755 : 0o644);

@@ -160,7 +160,11 @@ describe('kubectl_complete-volume_doctor', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'kubectl-volume_doctor'), '#!/bin/sh\nfor a in "$@"; do echo "[$a]"; done\n');
     chmodSync(join(dir, 'kubectl-volume_doctor'), 0o755);
-    const r = spawnSync('/bin/sh', [join(ROOT, 'hack/package/complete.sh'), 'diagnose', '-n', ''], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin` } });
+    // As krew unpacks the archive: the completer next to the plugin, reached through a symlink elsewhere on PATH.
+    copyFileSync(join(ROOT, 'bin', 'kubectl_complete-volume_doctor'), join(dir, 'kubectl_complete-volume_doctor'));
+    const linked = tmp();
+    symlinkSync(join(dir, 'kubectl_complete-volume_doctor'), join(linked, 'kubectl_complete-volume_doctor'));
+    const r = spawnSync('/bin/sh', [join(linked, 'kubectl_complete-volume_doctor'), 'diagnose', '-n', ''], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
     expect(r.stdout).toBe('[__complete]\n[diagnose]\n[-n]\n[]\n');
   });
 });
