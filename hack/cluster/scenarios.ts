@@ -1,4 +1,4 @@
-// The five stories of CATALOG.md, built with real objects; the real controllers make the stuck state.
+// The stuck-volume stories, built with real objects; the real controllers and scheduler make the stuck state.
 // Each scenario lives in its own namespace and waits until the stuck state really exists.
 import type { KubeClient } from '../../src/cluster/kube-client.js';
 import { ClusterState, SIM_KUBELET_ANNOTATION, TEST_DRIVER } from './state.js';
@@ -14,6 +14,8 @@ export interface ScenarioResult {
   namespace: string;
   /** What a test or a person should look at. */
   facts: Record<string, string>;
+  /** Puts back what the story changed outside its namespace (nodes, CSINodes, the agent's controls). */
+  undo?: () => Promise<void>;
 }
 
 /** A pre-provisioned RWO volume and its claim (users create these; no controller does). */
@@ -49,6 +51,12 @@ function template(app: string, claim: string, extra: Raw = {}): Raw {
       ...extra,
     },
   };
+}
+
+/** A bare pod of `template`, as a user would create one. */
+function pod(ns: string, name: string, app: string, claim: string, extra: Raw = {}): Raw {
+  const t = template(app, claim, extra);
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, ...t.metadata }, spec: t.spec };
 }
 
 async function pods(c: KubeClient, ns: string): Promise<Raw[]> {
@@ -117,18 +125,18 @@ async function inUseWithoutPod(state: ClusterState, c: KubeClient): Promise<Scen
   namespace(state, ns);
   const [first, second] = state.nodes;
   const pinned = (node: string) => ({ nodeSelector: { 'kubernetes.io/hostname': node } });
-  apply(state.kubeconfig, [...volume(ns, 'cache-data', 'pv-story3'), { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cache-old', namespace: ns, ...template('cache', 'cache-data').metadata }, spec: template('cache', 'cache-data', pinned(first)).spec }]);
+  apply(state.kubeconfig, [...volume(ns, 'cache-data', 'pv-story3'), pod(ns, 'cache-old', 'cache', 'cache-data', pinned(first))]);
   await runningPod(c, ns, 'cache');
   const unique = `kubernetes.io/csi/${TEST_DRIVER}^pv-story3`;
   log(`story3: the kubelet on ${first} keeps ${unique} mounted after its pod is deleted`);
   setInUse(state, first, [unique]);
   kubectl(state.kubeconfig, ['delete', 'pod', 'cache-old', '-n', ns, '--wait=true', '--timeout=90s']);
-  apply(state.kubeconfig, [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cache-new', namespace: ns, ...template('cache', 'cache-data').metadata }, spec: template('cache', 'cache-data', pinned(second)).spec }]);
+  apply(state.kubeconfig, [pod(ns, 'cache-new', 'cache', 'cache-data', pinned(second))]);
   await waitFor('the Multi-Attach event for cache-new', async () => {
     const events = await c.request<{ items: Raw[] }>(`/api/v1/namespaces/${ns}/events`, { query: { fieldSelector: 'involvedObject.name=cache-new,reason=FailedAttachVolume' } });
     return events.items.length > 0;
   }, 120_000);
-  return { namespace: ns, facts: { inUseNode: first, waitingNode: second, waitingPod: 'cache-new', pv: 'pv-story3' } };
+  return { namespace: ns, facts: { inUseNode: first, waitingNode: second, waitingPod: 'cache-new', pv: 'pv-story3' }, undo: async () => setInUse(state, first, []) };
 }
 
 /** Story 4: a VolumeAttachment stuck deleting because detach fails, while the pod comes back on the same node. */
@@ -151,7 +159,8 @@ async function detachFails(state: ClusterState, c: KubeClient): Promise<Scenario
   }, 180_000);
   kubectl(state.kubeconfig, ['scale', 'statefulset', 'ledger', '-n', ns, '--replicas=1']);
   await waitFor('ledger-0 back on the same node', async () => (await c.get<Raw>(`/api/v1/namespaces/${ns}/pods/ledger-0`))?.spec?.nodeName === node, 120_000);
-  return { namespace: ns, facts: { node, volumeAttachment: va.metadata.name, pod: 'ledger-0', pv: 'pv-story4', message } };
+  // Detach keeps failing until undo: a VolumeAttachment left deleting on a node blocks any later attach of its volume there.
+  return { namespace: ns, facts: { node, volumeAttachment: va.metadata.name, pod: 'ledger-0', pv: 'pv-story4', message }, undo: async () => setAttacher(state, 'ok') };
 }
 
 /** Story 5: an out-of-service taint left on a node that came back. */
@@ -207,7 +216,7 @@ async function longhornDiskReplaced(state: ClusterState, c: KubeClient): Promise
   for (const r of [`${reports}-r-1a2b`, `${reports}-r-3c4d`]) await setStatus(c, lhPath('replicas', r), { currentState: 'stopped', instanceManagerName: `instance-manager-${r.endsWith('1a2b') ? first : second}` });
   await setStatus(c, lhPath('engines', `${reports}-e-0`), { currentState: 'stopped', replicaModeMap: {} });
   await setStatus(c, lhPath('volumeattachments', reports), { attachmentTicketStatuses: { [`csi-${reports}-ticket`]: { id: `csi-${reports}-ticket`, satisfied: false } } });
-  apply(state.kubeconfig, [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'reports', namespace: ns, ...template('reports', reportsClaim.name).metadata }, spec: template('reports', reportsClaim.name, { nodeSelector: { 'kubernetes.io/hostname': first } }).spec }]);
+  apply(state.kubeconfig, [pod(ns, 'reports', 'reports', reportsClaim.name, { nodeSelector: { 'kubernetes.io/hostname': first } })]);
   await waitFor('the VolumeAttachment of pvc-lh-reports', async () => (await c.request<{ items: Raw[] }>('/apis/storage.k8s.io/v1/volumeattachments')).items.find((v) => v.spec.source?.persistentVolumeName === reports), 60_000);
 
   // The healthy volume under a StatefulSet pod on the last node; Longhorn's CSI attacher (played here) attaches it.
@@ -236,6 +245,122 @@ async function longhornDiskReplaced(state: ClusterState, c: KubeClient): Promise
   return { namespace: ns, facts: { faultedVolume: reports, waitingPod: 'reports', node: first, otherNode: second, newDisk: diskUuid(first), oldDisk: `${first}-disk-old-uuid`, downNode: last, stuckPod: 'pg-0', healthyVolume: pg } };
 }
 
+/** Unique volume handles of `driver` a node already carries (pods bound to it and VolumeAttachments), as the scheduler counts them. */
+async function volumesOnNode(c: KubeClient, node: string, driver: string): Promise<Set<string>> {
+  const [allPods, pvcs, pvs, vas] = await Promise.all([
+    c.request<{ items: Raw[] }>('/api/v1/pods', { query: { fieldSelector: `spec.nodeName=${node}` } }),
+    c.request<{ items: Raw[] }>('/api/v1/persistentvolumeclaims'),
+    c.request<{ items: Raw[] }>('/api/v1/persistentvolumes'),
+    c.request<{ items: Raw[] }>('/apis/storage.k8s.io/v1/volumeattachments'),
+  ]);
+  const pvByName = new Map(pvs.items.map((p) => [p.metadata.name, p]));
+  const pvNameOfClaim = new Map(pvcs.items.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p.spec.volumeName]));
+  const handles = new Set<string>();
+  const add = (pvName?: string) => {
+    const pv = pvName ? pvByName.get(pvName) : undefined;
+    if (pv?.spec?.csi?.driver === driver) handles.add(pv.spec.csi.volumeHandle);
+  };
+  for (const p of allPods.items.filter((x) => !['Succeeded', 'Failed'].includes(x.status?.phase))) {
+    for (const v of p.spec.volumes ?? []) if (v.persistentVolumeClaim) add(pvNameOfClaim.get(`${p.metadata.namespace}/${v.persistentVolumeClaim.claimName}`));
+  }
+  for (const va of vas.items.filter((v) => v.spec.nodeName === node && v.spec.attacher === driver)) add(va.spec.source?.persistentVolumeName);
+  return handles;
+}
+
+/**
+ * A CSINode's drivers are immutable (unless the alpha MutableCSINodeAllocatableCount gate is on), so a new attach
+ * limit means a new object, as when a kubelet registers its driver again. Returns how to put the old one back.
+ */
+async function setAttachLimit(c: KubeClient, node: string, driver: string, count: number): Promise<() => Promise<void>> {
+  const path = `/apis/storage.k8s.io/v1/csinodes/${node}`;
+  const before = await c.get<Raw>(path);
+  const replace = async (spec: Raw) => {
+    await c.request(path, { method: 'DELETE' }).catch(() => undefined);
+    await c.request('/apis/storage.k8s.io/v1/csinodes', { method: 'POST', body: { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: node }, spec } });
+  };
+  const drivers = (before?.spec?.drivers ?? [{ name: driver, nodeID: node, topologyKeys: null }]) as Raw[];
+  await replace({ drivers: drivers.map((d) => (d.name === driver ? { ...d, allocatable: { count } } : d)) });
+  return () => replace({ drivers });
+}
+
+async function podScheduledFalse(c: KubeClient, ns: string, name: string, message: RegExp): Promise<Raw> {
+  return waitFor(`the scheduler to leave ${ns}/${name} unscheduled with ${message}`, async () => {
+    const p = await c.get<Raw>(`/api/v1/namespaces/${ns}/pods/${name}`);
+    const cond = p?.status?.conditions?.find((x: Raw) => x.type === 'PodScheduled');
+    if (p?.spec?.nodeName) throw new Error(`${name} was scheduled onto ${p.spec.nodeName}`);
+    return cond?.status === 'False' && message.test(cond.message ?? '') ? p : undefined;
+  }, 60_000);
+}
+
+/**
+ * Story 7: the real kube-scheduler cannot place pods because of their volumes. (a) A pre-provisioned PV whose
+ * node affinity asks for a zone no node is in; (b) a node whose CSINode allows one more volume of the test
+ * driver than it carries, and two pods pinned to it, each with a volume of its own: the second exceeds it.
+ */
+async function schedulingBlockedByVolume(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
+  const ns = 'story7';
+  namespace(state, ns);
+  const zone = { key: 'topology.kubernetes.io/zone', value: 'zone-z' };
+  const [zonal, zonalClaim] = volume(ns, 'archive-data', 'pv-story7-zone');
+  zonal.spec.nodeAffinity = { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: zone.key, operator: 'In', values: [zone.value] }] }] } };
+  apply(state.kubeconfig, [zonal, zonalClaim, pod(ns, 'archive', 'archive', 'archive-data')]);
+  const archive = await podScheduledFalse(c, ns, 'archive', /node affinity/);
+  log(`story7: archive is unschedulable: ${archive.status.conditions.find((x: Raw) => x.type === 'PodScheduled').message}`);
+
+  // The Ready node carrying the fewest volumes of the test driver; its limit becomes what it carries plus one.
+  const nodes = (await c.request<{ items: Raw[] }>('/api/v1/nodes')).items
+    .filter((n) => n.status?.conditions?.some((x: Raw) => x.type === 'Ready' && x.status === 'True') && !n.spec?.unschedulable && !(n.spec?.taints ?? []).length)
+    .map((n) => n.metadata.name as string);
+  if (!nodes.length) throw new Error('no Ready, untainted, schedulable node for the attach-limit half of story 7');
+  const carried = await Promise.all(nodes.map(async (n) => ({ n, volumes: await volumesOnNode(c, n, TEST_DRIVER) })));
+  const { n: node, volumes } = carried.sort((a, b) => a.volumes.size - b.volumes.size)[0];
+  const limit = volumes.size + 1;
+  const restore = await setAttachLimit(c, node, TEST_DRIVER, limit);
+  log(`story7: CSINode ${node} now allows ${limit} volume(s) of ${TEST_DRIVER}; it carries ${volumes.size}`);
+  const pinned = { nodeSelector: { 'kubernetes.io/hostname': node } };
+  apply(state.kubeconfig, [...volume(ns, 'shard-a-data', 'pv-story7-a'), ...volume(ns, 'shard-b-data', 'pv-story7-b'), pod(ns, 'shard-a', 'shard-a', 'shard-a-data', pinned)]);
+  await runningPod(c, ns, 'shard-a');
+  apply(state.kubeconfig, [pod(ns, 'shard-b', 'shard-b', 'shard-b-data', pinned)]);
+  const blocked = await podScheduledFalse(c, ns, 'shard-b', /exceed max volume count/);
+  log(`story7: shard-b is unschedulable: ${blocked.status.conditions.find((x: Raw) => x.type === 'PodScheduled').message}`);
+  return {
+    namespace: ns,
+    facts: { pod: 'archive', claim: 'archive-data', pv: 'pv-story7-zone', zoneKey: zone.key, zone: zone.value, limitNode: node, limit: String(limit), runningPod: 'shard-a', blockedPod: 'shard-b', blockedPv: 'pv-story7-b' },
+    undo: async () => {
+      kubectl(state.kubeconfig, ['delete', 'pod', 'shard-a', 'shard-b', '-n', ns, '--wait=true', '--timeout=60s']);
+      await restore();
+    },
+  };
+}
+
+/**
+ * Story 8: a bound claim of a StorageClass that allows expansion is asked to grow, and no external resizer runs
+ * for its CSI driver: the expand controller leaves it to one (ExternalExpanding) and nothing happens after that.
+ */
+async function expansionStuck(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
+  const ns = 'story8';
+  namespace(state, ns);
+  const storageClass = 'expandable';
+  const [pv, claim] = volume(ns, 'reports-db-data', 'pv-story8');
+  pv.spec.storageClassName = storageClass;
+  claim.spec.storageClassName = storageClass;
+  apply(state.kubeconfig, [
+    { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: storageClass }, provisioner: TEST_DRIVER, allowVolumeExpansion: true, reclaimPolicy: 'Retain', volumeBindingMode: 'Immediate' },
+    pv, claim, pod(ns, 'reports-db', 'reports-db', 'reports-db-data'),
+  ]);
+  const path = `/api/v1/namespaces/${ns}/persistentvolumeclaims/reports-db-data`;
+  await waitFor('reports-db-data Bound', async () => (await c.get<Raw>(path))?.status?.phase === 'Bound', 60_000);
+  await runningPod(c, ns, 'reports-db');
+  log('story8: reports-db runs on its 1Gi claim; asking for 2Gi with no external resizer running');
+  await c.request(path, { method: 'PATCH', body: { spec: { resources: { requests: { storage: '2Gi' } } } }, contentType: 'application/merge-patch+json' });
+  const event = await waitFor('the ExternalExpanding event', async () => {
+    const events = await c.request<{ items: Raw[] }>(`/api/v1/namespaces/${ns}/events`, { query: { fieldSelector: 'involvedObject.name=reports-db-data,reason=ExternalExpanding' } });
+    return events.items[0];
+  }, 60_000);
+  log(`story8: ${event.type} ${event.reason}: ${event.message}`);
+  return { namespace: ns, facts: { claim: 'reports-db-data', pv: 'pv-story8', storageClass, pod: 'reports-db', requested: '2Gi', capacity: '1Gi', driver: TEST_DRIVER, message: event.message } };
+}
+
 export const SCENARIOS: Record<string, (state: ClusterState, c: KubeClient) => Promise<ScenarioResult>> = {
   'deployment-multi-attach': deploymentMultiAttach,
   'statefulset-terminating': statefulSetTerminating,
@@ -243,10 +368,12 @@ export const SCENARIOS: Record<string, (state: ClusterState, c: KubeClient) => P
   'detach-fails': detachFails,
   'taint-left': taintLeft,
   'longhorn-disk-replaced': longhornDiskReplaced,
+  'scheduling-blocked-by-volume': schedulingBlockedByVolume,
+  'expansion-stuck': expansionStuck,
 };
 
 /** Story numbers from CATALOG.md work too: `scenario 1`. */
-export const SCENARIO_BY_NUMBER = ['deployment-multi-attach', 'statefulset-terminating', 'in-use-without-pod', 'detach-fails', 'taint-left', 'longhorn-disk-replaced'];
+export const SCENARIO_BY_NUMBER = ['deployment-multi-attach', 'statefulset-terminating', 'in-use-without-pod', 'detach-fails', 'taint-left', 'longhorn-disk-replaced', 'scheduling-blocked-by-volume', 'expansion-stuck'];
 
 export async function runScenario(state: ClusterState, name: string): Promise<ScenarioResult> {
   const id = /^\d$/.test(name) ? SCENARIO_BY_NUMBER[Number(name) - 1] : name;

@@ -74,11 +74,50 @@ export function auditSize(): number {
   return statSync(join(cluster().dir, 'audit.log')).size;
 }
 
+/** An RFC 3339 moment `plusMs` after `from`, for diagnose --now: judging a state later instead of waiting for it. */
+export function later(from: string | number | Date, plusMs: number): string {
+  return new Date(new Date(from).getTime() + plusMs).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** What a person would look at when a story does not go as expected: pods, nodes, VolumeAttachments, recent events. */
+export function clusterReport(namespace: string): string {
+  const get = (args: string[]) => {
+    try {
+      return kubectlJson<{ items: any[] }>(args).items;
+    } catch (err) {
+      return [{ error: (err as Error).message }];
+    }
+  };
+  const lines = [`pods in ${namespace}:`];
+  for (const p of get(['get', 'pods', '-n', namespace])) {
+    if (p.error) { lines.push(`  ${p.error}`); continue; }
+    const waiting = p.status?.containerStatuses?.map((c: any) => c.state?.waiting?.reason).filter(Boolean).join(',');
+    const scheduled = p.status?.conditions?.find((c: any) => c.type === 'PodScheduled');
+    lines.push(`  ${p.metadata.name} ${p.status?.phase}${waiting ? `/${waiting}` : ''} on ${p.spec.nodeName ?? '(none)'}${p.metadata.deletionTimestamp ? `, deleting since ${p.metadata.deletionTimestamp}` : ''}${scheduled?.status === 'False' ? `, unschedulable: ${scheduled.message}` : ''}`);
+  }
+  lines.push('nodes:');
+  for (const n of get(['get', 'nodes'])) {
+    if (n.error) { lines.push(`  ${n.error}`); continue; }
+    const ready = n.status?.conditions?.find((c: any) => c.type === 'Ready');
+    lines.push(`  ${n.metadata.name} Ready=${ready?.status} since ${ready?.lastTransitionTime}${n.spec.unschedulable ? ', cordoned' : ''}, taints [${(n.spec.taints ?? []).map((t: any) => `${t.key}:${t.effect}`).join(', ')}], attached [${(n.status?.volumesAttached ?? []).map((v: any) => v.name.replace(/^.*\^/, '')).join(', ')}], in use [${(n.status?.volumesInUse ?? []).map((v: string) => v.replace(/^.*\^/, '')).join(', ')}]`);
+  }
+  lines.push('volumeattachments:');
+  for (const v of get(['get', 'volumeattachments'])) {
+    if (v.error) { lines.push(`  ${v.error}`); continue; }
+    lines.push(`  ${v.spec.source?.persistentVolumeName} on ${v.spec.nodeName}: attached=${v.status?.attached ?? false}${v.metadata.deletionTimestamp ? `, deleting since ${v.metadata.deletionTimestamp}` : ''}${v.status?.attachError ? `, attachError: ${v.status.attachError.message}` : ''}${v.status?.detachError ? `, detachError: ${v.status.detachError.message}` : ''}`);
+  }
+  lines.push(`newest events in ${namespace}:`);
+  const events = get(['get', 'events', '-n', namespace]).filter((e) => !e.error)
+    .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? '').localeCompare(String(b.lastTimestamp ?? b.eventTime ?? '')));
+  for (const e of events.slice(-10)) lines.push(`  ${e.lastTimestamp ?? e.eventTime} ${e.type} ${e.reason} ${e.involvedObject?.name}: ${e.message}`);
+  return lines.join('\n');
+}
+
 /**
  * Runs the plugin through kubectl on a pseudo-terminal (util-linux `script`), typing `answer` when `prompt`
- * appears, as an operator at the keyboard would.
+ * appears, as an operator at the keyboard would. Killed after `timeoutMs` (then `killed` is true).
  */
-export async function pluginAtTerminal(args: string[], prompt: RegExp, answer: string): Promise<{ code: number; output: string }> {
+export async function pluginAtTerminal(args: string[], prompt: RegExp, answer: string, timeoutMs = 5 * 60_000): Promise<{ code: number; output: string; killed: boolean }> {
   const { spawn } = await import('node:child_process');
   const state = cluster();
   const command = ['kubectl', 'volume-doctor', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
@@ -87,6 +126,7 @@ export async function pluginAtTerminal(args: string[], prompt: RegExp, answer: s
   });
   let output = '';
   let answered = false;
+  let killed = false;
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -98,7 +138,7 @@ export async function pluginAtTerminal(args: string[], prompt: RegExp, answer: s
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, output }));
-    setTimeout(() => child.kill('SIGKILL'), 5 * 60_000).unref();
+    child.on('close', (code) => resolve({ code: code ?? -1, output, killed }));
+    setTimeout(() => { killed = true; child.kill('SIGKILL'); }, timeoutMs).unref();
   });
 }

@@ -1,6 +1,6 @@
 // The stories of CATALOG.md on a real control plane (etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler, kwok), stuck by the real controllers, diagnosed and fixed through the real kubectl.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runScenario, ScenarioResult } from '../../hack/cluster/scenarios.js';
 import { nodeUp } from '../../hack/cluster/controls.js';
 import { stopProcess } from '../../hack/cluster/processes.js';
@@ -9,7 +9,8 @@ import { readCluster } from '../../src/cluster/live-reader.js';
 import { diagnoseSnapshot } from '../../src/engine.js';
 import { plan } from '../../src/remedy/plan.js';
 import { applyPlan } from '../../src/remedy/apply.js';
-import { auditSince, auditSize, cluster, diagnoseUntil, Finding, kubectlJson, plugin, pluginAtTerminal } from './helpers.js';
+import { RESIZE_GRACE_MS, WAITING_POD_GRACE_MS } from '../../src/checks/thresholds.js';
+import { auditSince, auditSize, cluster, clusterReport, diagnose, diagnoseUntil, Finding, kubectlJson, later, plugin, pluginAtTerminal } from './helpers.js';
 import { unwrapped } from '../cli/run-binary.js';
 
 const has = (check: string, pred: (f: Finding) => boolean = () => true) => (fs: Finding[]) => fs.some((f) => f.check === check && pred(f));
@@ -124,6 +125,7 @@ describe('story 2: a StatefulSet pod stuck Terminating on a down node', () => {
 
 describe('story 3: a volume in use without a pod on a Ready node', () => {
   let s: ScenarioResult;
+  afterAll(async () => s?.undo?.());
   it('is diagnosed as an orphaned mount blocking a pod elsewhere', async () => {
     s = await runScenario(cluster(), 'in-use-without-pod');
     const { doc } = await diagnoseUntil(['-n', s.namespace], has('multi-attach'));
@@ -151,8 +153,11 @@ describe('story 3: a volume in use without a pod on a Ready node', () => {
 });
 
 describe('story 4: a VolumeAttachment stuck deleting because detach fails', () => {
+  let s: ScenarioResult;
+  // Detach must work again for later stories: a VolumeAttachment left deleting on a node blocks any new attach there.
+  afterAll(async () => s?.undo?.());
   it('reports the detach error at once and the stuck deletion after two minutes', async () => {
-    const s = await runScenario(cluster(), 'detach-fails');
+    s = await runScenario(cluster(), 'detach-fails');
     const { doc } = await diagnoseUntil(['-n', s.namespace], (fs) => has('detach-error')(fs) && has('volume-attachment-stuck-deleting')(fs), 200_000);
     const stuck = doc.findings.find((f) => f.check === 'volume-attachment-stuck-deleting')!;
     expect(stuck.subject).toEqual({ kind: 'VolumeAttachment', name: s.facts.volumeAttachment });
@@ -234,6 +239,81 @@ describe('story 6: Longhorn, after a rolling upgrade replaced the disks (Longhor
   });
 });
 
+describe('story 7: the scheduler cannot place pods because of their volumes', () => {
+  let s: ScenarioResult;
+  const check = 'pod-scheduling-blocked-by-volume';
+  const about = (pod: string) => (f: Finding) => f.check === check && f.subject.kind === 'Pod' && f.subject.name === pod;
+  const created = (pod: string) => kubectlJson(['get', 'pod', pod, '-n', s.namespace]).metadata.creationTimestamp as string;
+  afterAll(async () => s?.undo?.());
+
+  it('a PV whose node affinity no node matches: the scheduler\'s words, the PV and the label no node has', async () => {
+    s = await runScenario(cluster(), 'scheduling-blocked-by-volume');
+    // Judged past the waiting grace with --now instead of waiting for it; within it, nothing is said yet.
+    const within = diagnose(['-n', s.namespace, '--now', later(created(s.facts.pod), WAITING_POD_GRACE_MS / 2)]);
+    expect(within.doc.findings.filter(about(s.facts.pod))).toEqual([]);
+    const { code, doc } = diagnose(['-n', s.namespace, '--now', later(created(s.facts.pod), 2 * WAITING_POD_GRACE_MS)]);
+    expect(code).toBe(1);
+    const f = doc.findings.find(about(s.facts.pod));
+    expect(f, JSON.stringify(doc.findings.map((x) => [x.check, x.subject.name, x.summary]), null, 1)).toBeDefined();
+    expect(['warning', 'critical']).toContain(f!.severity);
+    const text = [f!.summary, ...f!.evidence].join('\n');
+    expect(text).toContain("node(s) didn't match PersistentVolume's node affinity");
+    expect(text).toContain(s.facts.pv);
+    expect(text).toContain(s.facts.zoneKey);
+    expect(text).toContain(s.facts.zone);
+    expect(f!.related).toContainEqual({ kind: 'PersistentVolume', name: s.facts.pv });
+  });
+
+  it('the table names the pod and the check, with the PV', () => {
+    const r = plugin(['diagnose', `pod/${s.facts.pod}`, '-n', s.namespace, '--now', later(created(s.facts.pod), 2 * WAITING_POD_GRACE_MS)]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`pod/${s.facts.pod} -n ${s.namespace} cannot start`);
+    expect(r.stdout).toContain(`[${check}]`);
+    expect(r.stdout).toContain(s.facts.pv);
+  });
+
+  it('a second pod on a node at its CSI attach limit: exceed max volume count', () => {
+    const { code, doc } = diagnose(['-n', s.namespace, '--now', later(created(s.facts.blockedPod), 2 * WAITING_POD_GRACE_MS)]);
+    expect(code).toBe(1);
+    const f = doc.findings.find(about(s.facts.blockedPod));
+    expect(f, JSON.stringify(doc.findings.map((x) => [x.check, x.subject.name, x.summary]), null, 1)).toBeDefined();
+    expect(['warning', 'critical']).toContain(f!.severity);
+    const text = [f!.summary, ...f!.evidence].join('\n');
+    expect(text).toContain('node(s) exceed max volume count');
+    expect(text).toContain(s.facts.limitNode);
+    // The pod that fits is not reported.
+    expect(doc.findings.some(about(s.facts.runningPod))).toBe(false);
+  });
+});
+
+describe('story 8: a claim asked to grow with no resizer running for its driver', () => {
+  let s: ScenarioResult;
+  const stuck = (fs: Finding[]) => fs.find((f) => f.check === 'pvc-expansion-stuck' && f.subject.name === s.facts.claim);
+
+  it('is reported past the resize grace, naming the claim and saying no resizer acted', async () => {
+    s = await runScenario(cluster(), 'expansion-stuck');
+    const since = kubectlJson(['get', 'events', '-n', s.namespace, '--field-selector', `involvedObject.name=${s.facts.claim},reason=ExternalExpanding`]).items[0].firstTimestamp;
+    const within = diagnose(['-n', s.namespace, '--now', later(since, RESIZE_GRACE_MS / 2)]);
+    expect(stuck(within.doc.findings)).toBeUndefined();
+    const { code, doc } = diagnose(['-n', s.namespace, '--now', later(since, RESIZE_GRACE_MS + 60_000)]);
+    expect(code).toBe(1);
+    const f = stuck(doc.findings);
+    expect(f, JSON.stringify(doc.findings.map((x) => [x.check, x.subject.name, x.summary]), null, 1)).toBeDefined();
+    expect(f!.subject).toEqual({ kind: 'PersistentVolumeClaim', namespace: s.namespace, name: s.facts.claim });
+    expect(['warning', 'critical']).toContain(f!.severity);
+    expect(f!.summary).toMatch(/no (csi-)?resizer/i);
+    expect([f!.summary, ...f!.evidence].join('\n')).toContain(s.facts.message);
+  });
+
+  it('the table names the claim and the check', () => {
+    const since = kubectlJson(['get', 'pvc', s.facts.claim, '-n', s.namespace]).metadata.creationTimestamp;
+    const r = plugin(['diagnose', `pvc/${s.facts.claim}`, '-n', s.namespace, '--now', later(since, RESIZE_GRACE_MS + 2 * 60_000)]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`pvc/${s.facts.claim} -n ${s.namespace}`);
+    expect(r.stdout).toContain('[pvc-expansion-stuck]');
+  });
+});
+
 describe('guards on a live cluster', () => {
   let s: ScenarioResult;
   it('an object that changes between plan and apply aborts the action', async () => {
@@ -268,14 +348,16 @@ describe('guards on a live cluster', () => {
   });
 
   it('at the prompt, a wrong node name writes nothing; the right one applies the fix', async () => {
-    const args = ['fix', 'pod/db-0', '-n', s.namespace, '--node-down-for', '30s'];
-    const wrong = await pluginAtTerminal(args, /type its name to confirm/, 'node-9');
+    // After the taint, fix waits for the StatefulSet's replacement to run (seconds when attach works): bounded here.
+    const args = ['fix', 'pod/db-0', '-n', s.namespace, '--node-down-for', '30s', '--timeout', '2m'];
+    const wrong = await pluginAtTerminal(args, /type its name to confirm/, 'node-9', 60_000);
     expect(wrong.code).toBe(1);
     expect(wrong.output).toContain('not confirmed');
     expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
-    const right = await pluginAtTerminal(args, /type its name to confirm/, s.facts.downNode);
-    expect(right.output).toContain('applied');
-    expect(right.code).toBe(0);
+    const right = await pluginAtTerminal(args, /type its name to confirm/, s.facts.downNode, 3 * 60_000);
+    const why = right.code === 0 ? '' : `fix ${right.killed ? 'was killed after 3m' : `exited ${right.code}`}; it printed:\n${right.output}\n${clusterReport(s.namespace)}`;
+    expect(right.output, why).toContain('applied');
+    expect(right.code, why).toBe(0);
     expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(true);
     const events = kubectlJson(['get', 'events', '-n', 'default', '--field-selector', `reason=VolumeDoctorRemediation,involvedObject.name=${s.facts.downNode}`]);
     expect(events.items.some((e: { message: string }) => e.message.includes('confirmed powered off by the operator at the prompt'))).toBe(true);
