@@ -327,7 +327,7 @@ async function schedulingBlockedByVolume(state: ClusterState, c: KubeClient): Pr
     namespace: ns,
     facts: { pod: 'archive', claim: 'archive-data', pv: 'pv-story7-zone', zoneKey: zone.key, zone: zone.value, limitNode: node, limit: String(limit), runningPod: 'shard-a', blockedPod: 'shard-b', blockedPv: 'pv-story7-b' },
     undo: async () => {
-      kubectl(state.kubeconfig, ['delete', 'pod', 'shard-a', 'shard-b', '-n', ns, '--wait=true', '--timeout=60s']);
+      kubectl(state.kubeconfig, ['delete', 'pod', 'shard-a', 'shard-b', '-n', ns, '--ignore-not-found', '--wait=true', '--timeout=60s']);
       await restore();
     },
   };

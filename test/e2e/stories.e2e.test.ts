@@ -5,6 +5,7 @@ import { runScenario, ScenarioResult } from '../../hack/cluster/scenarios.js';
 import { nodeUp } from '../../hack/cluster/controls.js';
 import { stopProcess } from '../../hack/cluster/processes.js';
 import { client } from '../../hack/cluster/kube.js';
+import { TEST_DRIVER } from '../../hack/cluster/state.js';
 import { readCluster } from '../../src/cluster/live-reader.js';
 import { diagnoseSnapshot } from '../../src/engine.js';
 import { plan } from '../../src/remedy/plan.js';
@@ -244,7 +245,8 @@ describe('story 7: the scheduler cannot place pods because of their volumes', ()
   const check = 'pod-scheduling-blocked-by-volume';
   const about = (pod: string) => (f: Finding) => f.check === check && f.subject.kind === 'Pod' && f.subject.name === pod;
   const created = (pod: string) => kubectlJson(['get', 'pod', pod, '-n', s.namespace]).metadata.creationTimestamp as string;
-  afterAll(async () => s?.undo?.());
+  let undone = false;
+  afterAll(async () => { if (!undone) await s?.undo?.(); });
 
   it('a PV whose node affinity no node matches: the scheduler\'s words, the PV and the label no node has', async () => {
     s = await runScenario(cluster(), 'scheduling-blocked-by-volume');
@@ -284,6 +286,15 @@ describe('story 7: the scheduler cannot place pods because of their volumes', ()
     // The pod that fits is not reported.
     expect(doc.findings.some(about(s.facts.runningPod))).toBe(false);
   });
+
+  it('leaves the node as it found it: no attach limit, no pods of the story on it', async () => {
+    await s.undo!();
+    undone = true;
+    const driver = kubectlJson(['get', 'csinode', s.facts.limitNode]).spec.drivers.find((d: { name: string }) => d.name === TEST_DRIVER);
+    expect(driver).toBeDefined();
+    expect(driver.allocatable).toBeUndefined();
+    expect(kubectlJson(['get', 'pods', '-n', s.namespace, '--field-selector', `spec.nodeName=${s.facts.limitNode}`]).items).toEqual([]);
+  });
 });
 
 describe('story 8: a claim asked to grow with no resizer running for its driver', () => {
@@ -309,7 +320,7 @@ describe('story 8: a claim asked to grow with no resizer running for its driver'
     const since = kubectlJson(['get', 'pvc', s.facts.claim, '-n', s.namespace]).metadata.creationTimestamp;
     const r = plugin(['diagnose', `pvc/${s.facts.claim}`, '-n', s.namespace, '--now', later(since, RESIZE_GRACE_MS + 2 * 60_000)]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`pvc/${s.facts.claim} -n ${s.namespace}`);
+    expect(r.stdout).toContain(`persistentvolumeclaim/${s.facts.claim} -n ${s.namespace}`);
     expect(r.stdout).toContain('[pvc-expansion-stuck]');
   });
 });
