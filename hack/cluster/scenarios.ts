@@ -74,6 +74,15 @@ async function nodeIs(c: KubeClient, node: string, status: 'True' | 'Unknown'): 
   }, 180_000);
 }
 
+/** A node a story pins pods to must be Ready and untainted: one an earlier story took down may still be coming back. */
+async function nodeSettled(c: KubeClient, node: string): Promise<void> {
+  await waitFor(`node ${node} Ready without taints`, async () => {
+    const n = await c.get<Raw>(`/api/v1/nodes/${node}`);
+    const ready = n?.status?.conditions?.find((x: Raw) => x.type === 'Ready')?.status === 'True';
+    return ready && !(n.spec?.taints ?? []).some((t: Raw) => t.effect !== 'PreferNoSchedule');
+  }, 180_000);
+}
+
 function namespace(state: ClusterState, ns: string): void {
   apply(state.kubeconfig, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }]);
 }
@@ -124,6 +133,7 @@ async function inUseWithoutPod(state: ClusterState, c: KubeClient): Promise<Scen
   const ns = 'story3';
   namespace(state, ns);
   const [first, second] = state.nodes;
+  for (const n of [first, second]) await nodeSettled(c, n);
   const pinned = (node: string) => ({ nodeSelector: { 'kubernetes.io/hostname': node } });
   apply(state.kubeconfig, [...volume(ns, 'cache-data', 'pv-story3'), pod(ns, 'cache-old', 'cache', 'cache-data', pinned(first))]);
   await runningPod(c, ns, 'cache');
@@ -144,6 +154,7 @@ async function detachFails(state: ClusterState, c: KubeClient): Promise<Scenario
   const ns = 'story4';
   namespace(state, ns);
   const node = state.nodes[0];
+  await nodeSettled(c, node);
   apply(state.kubeconfig, [...volume(ns, 'data-ledger-0', 'pv-story4'), {
     apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'ledger', namespace: ns },
     spec: { replicas: 1, serviceName: 'ledger', selector: { matchLabels: { app: 'ledger' } }, template: template('ledger', 'data-ledger-0', { nodeSelector: { 'kubernetes.io/hostname': node } }) },
@@ -221,6 +232,7 @@ async function longhornDiskReplaced(state: ClusterState, c: KubeClient): Promise
 
   // The healthy volume under a StatefulSet pod on the last node; Longhorn's CSI attacher (played here) attaches it.
   const pg = 'pvc-lh-pg';
+  await nodeSettled(c, last);
   const pgClaim = { namespace: ns, name: 'data-pg-0' };
   apply(state.kubeconfig, [
     ...volume(ns, pgClaim.name, pg, LONGHORN_DRIVER),
