@@ -101,6 +101,15 @@ export const RULES: readonly Rule[] = [
     confidence: 'high',
   },
   {
+    // The CSI attacher finds this node's VolumeAttachment for the volume still deleting: an earlier detach has
+    // not finished, and the attach waits for it.
+    id: 'attachment-being-deleted',
+    match: /volume ?attachment[^\n]{0,120}?\bis being deleted/i,
+    cause: 'the VolumeAttachment of this volume to this node is still being deleted: an earlier detach has not finished, and the attach cannot start until it does',
+    nextStep: 'Look at the deleting VolumeAttachment (kubectl get volumeattachments | grep PV, then -o yaml for its status.detachError) and at the detach-error or volume-attachment-stuck-deleting findings; once the detach completes the attach proceeds. Do not remove its finalizer while the volume may still be attached.',
+    confidence: 'high',
+  },
+  {
     id: 'volume-being-deleted',
     match: /\b(?:persistent ?volume(?:claim)?|PVC?|volume|claim)\b[^\n]{0,200}?\bis (?:marked for deletion|being deleted)\b/i,
     cause: 'the PersistentVolume or claim is being deleted, so the attacher or provisioner refuses to use it',

@@ -86,7 +86,14 @@ export const kubectl = {
  * The advice for a node that holds a volume and is down: the out-of-service taint, after a person confirms it is
  * off. Word for word the same whichever finding points at the node, so the report prints it once per node.
  */
-export function nodeDownRemedies(node: string): string[] {
+export function nodeDownRemedies(node: string, outOfService = false): string[] {
+  if (outOfService) {
+    return [
+      `Node ${node} already has the out-of-service taint: Kubernetes force-deletes its pods and then detaches their volumes. If pods or volumes stay, see what holds them: kubectl get pods -A --field-selector spec.nodeName=${node}; kubectl get volumeattachments | grep ${node} (a detachError names the storage backend's refusal)`,
+      `Remove the taint when the node is back: ${kubectl.untaintOutOfService(node)}`,
+      'Never force-delete pods or delete VolumeAttachments of a node that might still be running.',
+    ];
+  }
   return [
     `Make sure node ${node} is really powered off (check the machine or its cloud console): a node that is only cut off from the API server may still write to the disk.`,
     `Then mark it out of service so Kubernetes force-deletes its pods and detaches its volumes: ${kubectl.taintOutOfService(node)} (or preview it with: ${kubectl.fix(`node/${node}`, node)})`,

@@ -87,7 +87,7 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
       node, evidence, related,
       attachedTo: `${health.ready ? '' : 'unreachable '}node ${node}, held by Terminating pod ${terminating.map(shortName).join(', ')}`,
       remedies: down
-        ? nodeDownRemedies(node)
+        ? nodeDownRemedies(node, graph.nodeHealth(node).outOfService)
         : [`Node ${node} is ${health.ready ? 'Ready' : 'only just NotReady'}: let its kubelet finish stopping ${terminating.map(shortName).join(', ')}; the volume detaches when the pod object is gone. Check it with: ${kubectl.describePod(terminating[0])}`],
     };
   }
@@ -113,7 +113,7 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
     return {
       node, evidence, related,
       attachedTo: `down node ${node} by a stale attachment (no pod there uses it any more)`,
-      remedies: nodeDownRemedies(node),
+      remedies: nodeDownRemedies(node, graph.nodeHealth(node).outOfService),
     };
   }
   const inUse = !!unique && !!nodeFact?.volumesInUse.includes(unique);

@@ -47,7 +47,7 @@ Never: act as if the node were down while it may still be running.`,
           ...terminating.map((p) => `pod ${shortName(p)} Terminating on ${node.name}`),
         ],
         explanation: 'While the node is down, its volumes stay attached to it until its pods are gone and the attach/detach controller detaches them (after 6 minutes NotReady, or at once with the out-of-service taint).',
-        remedies: nodeDownRemedies(node.name),
+        remedies: nodeDownRemedies(node.name, health.outOfService),
         since: node.readyTransitionTime,
       }));
     }

@@ -105,6 +105,8 @@ interface Part {
   evidence: string[];
   remedies: string[];
   related: ObjectRef[];
+  /** The state blocks the pod on every node whatever the other reasons say (a volume no node can reach): it leads. */
+  decisive?: boolean;
 }
 
 const MAX_LISTED = 6;
@@ -209,7 +211,7 @@ function nodeAffinityPart(graph: Graph, volumes: PodVolume[]): Part {
     }
   }
   remedies.push(neverDelete);
-  return { says: says.join('; '), evidence, remedies, related: [...related, ...fit.slice(0, MAX_LISTED).map((n) => nodeRef(n.name))] };
+  return { says: says.join('; '), evidence, remedies, related: [...related, ...fit.slice(0, MAX_LISTED).map((n) => nodeRef(n.name))], decisive: !fit.length };
 }
 
 /** The CSI driver and a unique volume key of a pod volume, counted as the NodeVolumeLimits plugin does. */
@@ -534,6 +536,7 @@ Never: delete or rewrite a PersistentVolume's nodeAffinity to force scheduling o
         seen.add(reason.kind);
         parts.push({ reason, part: partFor(graph, pod, volumes, reason) });
       }
+      parts.sort((a, b) => Number(!!b.part.decisive) - Number(!!a.part.decisive));
       const counted = (r: SchedulerReason) => `${NAMES[r.kind]} (${r.nodes !== undefined ? `${r.nodes}${total !== undefined ? ` of ${total}` : ''} node(s): ` : ''}"${r.text}")`;
       findings.push(finding({
         check: ID,

@@ -55,7 +55,7 @@ Never: delete it while the node may still be running with the volume mounted.`,
           ? `Node ${va.nodeName} is not serving this volume any more, but the attachment remains, so an exclusive volume cannot be attached elsewhere. ${users.length ? 'The Terminating pod object on the node keeps the attach/detach controller from detaching it.' : 'The attach/detach controller waits for the node to unmount it (or 6 minutes NotReady before forcing), and the CSI attacher must confirm the detach.'}`
           : `The node object is gone, but the VolumeAttachment was never removed; nothing will clean it up by itself.`,
         remedies: health.exists
-          ? nodeDownRemedies(va.nodeName)
+          ? nodeDownRemedies(va.nodeName, graph.nodeHealth(va.nodeName).outOfService)
           : [`Delete the stale attachment (guarded): ${kubectl.fix(`volumeattachment/${va.name}`)}`, `By hand: kubectl delete volumeattachment ${va.name}`],
         since: health.node?.readyTransitionTime ?? va.creationTimestamp,
         // With nobody waiting elsewhere, the story is about the Terminating pods that pin the attachment.

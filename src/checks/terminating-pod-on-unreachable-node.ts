@@ -59,7 +59,7 @@ Never: force-delete the pod while the node might still be running its containers
         summary: `Pod ${shortName(pod)} is stuck Terminating on unreachable node ${pod.nodeName}: ${blocked.join('; ')}`,
         evidence,
         explanation: `Node ${pod.nodeName} has no running kubelet to confirm that the pod's containers stopped, so the API server keeps the pod object and the attach/detach controller keeps its volumes attached to that node.${pod.owner?.kind === 'StatefulSet' ? ' A StatefulSet creates the replacement pod, with the same name, only after the old object is gone.' : ''}`,
-        remedies: nodeDownRemedies(pod.nodeName),
+        remedies: nodeDownRemedies(pod.nodeName, graph.nodeHealth(pod.nodeName).outOfService),
         since: pod.deletionTimestamp,
         blocks: pod.owner?.kind === 'StatefulSet' ? [podRef(pod), ...blocks] : blocks,
         // The pod itself is gone for good; what cannot start is the StatefulSet's replacement of the same name.

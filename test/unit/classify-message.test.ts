@@ -175,6 +175,11 @@ describe('near misses', () => {
     expect(classifyVolumeMessage(msg, { phase: 'mount' })?.id).toBe('timeout');
     expect(classifyVolumeMessage(msg, { phase: 'mount', nfs: true })?.id).toBe('nfs-timeout');
   });
+  it('an attachment being deleted is not a volume or claim being deleted', () => {
+    // As the attach/detach controller reported it on v1.33 while the node's old VolumeAttachment could not detach.
+    expect(classifyVolumeMessage('AttachVolume.Attach failed for volume "pv-story2" : volume attachment is being deleted', { phase: 'attach' })?.id).toBe('attachment-being-deleted');
+    expect(classifyVolumeMessage('AttachVolume.Attach failed for volume "pvc-1" : PersistentVolume "pvc-1" is marked for deletion', { phase: 'attach' })?.id).toBe('volume-being-deleted');
+  });
   it('a volume being detached is not a volume being deleted', () => {
     expect(classifyVolumeMessage('rpc error: code = FailedPrecondition desc = volume vol-9 is being detached', { phase: 'attach' })?.id).toBe('grpc-failed-precondition');
   });

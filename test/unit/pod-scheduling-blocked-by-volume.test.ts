@@ -72,6 +72,13 @@ describe('pod-scheduling-blocked-by-volume: volume node affinity conflict', () =
     expect(f.blocks).toEqual([POD]);
   });
 
+  it('leads with a volume no node can reach, even when the scheduler counts another reason first', () => {
+    const message = "0/2 nodes are available: 1 node(s) exceed max volume count, 1 node(s) didn't match PersistentVolume's node affinity.";
+    const f = only([...zoned('worker-1', 'zone-a'), ...zoned('worker-2', 'zone-c'), ...boundVolume('shop', 'data', 'pv-x', { nodeAffinity: inZone('zone-z') }), ...blocked(message)]);
+    expect(f.summary).toMatch(/^Pod shop\/db-0 has not been scheduled for 40m: volume node affinity conflict: pv-x can only be used on nodes with/);
+    expect(f.summary).toContain('; attach limit reached');
+  });
+
   it('reads the older wording from the event alone, and names the one fitting node as cordoned', () => {
     const message = '0/3 nodes are available: 2 node(s) had volume node affinity conflict, 1 node(s) were unschedulable.';
     const cordoned = node('worker-3', { labels: { [ZONE]: 'zone-b' } });

@@ -19,6 +19,15 @@ describe('terminating-pod-on-unreachable-node', () => {
     expect(f.since).toBe(ago('19m'));
   });
 
+  it('on a node already marked out of service, does not tell the user to taint it again', () => {
+    const tainted = node('worker-3', { ready: 'Unknown', since: ago('25m'), taints: [{ key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute', timeAdded: ago('5m') }] });
+    const [f] = runCheck(check, [tainted, lease('worker-3', ago('25m')), ...story2()]);
+    const remedies = f.remedies.join('\n');
+    expect(remedies).toContain('Node worker-3 already has the out-of-service taint');
+    expect(remedies).not.toContain('kubectl taint node worker-3 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
+    expect(remedies).toContain('kubectl taint node worker-3 node.kubernetes.io/out-of-service-');
+  });
+
   it('names the pods that wait for the volume elsewhere (Deployment)', () => {
     const objects = [node('worker-1'), ...worker3Down(), ...boundVolume('shop', 'd', 'pv-a'), volumeAttachment({ pv: 'pv-a', node: 'worker-3' }),
       pod('shop', 'web-old', { node: 'worker-3', claims: ['d'], deletionTimestamp: ago('10m'), owner: { kind: 'ReplicaSet', name: 'web-1' } }),
