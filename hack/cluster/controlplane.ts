@@ -209,6 +209,24 @@ export async function stopKwok(state: ClusterState, node: string): Promise<void>
   saveState(state);
 }
 
+/**
+ * Stops the cluster's kube-apiserver and returns a function that starts it again with the same arguments and
+ * waits until it is ready, so a test of an unreachable server does not take the cluster from the tests after it.
+ */
+export async function stopApiServer(state: ClusterState): Promise<() => Promise<void>> {
+  const old = state.processes.find((p) => p.name === 'kube-apiserver');
+  if (!old || !isOurs(old)) throw new Error(`kube-apiserver of ${state.dir} is not running`);
+  const args = readFileSync(`/proc/${old.pid}/cmdline`, 'utf8').split('\0').slice(1, -1);
+  await stopProcess(old);
+  return async () => {
+    const started = startDetached(old.name, old.binary, args, old.log);
+    state.processes = state.processes.map((p) => (p === old ? started : p));
+    saveState(state);
+    const admin = await client(state.kubeconfig);
+    await waitFor('kube-apiserver /readyz after a restart', async () => (await admin.request<string>('/readyz', { raw: true }).catch(() => '')) === 'ok', 120_000, 1000);
+  };
+}
+
 export async function down(state: ClusterState): Promise<void> {
   for (const p of [...state.processes].reverse()) await stopProcess(p);
   log(`stopped ${state.processes.length} processes of ${state.dir}`);
