@@ -338,6 +338,18 @@ describe('story 8: a claim asked to grow with no resizer running for its driver'
 
 describe('guards on a live cluster', () => {
   let s: ScenarioResult;
+  // Later e2e files (completion, krew) run on this cluster and expect every node back and untainted.
+  afterAll(async () => {
+    if (!s) return;
+    const state = cluster();
+    await nodeUp(state, s.facts.downNode);
+    const c = await client(state.kubeconfig);
+    const n = await c.get<{ spec?: { taints?: { key: string }[] } }>(`/api/v1/nodes/${s.facts.downNode}`);
+    const taints = n?.spec?.taints ?? [];
+    if (taints.some((t) => t.key === OUT_OF_SERVICE)) {
+      await c.request(`/api/v1/nodes/${s.facts.downNode}`, { method: 'PATCH', body: { spec: { taints: taints.filter((t) => t.key !== OUT_OF_SERVICE) } }, contentType: 'application/merge-patch+json' });
+    }
+  });
   it('an object that changes between plan and apply aborts the action', async () => {
     const state = cluster();
     s = await story('statefulset-terminating', 'story2', state);
