@@ -29,13 +29,17 @@ async function complete(words: string[]): Promise<{ values: string[]; lines: str
 const readyOf = (name: string): string | undefined => kubectlJson(['get', 'node', name]).status.conditions?.find((c: { type: string }) => c.type === 'Ready')?.status;
 
 describe('completion names from a live cluster', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     apply(cluster().kubeconfig, [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
       { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-web-0', namespace: NS }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'none', resources: { requests: { storage: '1Gi' } } } },
+    ]);
+    // The API server refuses pods until the service account controller has made the namespace's default account.
+    await waitFor(`service account ${NS}/default`, async () => { kubectlJson(['get', 'serviceaccount', 'default', '-n', NS]); return true; }, 120_000, 1000);
+    apply(cluster().kubeconfig, [
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: NS }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
     ]);
-  });
+  }, 180_000);
 
   it('subcommands and check ids', async () => {
     expect((await complete([''])).values).toEqual(expect.arrayContaining(['diagnose', 'fix', 'explain']));
