@@ -8,7 +8,7 @@ import { CHECKS } from '../checks/index.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import { kubeconfigFiles, mergeKubeconfigs } from '../cluster/kubeconfig.js';
 import { invalidSubdomain } from '../util/names.js';
-import { connectionOverrides, flagSpec, normalizeShortFlags } from './options.js';
+import { flagSpec, normalizeShortFlags } from './options.js';
 import { UsageError } from './errors.js';
 import { COLOR_MODES } from '../report/style.js';
 import { normalizeDryRun } from './fix.js';
@@ -228,12 +228,12 @@ function clientFor(line: Line): Promise<KubeClient> {
   return KubeClient.load({
     kubeconfig: flag('--kubeconfig'),
     context: flag('--context'),
-    overrides: connectionOverrides({
+    overrides: {
       cluster: flag('--cluster'), user: flag('--user'), server: flag('--server'), token: flag('--token'),
       certificateAuthority: flag('--certificate-authority'), clientCertificate: flag('--client-certificate'), clientKey: flag('--client-key'),
       insecureSkipTlsVerify: line.flags.has('--insecure-skip-tls-verify'), tlsServerName: flag('--tls-server-name'),
       as: flag('--as'), asGroup: line.flags.get('--as-group'), asUid: flag('--as-uid'),
-    }),
+    },
     requestTimeoutMs: LIVE_TIMEOUT_MS,
   });
 }

@@ -6,7 +6,7 @@ import { UNKNOWN_KIND_RESOURCE } from '../model/snapshot.js';
 import { readDumps, readStreamCapped, STDIN } from '../cluster/dump-reader.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
-import { CommonFlags, checkNow, connectionOverrides, parseTarget, requestTimeoutMs } from './options.js';
+import { CommonFlags, checkNow, parseTarget, requestTimeoutMs } from './options.js';
 import { NotFoundError, UsageError } from './errors.js';
 
 export interface Loaded {
@@ -21,7 +21,7 @@ export function makeClient(flags: CommonFlags): Promise<KubeClient> {
   return KubeClient.load({
     kubeconfig: flags.kubeconfig,
     context: flags.context,
-    overrides: connectionOverrides(flags),
+    overrides: flags,
     verbosity: flags.v === undefined ? 0 : Number(flags.v),
     requestTimeoutMs: requestTimeoutMs(flags.requestTimeout),
     warn: (line) => process.stderr.write(`warning: ${line}\n`),

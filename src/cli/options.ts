@@ -11,21 +11,8 @@ import { COLOR_MODES, type ColorMode } from '../report/style.js';
 import type { ConnectionOverrides } from '../cluster/kubeconfig.js';
 import { parseLabelSelector } from '../util/label-selector.js';
 
-/** kubectl's connection flags, as commander names them. */
-export interface ConnectionFlags {
-  cluster?: string;
-  user?: string;
-  server?: string;
-  token?: string;
-  certificateAuthority?: string;
-  clientCertificate?: string;
-  clientKey?: string;
-  insecureSkipTlsVerify?: boolean;
-  tlsServerName?: string;
-  as?: string;
-  asGroup?: string[];
-  asUid?: string;
-}
+/** kubectl's connection flags: commander names them as the kubeconfig resolver takes them. */
+export type ConnectionFlags = ConnectionOverrides;
 
 export interface CommonFlags extends ConnectionFlags {
   kubeconfig?: string;
@@ -68,16 +55,6 @@ export function addCommonOptions(cmd: Command, outputs: string[]): Command {
     .option('--as <user>', 'user to impersonate for the operation')
     .option('--as-group <group>', 'group to impersonate for the operation; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--as-uid <uid>', 'UID to impersonate for the operation');
-}
-
-/** The connection flags in the kubeconfig resolver's terms. */
-export function connectionOverrides(flags: ConnectionFlags): ConnectionOverrides {
-  return {
-    cluster: flags.cluster, user: flags.user, server: flags.server, token: flags.token,
-    certificateAuthority: flags.certificateAuthority, clientCertificate: flags.clientCertificate, clientKey: flags.clientKey,
-    insecureSkipTlsVerify: flags.insecureSkipTlsVerify, tlsServerName: flags.tlsServerName,
-    as: flags.as, asGroups: flags.asGroup, asUid: flags.asUid,
-  };
 }
 
 function checkSelector(value: string): string {

@@ -67,7 +67,7 @@ export interface ConnectionOverrides {
   insecureSkipTlsVerify?: boolean;
   tlsServerName?: string;
   as?: string;
-  asGroups?: string[];
+  asGroup?: string[];
   asUid?: string;
 }
 
@@ -298,7 +298,7 @@ function withOverrides(r: ResolvedKubeconfig, o: ConnectionOverrides, inClusterC
     user[file] = value;
   }
   if (o.as) user.as = o.as;
-  if (o.asGroups?.length) user['as-groups'] = o.asGroups;
+  if (o.asGroup?.length) user['as-groups'] = o.asGroup;
   if (o.asUid) user['as-uid'] = o.asUid;
   const server = o.server ? checkServer(r.clusterName || '--server', o.server, '--server') : r.server;
   return { ...r, server, cluster, user, impersonate: impersonation(user, who) };

@@ -325,7 +325,7 @@ describe('connection flags over the kubeconfig (client-go\'s rules)', () => {
 
   it('the user entry\'s impersonation, with user-extra sent as escaped Impersonate-Extra- headers', async () => {
     const { impersonationHeaders } = await import('../../src/cluster/kube-client.js');
-    const r = resolve({ asGroups: ['g1', 'g2'] });
+    const r = resolve({ asGroup: ['g1', 'g2'] });
     expect(r.impersonate).toEqual({ user: 'bob', groups: ['g1', 'g2'], uid: undefined, extra: { reason: ['on call'], 'example.com/ticket%id': ['7'] } });
     expect(impersonationHeaders(r.impersonate!)).toEqual({
       'Impersonate-User': 'bob', 'Impersonate-Group': ['g1', 'g2'], 'Impersonate-Extra-reason': ['on call'], 'Impersonate-Extra-example.com%2Fticket%25id': ['7'],
