@@ -30,38 +30,25 @@ const META: Shape = {
   status: 'object',
 };
 
-const CONDITIONS = (prefix: string): Shape => ({
+/** An array of objects at `prefix`, each with these fields. */
+const listOf = (prefix: string, fields: Shape): Shape => ({
   [prefix]: 'array',
   [`${prefix}[]`]: 'object',
-  [`${prefix}[].type`]: 'string',
-  [`${prefix}[].status`]: 'string',
-  [`${prefix}[].reason`]: 'string',
-  [`${prefix}[].message`]: 'string',
-  [`${prefix}[].lastTransitionTime`]: 'string',
-  [`${prefix}[].lastHeartbeatTime`]: 'string',
+  ...Object.fromEntries(Object.entries(fields).map(([field, type]) => [`${prefix}[].${field}`, type])),
 });
 
-const CONTAINER_STATUSES = (prefix: string): Shape => ({
-  [prefix]: 'array',
-  [`${prefix}[]`]: 'object',
-  [`${prefix}[].state`]: 'object',
-  [`${prefix}[].state.waiting`]: 'object',
-  [`${prefix}[].state.waiting.reason`]: 'string',
-  [`${prefix}[].state.running`]: 'object',
+const CONDITIONS = (prefix: string): Shape => listOf(prefix, {
+  type: 'string', status: 'string', reason: 'string', message: 'string', lastTransitionTime: 'string', lastHeartbeatTime: 'string',
 });
 
-const REQUIREMENTS = (prefix: string): Shape => ({
-  [prefix]: 'array',
-  [`${prefix}[]`]: 'object',
-  [`${prefix}[].key`]: 'string',
-  [`${prefix}[].operator`]: 'string',
-  [`${prefix}[].values`]: 'array',
-  [`${prefix}[].values[]`]: 'string',
+const CONTAINER_STATUSES = (prefix: string): Shape => listOf(prefix, {
+  state: 'object', 'state.waiting': 'object', 'state.waiting.reason': 'string', 'state.running': 'object',
 });
+
+const REQUIREMENTS = (prefix: string): Shape => listOf(prefix, { key: 'string', operator: 'string', values: 'array', 'values[]': 'string' });
 
 const NODE_SELECTOR = (prefix: string): Shape => ({
-  [prefix]: 'array',
-  [`${prefix}[]`]: 'object',
+  ...listOf(prefix, {}),
   ...REQUIREMENTS(`${prefix}[].matchExpressions`),
   ...REQUIREMENTS(`${prefix}[].matchFields`),
 });
