@@ -35,6 +35,9 @@ export class ClusterError extends UserError {
   }
 }
 
+/** One request ran past its timeout: the server (or whatever it proxies to) did not finish answering. */
+export class RequestTimeoutError extends ClusterError {}
+
 /**
  * The API server answered, but not in a way we can understand (empty or non-JSON body, a LIST without items,
  * an endless continue token, an answer over the size cap). Never taken as "absent": the resource is unknown,

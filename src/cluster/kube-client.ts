@@ -6,7 +6,7 @@ import * as https from 'node:https';
 import * as http from 'node:http';
 import { createHash } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ClusterError, UnreadableAnswerError } from '../errors.js';
+import { ClusterError, RequestTimeoutError, UnreadableAnswerError } from '../errors.js';
 import { ConnectionOverrides, Impersonation, resolveKubeconfig, toKubeConfig } from './kubeconfig.js';
 import { formatDuration as formatLong } from '../util/time.js';
 import { terminalSafe } from '../util/terminal-safe.js';
@@ -56,6 +56,10 @@ export interface RequestOptions {
   contentType?: string;
   /** Return the body as text instead of parsing JSON (e.g. /readyz). */
   raw?: boolean;
+  /** A shorter bound for this request than --request-timeout (e.g. a probe that must not wait long). */
+  timeoutMs?: number;
+  /** Never retry, even a GET answered 429/503 (a probe whose 503 is the answer). */
+  noRetry?: boolean;
 }
 
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -237,7 +241,7 @@ export class KubeClient {
     const method = options.method ?? 'GET';
     for (let attempt = 0; ; attempt++) {
       const answer = await this.send(url, method, options);
-      const wait = method === 'GET' && attempt < MAX_RETRIES ? this.retryDelay(answer, attempt) : undefined;
+      const wait = method === 'GET' && !options.noRetry && attempt < MAX_RETRIES ? this.retryDelay(answer, attempt) : undefined;
       if (wait === undefined) return this.interpret<T>(answer, method, url.pathname, options);
       this.warn(`GET ${url.pathname}: the API server answered ${answer.status}${answer.status === 429 ? ' Too Many Requests' : ''}; retrying in ${formatDuration(wait)} (${attempt + 1} of ${MAX_RETRIES})`);
       await new Promise((r) => setTimeout(r, wait));
@@ -280,7 +284,9 @@ export class KubeClient {
     }
     const transport = url.protocol === 'http:' ? http : https;
     if (url.protocol === 'http:') delete opts.agent;
-    const { ms, byDeadline } = this.budget();
+    const budget = this.budget();
+    const ms = options.timeoutMs !== undefined && options.timeoutMs < budget.ms ? options.timeoutMs : budget.ms;
+    const byDeadline = budget.byDeadline && ms === budget.ms;
     const what = `${method} ${url.pathname}`;
     const cap = this.maxResponseBytes;
     const started = Date.now();
@@ -302,7 +308,7 @@ export class KubeClient {
       const timer = Number.isFinite(ms)
         ? setTimeout(() => finish(byDeadline
           ? this.deadline!.error()
-          : new ClusterError(`${what} timed out after ${formatDuration(ms)} (--request-timeout): the API server at ${this.server} did not finish answering; raise --request-timeout for a slow server`)), ms)
+          : new RequestTimeoutError(`${what} timed out after ${formatDuration(ms)} (--request-timeout): the API server at ${this.server} did not finish answering; raise --request-timeout for a slow server`)), ms)
         : undefined;
       const onResponse = (res: http.IncomingMessage) => {
         const tooLarge = () => new UnreadableAnswerError(`the API server's answer to ${what} is larger than ${formatBytes(cap)}; the server may ignore \`limit\``);
