@@ -22,10 +22,14 @@ export const longhornNodeDownPolicy: Check = {
   reads: ['settings.longhorn.io', 'nodes', 'pods', 'persistentvolumeclaims', 'persistentvolumes'],
   docs: `Context, shown when a node is down and Deployment or StatefulSet pods using Longhorn volumes are stuck Terminating on it: Longhorn's setting node-down-pod-deletion-policy decides whether Longhorn force-deletes them by itself. do-nothing (the default) leaves them; delete-statefulset-pod, delete-deployment-pod and delete-both-statefulset-and-deployment-pod delete the named kinds.
 
+How Kubernetes gets there: a node goes down while pods with Longhorn volumes run on it; Kubernetes deletes those pods after their tolerationSeconds, but without a kubelet the deletion never completes, so they stay Terminating and hold their volumes. Longhorn watches for this case and, depending on node-down-pod-deletion-policy, force-deletes them so the volume can be attached elsewhere.
+
 Confirm by hand:
   kubectl -n longhorn-system get settings.longhorn.io node-down-pod-deletion-policy -o jsonpath='{.value}'
 
-Safe fix: nothing to fix here; it tells you whether to wait for Longhorn or to act (out-of-service taint) yourself.`,
+Safe fix: nothing to fix here; it tells you whether to wait for Longhorn or to act (out-of-service taint) yourself.
+
+Never: force-delete the pods, or change the policy to let Longhorn do it, unless the node is known to be powered off: a node that is only cut off from the API server may still write to the volume.`,
   run(graph) {
     const lh = graph.snapshot.longhorn;
     if (!lh) return [];

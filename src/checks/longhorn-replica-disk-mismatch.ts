@@ -12,6 +12,8 @@ export const longhornReplicaDiskMismatch: Check = {
   reads: ['replicas.longhorn.io', 'nodes.longhorn.io', 'volumes.longhorn.io'],
   docs: `A Longhorn replica is stopped or failed, and its spec.diskID matches no disk UUID in its node's status.diskStatus. This is the rolling-upgrade story: a node upgrade reformatted (or re-created) a disk, the disk got a new UUID, and replicas that still point at the old UUID stay stopped. Their volumes then hang in attaching.
 
+How Kubernetes gets there: Longhorn identifies each disk by a UUID it writes to the disk, and each replica records the UUID of the disk it lives on (spec.diskID). When an upgrade or re-provisioning of the node formats or replaces the disk at that path, Longhorn sees a new disk with a new UUID; the replicas that name the old UUID have no disk to run on, so they stay stopped, and a volume whose every replica is in that state cannot attach.
+
 Confirm by hand:
   kubectl -n longhorn-system get replicas.longhorn.io NAME -o jsonpath='{.spec.nodeID} {.spec.diskID} {.status.currentState}'
   kubectl -n longhorn-system get nodes.longhorn.io NODE -o jsonpath='{.status.diskStatus}'

@@ -12,6 +12,8 @@ export const longhornVolumeFaulted: Check = {
   reads: ['volumes.longhorn.io', 'replicas.longhorn.io', 'nodes'],
   docs: `A Longhorn volume's robustness is faulted (no replica is usable), or degraded while none of its running replicas sits on a Ready Kubernetes node. The volume cannot be attached, or is one node failure away from losing its data.
 
+How Kubernetes gets there: Longhorn keeps a volume's data in replicas on several nodes. When nodes go down, disks fail or are replaced, or replicas fail one after another faster than Longhorn can rebuild them, the volume becomes degraded (fewer healthy replicas than asked for) and then faulted (none usable). A degraded volume whose remaining replicas are all on nodes that are not Ready has no copy Kubernetes can reach.
+
 Confirm by hand:
   kubectl -n longhorn-system get volumes.longhorn.io NAME -o jsonpath='{.status.robustness}'
   kubectl -n longhorn-system get replicas.longhorn.io -o wide | grep NAME

@@ -15,6 +15,8 @@ export const longhornVolumeStuck: Check = {
   reads: ['volumes.longhorn.io', 'replicas.longhorn.io', 'engines.longhorn.io', 'volumeattachments.longhorn.io', 'persistentvolumes', 'pods', 'volumeattachments'],
   docs: `A Longhorn volume (volumes.longhorn.io) has been in state attaching or detaching for more than two minutes: measured from the pods waiting for it, or from the Kubernetes VolumeAttachment. volume-doctor links it to its PV, PVC and the waiting pods, and shows its replicas' and engine's states, which usually say why (replicas stopped after a disk change, no healthy replica, engine not starting).
 
+How Kubernetes gets there: for a pod's volume the CSI external-attacher asks Longhorn to attach (an attachment ticket in Longhorn's volumeattachments), and Longhorn must start the volume's engine on the node with at least one usable replica. When no replica can start (stopped after a disk change, failed, or on nodes that are down) or the engine or instance manager cannot start, the volume stays attaching; a detach that the engine cannot finish leaves it detaching. Kubernetes' VolumeAttachment then stays attached=false, and the pod waits in ContainerCreating.
+
 Confirm by hand:
   kubectl -n longhorn-system get volumes.longhorn.io NAME -o yaml      (status.state, robustness, conditions)
   kubectl -n longhorn-system get replicas.longhorn.io,engines.longhorn.io | grep NAME

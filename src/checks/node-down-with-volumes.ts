@@ -14,6 +14,8 @@ export const nodeDownWithVolumes: Check = {
   reads: ['nodes', 'leases', 'volumeattachments', 'persistentvolumes', 'pods'],
   docs: `One summary per node that has been NotReady for more than a minute while volumes are attached to it (VolumeAttachments or status.volumesAttached): which volumes, and which pods they keep from starting elsewhere. The detailed findings (multi-attach, terminating-pod-on-unreachable-node, stale-volume-attachment) tell each pod's story.
 
+How Kubernetes gets there: the machine lost power, crashed or was cut off from the API server. Its kubelet stops renewing the node's Lease and posting status, and the node lifecycle controller sets Ready=Unknown once --node-monitor-grace-period has passed and taints the node unreachable. The pods on it are deleted after their tolerationSeconds, but without a kubelet the deletion never completes, so they stay Terminating and keep wanting their volumes; the attach/detach controller does not detach a volume a pod on the node may still use, and the node's last status still lists the volumes in use. The attachments stay until the pods are gone and the volumes are detached (after 6 minutes of waiting for an unmount, unless force detach on timeout is disabled), or until the node is tainted out-of-service.
+
 Confirm by hand:
   kubectl get node NODE; kubectl get lease NODE -n kube-node-lease -o yaml
   kubectl get volumeattachments -o wide | grep NODE

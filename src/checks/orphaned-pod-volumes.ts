@@ -77,7 +77,7 @@ export const orphanedPodVolumes: Check = {
   id: ID,
   title: 'Volumes of a pod gone from the API, still mounted on its node',
   severity: 'critical',
-  reads: ['pods', 'nodes'],
+  reads: ['pods', 'nodes', 'nodes/proxy'],
   docs: `The kubelet of a node still holds the volumes of a pod the API server no longer has. Found by asking the kubelet itself through the API server's node proxy (nodes/proxy permission), for the nodes other findings point at, nodes whose kubelet answers while their status is stale, and nodes that came back within the hour:
   - its /pods lists a pod (with volumes that outlive it: claims, NFS, CSI, iSCSI, ...) for which the API answers 404, or whose name now belongs to another uid: critical, the containers may still write;
   - its /metrics report kubelet_orphan_pod_cleaned_volumes_errors above 0 (Kubernetes 1.27 and later): orphaned pod directories it cannot remove because a volume is still mounted. volume_manager_total_volumes (mounted vs wanted, by plugin), failed storage operations, and where the node log query is enabled (NodeLogQuery, beta and off by default since 1.30) the kubelet's own "orphaned pod ... found, but ..." lines are quoted.

@@ -14,6 +14,8 @@ export const outOfServiceTaintLeft: Check = {
   reads: ['nodes'],
   docs: `A node carries node.kubernetes.io/out-of-service although it is Ready again. The taint was applied during a non-graceful node shutdown so that Kubernetes would force-delete the node's pods and detach its volumes. Kubernetes never removes it by itself.
 
+How Kubernetes gets there: the taint is the last step of a non-graceful node shutdown: an operator (or volume-doctor fix) applied it to a powered-off node. When the machine is repaired or powered on again, its kubelet renews the node's Lease and sets Ready=True, but neither the kubelet nor the node lifecycle controller touches a taint that someone added by hand: removing it is left to the operator.
+
 While it stays, pods without a matching toleration cannot run on the node (NoExecute evicts them, NoSchedule keeps new ones away), and the attach/detach controller force-detaches volumes from it without waiting for unmount.
 
 Confirm by hand:

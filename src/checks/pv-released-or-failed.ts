@@ -11,6 +11,8 @@ export const pvReleasedOrFailed: Check = {
   reads: ['persistentvolumes', 'persistentvolumeclaims'],
   docs: `A PersistentVolume is Released (its claim was deleted and the reclaim policy is Retain, so the data stays) or Failed (automatic reclamation failed). A Released volume keeps spec.claimRef with the old claim's uid, so it never binds again, not even to a new claim of the same name that asks for it with spec.volumeName.
 
+How Kubernetes gets there: the claim bound to the volume was deleted. With reclaimPolicy Retain the PV controller marks the volume Released and keeps it, data and claimRef included, for an administrator to decide; with Delete or Recycle the volume is reclaimed automatically, and a reclamation that fails leaves it Failed (the PV's events say why). A claim re-created with the same name gets a new uid, which never matches the Released volume's claimRef.
+
 Confirm by hand:
   kubectl get pv NAME -o jsonpath='{.status.phase} {.spec.persistentVolumeReclaimPolicy} {.spec.claimRef}'
 

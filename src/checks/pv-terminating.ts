@@ -13,6 +13,8 @@ export const pvTerminating: Check = {
   reads: ['persistentvolumes', 'persistentvolumeclaims', 'volumeattachments'],
   docs: `A PersistentVolume has been deleting for more than two minutes. Its finalizers say who holds it: kubernetes.io/pv-protection (a claim is still bound to it), external-attacher/<driver> (a VolumeAttachment still exists; the volume is not detached), external-provisioner.volume.kubernetes.io/finalizer (the CSI provisioner has not deleted the backend volume yet).
 
+How Kubernetes gets there: someone deleted the PersistentVolume (kubectl delete pv, or the reclaim of a Delete volume after its claim went away). The API server sets deletionTimestamp and waits for each finalizer's owner: the PV protection controller removes kubernetes.io/pv-protection once no claim is bound to the volume, the CSI external-attacher removes its finalizer once no VolumeAttachment of the volume is left, and the external-provisioner removes its own once it has deleted the backend volume. An owner that cannot finish (a bound claim, a detach that never ends, a provisioner that is gone or failing) keeps the volume Terminating.
+
 Confirm by hand:
   kubectl get pv NAME -o jsonpath='{.metadata.finalizers}'
   kubectl get volumeattachments | grep NAME

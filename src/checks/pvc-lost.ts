@@ -11,6 +11,8 @@ export const pvcLost: Check = {
   reads: ['persistentvolumeclaims', 'persistentvolumes', 'pods', 'events'],
   docs: `A claim is in phase Lost: it was bound, but its PersistentVolume no longer exists. The PV controller records a ClaimLost warning: "Bound claim has lost its PersistentVolume. Data on the volume is lost!". Pods that use the claim cannot start.
 
+How Kubernetes gets there: the PersistentVolume the claim was bound to was deleted (by hand, by a cleanup script, or with a namespace or cluster migration that restored claims without their volumes). The PV controller then finds spec.volumeName pointing at no volume, sets the claim's phase to Lost and records ClaimLost. It never binds a Lost claim to another volume by itself.
+
 Confirm by hand:
   kubectl get pvc NAME -n NS -o jsonpath='{.spec.volumeName} {.status.phase}'
   kubectl get pv VOLUME

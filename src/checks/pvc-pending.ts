@@ -122,6 +122,8 @@ export const pvcPending: Check = {
   reads: ['persistentvolumeclaims', 'storageclasses', 'csidrivers', 'csinodes', 'pods', 'events'],
   docs: `A claim has been Pending for more than a minute. volume-doctor says why: it names no StorageClass and there is no default class; its StorageClass does not exist; provisioning failed (the ProvisioningFailed event is quoted, with what it means and a safe next step when volume-doctor recognises it: cloud quota, capacity, zone, permissions, a missing StorageClass, a local provisioner without WaitForFirstConsumer, gRPC status codes); it waits for an external provisioner whose CSI driver is not installed or not registered on any node; it binds on first use (WaitForFirstConsumer) and no pod uses it yet, or the pod is not scheduled; or it asks for storageClassName "" and no matching PersistentVolume exists.
 
+How Kubernetes gets there: the PersistentVolume controller binds a claim to an existing volume that fits, or, when its StorageClass has a provisioner, hands it over (the ExternalProvisioning event) and waits for that provisioner to create one. If the class is missing, there is no default class, the CSI driver's controller (with its external-provisioner) is not installed or not running, or the backend refuses (quota, capacity, zone, parameters: the provisioner records ProvisioningFailed and retries with backoff), nothing binds and the claim stays Pending. With volumeBindingMode WaitForFirstConsumer, provisioning waits on purpose until a pod that uses the claim is scheduled.
+
 Pods using a Pending claim cannot be scheduled (or, with WaitForFirstConsumer, wait for the claim).
 
 Confirm by hand:

@@ -13,6 +13,8 @@ export const pvcTerminatingInUse: Check = {
   reads: ['persistentvolumeclaims', 'pods'],
   docs: `A claim was deleted but stays Terminating: the finalizer kubernetes.io/pvc-protection keeps it while any pod that uses it exists (running, pending, or itself stuck Terminating).
 
+How Kubernetes gets there: someone deleted the claim (kubectl delete pvc, a namespace deletion, a Helm uninstall, a StatefulSet's PVC retention policy) while a pod still used it. The API server only sets deletionTimestamp; the PVC protection controller removes the finalizer once every pod that uses the claim is gone or has finished (Succeeded or Failed), so the claim stays Terminating as long as any other such pod object exists, including a pod stuck Terminating on a node that is down.
+
 Confirm by hand:
   kubectl get pvc NAME -n NS -o jsonpath='{.metadata.finalizers}'
   kubectl get pods -n NS -o json | jq -r '.items[] | select(.spec.volumes[]?.persistentVolumeClaim.claimName=="NAME") | .metadata.name'

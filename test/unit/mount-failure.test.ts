@@ -11,7 +11,7 @@ const nfsEvent = (p: ReturnType<typeof pod>, output: string, args = '-t nfs 10.0
 const waiting = () => pod('reports', 'r-0', { node: 'worker-1', state: 'ContainerCreating', nfs: { volume: 'reports', server: '10.0.0.50', path: '/exports/reports' } });
 
 describe('mount-failure', () => {
-  it('recognises an NFS timeout and names the server and export', () => {
+  it('fires for an NFS timeout, naming the server and export', () => {
     const [f] = runCheck(check, [node('worker-1'), ...nfsTimeout()]);
     expect(f.severity).toBe('critical');
     expect(f.summary).toBe('Pod reports/report-builder-0 cannot mount volume reports from NFS server 10.0.0.50, export /exports/reports on worker-1: the NFS server does not answer (connection timed out)');

@@ -57,7 +57,7 @@ describe('the scheduler message', () => {
 });
 
 describe('pod-scheduling-blocked-by-volume: volume node affinity conflict', () => {
-  it('names the mismatch between the volume\'s zone and the nodes\' zones, quoting the scheduler (1.33 wording)', () => {
+  it('fires, naming the mismatch between the volume\'s zone and the nodes\' zones, quoting the scheduler (1.33 wording)', () => {
     const f = only([...zoned('worker-1', 'zone-a'), ...zoned('worker-2', 'zone-c'), ...boundVolume('shop', 'data', 'pv-x', { nodeAffinity: inZone('zone-b') }), ...blocked(AFFINITY_133)]);
     expect(f.severity).toBe('critical');
     expect(f.subject).toEqual(POD);

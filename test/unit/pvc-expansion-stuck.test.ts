@@ -32,7 +32,7 @@ const web = (state: 'Running' | 'ContainerCreating' = 'Running', created = '3h')
 const base = () => [...healthyNode(), storageClass('longhorn')];
 
 describe('pvc-expansion-stuck', () => {
-  it('says no resizer runs when the expand controller handed the claim over and nothing followed', () => {
+  it('fires when the expand controller handed the claim over and nothing followed, saying no resizer runs', () => {
     const [v, c] = claim();
     const [f, ...rest] = runCheck(check, [...base(), v, c, pvcEvent(c, { reason: 'ExternalExpanding', type: 'Normal', message: EXTERNAL, first: ago('20m'), last: ago('20m'), component: 'volume_expand' })]);
     expect(rest).toEqual([]);

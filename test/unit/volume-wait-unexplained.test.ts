@@ -28,7 +28,7 @@ function attaching(created = '40m') {
 }
 
 describe('volume-wait-unexplained', () => {
-  it('names a pod ContainerCreating for 40 minutes with attach warnings no other check explains, and quotes the newest', () => {
+  it('fires for a pod ContainerCreating for 40 minutes with attach warnings no other check explains, quoting the newest', () => {
     const [f, ...rest] = fallbackAlone(attaching().objects);
     expect(rest).toEqual([]);
     expect(f.severity).toBe('critical');

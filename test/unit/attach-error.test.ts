@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { attachError } from '../../src/checks/attach-error.js';
-import { detachError } from '../../src/checks/detach-error.js';
 import { ago, boundVolume, node, pod, podEvent, volumeAttachment } from '../fixtures/builders.js';
 import { lhVolume } from '../fixtures/longhorn.js';
 import { runCheck } from '../fixtures/run.js';
-import { attachFails, story4 } from '../fixtures/stories.js';
+import { attachFails } from '../fixtures/stories.js';
 
 describe('attach-error', () => {
   it('fires with the driver error and the pod waiting on that node', () => {
@@ -123,20 +122,5 @@ describe('attach-error from FailedAttachVolume events alone', () => {
       const now = pod('media', 'jellyfin-0', { node: 'worker-1', claims: ['config'], state: 'ContainerCreating', created: ago('10s') });
       expect(runCheck(attachError, [...boundVolume('media', 'config', 'pvc-7173bdd9'), now, attachEvent(old, LH_MSG)])).toEqual([]);
     });
-  });
-});
-
-describe('detach-error', () => {
-  it('fires for story 4 with the error and the waiting pod', () => {
-    const [f] = runCheck(detachError, [node('worker-1'), ...story4()]);
-    expect(f.severity).toBe('critical');
-    expect(f.summary).toContain('Detaching pvc-4b4b4b4b from worker-1 fails');
-    expect(f.evidence.join('\n')).toContain('status.detachError');
-    expect(f.evidence.join('\n')).toContain('cause (backend-volume-busy');
-    expect(f.explanation).toContain('Likely cause: the backend reports the volume busy');
-    expect(f.remedies[0]).toContain('old machine has stopped using the volume');
-  });
-  it('stays quiet without a detach error', () => {
-    expect(runCheck(detachError, [...boundVolume('a', 'c', 'pv-a'), volumeAttachment({ pv: 'pv-a', node: 'worker-1' })])).toEqual([]);
   });
 });
