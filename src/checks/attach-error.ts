@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { EventFact, PodFact } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { nodeRef, podRef, pvRef, pvcRef, refKey, shortName, vaRef } from '../util/refs.js';
@@ -9,7 +9,7 @@ import { WAITING_POD_GRACE_MS } from './thresholds.js';
 
 const ID = 'attach-error';
 
-export const attachError: Check = {
+export const attachError = defineCheck({
   id: ID,
   title: 'Volume attach fails (VolumeAttachment status.attachError, or FailedAttachVolume events)',
   severity: 'critical',
@@ -28,7 +28,7 @@ Safe fix: fix the cause the error names in the storage backend; the external-att
 
 Never: delete the VolumeAttachment to "retry": the controller recreates it and the error comes back, and a half-attached volume can be left behind.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const va of graph.allVolumeAttachments()) {
       if (!va.attachError || va.attached || va.deletionTimestamp) continue;
       const pv = va.persistentVolumeName ? graph.pv(va.persistentVolumeName) : undefined;
@@ -38,7 +38,6 @@ Never: delete the VolumeAttachment to "retry": the controller recreates it and t
       const lh = lhName ? longhornLink(graph, lhName) : undefined;
       const waiting = pv ? graph.podsUsingPv(pv.name).filter((p) => p.nodeName === va.nodeName && graph.isWaitingToStart(p)) : [];
       findings.push(finding({
-        check: ID,
         severity: waiting.length ? 'critical' : 'warning',
         subject: vaRef(va.name),
         related: [nodeRef(va.nodeName), ...(pv ? [pvRef(pv.name)] : []), ...waiting.map(podRef), ...(lh?.related ?? [])],
@@ -63,10 +62,10 @@ Never: delete the VolumeAttachment to "retry": the controller recreates it and t
     }
     return [...findings, ...fromEvents(graph, new Set(findings.flatMap((f) => f.blocks.map(refKey))))];
   },
-};
+});
 
 /** FailedAttachVolume events (not Multi-Attach) of pods that still wait, grouped by pod and volume. */
-function fromEvents(graph: Graph, covered: Set<string>): Finding[] {
+function fromEvents(graph: Graph, covered: Set<string>): FindingDraft[] {
   const groups = new Map<string, { pod: PodFact; volume?: string; events: EventFact[] }>();
   for (const e of graph.snapshot.events) {
     if (e.reason !== 'FailedAttachVolume' || e.type !== 'Warning' || e.involvedObject.kind !== 'Pod') continue;
@@ -81,7 +80,7 @@ function fromEvents(graph: Graph, covered: Set<string>): Finding[] {
     group.events.push(e);
     groups.set(k, group);
   }
-  const findings: Finding[] = [];
+  const findings: FindingDraft[] = [];
   for (const { pod, volume, events } of groups.values()) {
     const podVolume = graph.podVolumes(pod).find((v) => v.volume === volume || v.pv?.name === volume);
     const pv = podVolume?.pv ?? (volume ? graph.pv(volume) : undefined);
@@ -92,7 +91,6 @@ function fromEvents(graph: Graph, covered: Set<string>): Finding[] {
     const lhName = longhornVolumeNameOf(pv) ?? (cls?.id.startsWith('longhorn-') ? pv?.name ?? volume : undefined);
     const lh = lhName ? longhornLink(graph, lhName) : undefined;
     findings.push(finding({
-      check: ID,
       severity: 'critical',
       subject: podRef(pod),
       idSuffix: volume,

@@ -1,5 +1,6 @@
 // Helpers shared by checks: finding construction and the sentences several checks say the same way.
-import type { Finding, Severity } from '../model/finding.js';
+import type { Severity } from '../model/finding.js';
+import type { FindingDraft } from './check.js';
 import type { ObjectRef, PodFact, PvFact, VolumeAttachmentFact } from '../model/snapshot.js';
 import type { Graph, NodeHealth } from '../graph.js';
 import { uniqueRefs, refKey, podRef } from '../util/refs.js';
@@ -7,7 +8,6 @@ import { formatDuration, toMillis } from '../util/time.js';
 import { WAITING_POD_GRACE_MS } from './thresholds.js';
 
 export interface FindingInput {
-  check: string;
   severity: Severity;
   subject: ObjectRef;
   /** Appended to the subject to keep ids unique, e.g. the PV name. */
@@ -22,11 +22,11 @@ export interface FindingInput {
   headline?: string;
 }
 
-export function finding(input: FindingInput): Finding {
+/** A finding's draft; the check that returns it stamps it with its id (see defineCheck). */
+export function finding(input: FindingInput): FindingDraft {
   const subjectPath = refKey(input.subject).split('/').slice(1).join('/');
   return {
-    id: [input.check, input.subject.kind.toLowerCase(), subjectPath, input.idSuffix].filter(Boolean).join('/'),
-    check: input.check,
+    key: [input.subject.kind.toLowerCase(), subjectPath, input.idSuffix].filter(Boolean).join('/'),
     severity: input.severity,
     subject: input.subject,
     related: uniqueRefs(input.related ?? []),

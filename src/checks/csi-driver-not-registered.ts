@@ -1,10 +1,10 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { nodeRef, podRef, pvRef, shortName } from '../util/refs.js';
 import { finding } from './common.js';
 
 const ID = 'csi-driver-not-registered';
 
-export const csiDriverNotRegistered: Check = {
+export const csiDriverNotRegistered = defineCheck({
   id: ID,
   title: 'Pod on a node where its volume\'s CSI driver is not registered',
   severity: 'critical',
@@ -21,7 +21,7 @@ Safe fix: get the driver's node plugin running on that node (check its DaemonSet
 
 Never: mount the backend volume on the node by hand.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const pod of graph.allPods()) {
       if (!pod.nodeName || !graph.isWaitingToStart(pod)) continue;
       const registered = graph.csiNodeDrivers(pod.nodeName);
@@ -31,7 +31,6 @@ Never: mount the backend volume on the node by hand.`,
         const driver = v.pv?.csi?.driver;
         if (!driver || registered?.includes(driver)) continue;
         findings.push(finding({
-          check: ID,
           severity: 'critical',
           subject: podRef(pod),
           idSuffix: v.pv!.name,
@@ -46,4 +45,4 @@ Never: mount the backend volume on the node by hand.`,
     }
     return findings;
   },
-};
+});

@@ -1,11 +1,11 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { nodeRef, pvRef, shortName, vaRef } from '../util/refs.js';
 import { classificationLine, classifyVolumeMessage } from './classify-message.js';
 import { finding, kubectl, podsWaitingRefs } from './common.js';
 
 const ID = 'detach-error';
 
-export const detachError: Check = {
+export const detachError = defineCheck({
   id: ID,
   title: 'CSI detach fails (VolumeAttachment status.detachError)',
   severity: 'critical',
@@ -22,7 +22,7 @@ Safe fix: fix the cause in the backend; the external-attacher retries by itself 
 
 Never: remove the VolumeAttachment's finalizer while the backend still has the volume attached: it could then be attached to a second node and corrupted.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const va of graph.allVolumeAttachments()) {
       if (!va.detachError) continue;
       const pv = va.persistentVolumeName ? graph.pv(va.persistentVolumeName) : undefined;
@@ -30,7 +30,6 @@ Never: remove the VolumeAttachment's finalizer while the backend still has the v
       const cls = classifyVolumeMessage(va.detachError.message, { phase: 'detach' });
       const waiting = pv ? podsWaitingRefs(graph, pv) : [];
       findings.push(finding({
-        check: ID,
         severity: waiting.length ? 'critical' : 'warning',
         subject: vaRef(va.name),
         related: [nodeRef(va.nodeName), ...(pv ? [pvRef(pv.name)] : []), ...waiting],
@@ -53,4 +52,4 @@ Never: remove the VolumeAttachment's finalizer while the backend still has the v
     }
     return findings;
   },
-};
+});

@@ -1,4 +1,5 @@
-import type { Check, Finding } from '../model/finding.js';
+import type { Finding } from '../model/finding.js';
+import type { Check } from './check.js';
 import { SEVERITY_RANK } from '../model/finding.js';
 import type { Graph } from '../graph.js';
 import { multiAttach } from './multi-attach.js';
@@ -26,7 +27,7 @@ import { pvcExpansionStuck } from './pvc-expansion-stuck.js';
 import { orphanedPodVolumes } from './orphaned-pod-volumes.js';
 import { volumeWaitUnexplained } from './volume-wait-unexplained.js';
 
-export const CHECKS: Check[] = [
+const LIST = [
   multiAttach,
   terminatingPodOnUnreachableNode,
   staleVolumeAttachment,
@@ -52,17 +53,31 @@ export const CHECKS: Check[] = [
   orphanedPodVolumes,
   // Last: it is given the findings above and covers only the waiting pods and claims they do not name.
   volumeWaitUnexplained,
-];
+] as const;
 
-export function findCheck(id: string): Check | undefined {
-  return CHECKS.find((c) => c.id === id);
+/** Every check id; a check id written anywhere else (the action table, tests) is checked against it. */
+export type CheckId = (typeof LIST)[number]['id'];
+
+/** The checks in report order (the README table and `explain` list them so). */
+export const CHECKS: readonly Check<CheckId>[] = LIST;
+
+/** The registry: each check by its id. */
+export const CHECK_BY_ID = Object.fromEntries(LIST.map((c) => [c.id, c])) as { [C in (typeof LIST)[number] as C['id']]: C };
+
+export function isCheckId(id: string): id is CheckId {
+  return Object.hasOwn(CHECK_BY_ID, id);
+}
+
+
+export function findCheck(id: string): Check<CheckId> | undefined {
+  return isCheckId(id) ? CHECK_BY_ID[id] : undefined;
 }
 
 /**
  * Runs every check and returns findings, most severe first, in a stable order. Fallback checks run last and are
  * given the other checks' findings, so they speak only about what nothing else explained.
  */
-export function runChecks(graph: Graph, checks: Check[] = CHECKS): Finding[] {
+export function runChecks(graph: Graph, checks: readonly Check[] = CHECKS): Finding[] {
   const first = checks.filter((c) => c.phase !== 'fallback').flatMap((check) => check.run(graph));
   const fallback = checks.filter((c) => c.phase === 'fallback').flatMap((check) => check.run(graph, first));
   return [...first, ...fallback].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.id.localeCompare(b.id));

@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { PodFact } from '../model/snapshot.js';
 import { nodeRef, podRef } from '../util/refs.js';
 import { finding } from './common.js';
@@ -15,7 +15,7 @@ const POLICY: Record<string, { statefulset: boolean; deployment: boolean; text: 
   'delete-both-statefulset-and-deployment-pod': { statefulset: true, deployment: true, text: 'Longhorn force-deletes Terminating StatefulSet and Deployment pods on the down node' },
 };
 
-export const longhornNodeDownPolicy: Check = {
+export const longhornNodeDownPolicy = defineCheck({
   id: ID,
   title: 'What Longhorn will do about pods stuck on a down node (node-down-pod-deletion-policy)',
   severity: 'info',
@@ -35,7 +35,7 @@ Never: force-delete the pods, or change the policy to let Longhorn do it, unless
     if (!lh) return [];
     const value = lh.settings[SETTING] || 'do-nothing';
     const policy = POLICY[value] ?? { statefulset: false, deployment: false, text: `unknown value "${value}"` };
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const node of graph.allNodes()) {
       if (!graph.isNodeDown(node.name, NODE_DOWN_GRACE_MS)) continue;
       // Longhorn's pod controller only force-deletes pods that use Longhorn volumes.
@@ -44,7 +44,6 @@ Never: force-delete the pods, or change the policy to let Longhorn do it, unless
       if (stuck.length === 0) continue;
       const handled = stuck.filter((p) => (p.owner?.kind === 'StatefulSet' ? policy.statefulset : policy.deployment));
       findings.push(finding({
-        check: ID,
         severity: 'info',
         subject: nodeRef(node.name),
         related: [{ kind: 'Setting.longhorn.io', namespace: 'longhorn-system', name: SETTING }, ...stuck.map(podRef)],
@@ -57,4 +56,4 @@ Never: force-delete the pods, or change the policy to let Longhorn do it, unless
     }
     return findings;
   },
-};
+});

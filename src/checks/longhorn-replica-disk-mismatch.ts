@@ -1,11 +1,11 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { finding } from './common.js';
 import { pvOfLonghornVolume, waitingPodsOf } from './longhorn-common.js';
 import { podRef, shortName } from '../util/refs.js';
 
 const ID = 'longhorn-replica-disk-mismatch';
 
-export const longhornReplicaDiskMismatch: Check = {
+export const longhornReplicaDiskMismatch = defineCheck({
   id: ID,
   title: 'Longhorn replica points at a disk UUID its node no longer has',
   severity: 'critical',
@@ -24,7 +24,7 @@ Never: delete the last replica of a volume, or all of them at once.`,
   run(graph) {
     const lh = graph.snapshot.longhorn;
     if (!lh) return [];
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const r of lh.replicas) {
       const broken = r.currentState === 'stopped' || r.currentState === 'error' || !!r.failedAt;
       if (!broken || !r.diskID) continue;
@@ -36,7 +36,6 @@ Never: delete the last replica of a volume, or all of them at once.`,
       const healthyOthers = lh.replicas.filter((o) => o.volumeName === r.volumeName && o.name !== r.name && o.currentState === 'running' && !o.failedAt);
       const waiting = volume ? waitingPodsOf(graph, pvOfLonghornVolume(graph, volume)) : [];
       findings.push(finding({
-        check: ID,
         severity: healthyOthers.length === 0 || waiting.length ? 'critical' : 'warning',
         subject: { kind: 'Replica.longhorn.io', namespace: 'longhorn-system', name: r.name },
         related: [{ kind: 'Volume.longhorn.io', namespace: 'longhorn-system', name: r.volumeName }, { kind: 'Node.longhorn.io', namespace: 'longhorn-system', name: r.nodeID }, ...waiting.map(podRef)],
@@ -55,4 +54,4 @@ Never: delete the last replica of a volume, or all of them at once.`,
     }
     return findings;
   },
-};
+});

@@ -1,11 +1,11 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { podRef, pvRef, shortName } from '../util/refs.js';
 import { finding } from './common.js';
 import { inScope, pvOfLonghornVolume, waitingPodsOf } from './longhorn-common.js';
 
 const ID = 'longhorn-volume-faulted';
 
-export const longhornVolumeFaulted: Check = {
+export const longhornVolumeFaulted = defineCheck({
   id: ID,
   title: 'Longhorn volume faulted, or degraded with no healthy replica on a Ready node',
   severity: 'critical',
@@ -24,7 +24,7 @@ Never: delete the volume or its replicas while trying to recover.`,
   run(graph) {
     const lh = graph.snapshot.longhorn;
     if (!lh) return [];
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const v of lh.volumes) {
       if (!inScope(graph, v)) continue;
       const replicas = lh.replicas.filter((r) => r.volumeName === v.name);
@@ -34,7 +34,6 @@ Never: delete the volume or its replicas while trying to recover.`,
       const pv = pvOfLonghornVolume(graph, v);
       const waiting = waitingPodsOf(graph, pv);
       findings.push(finding({
-        check: ID,
         severity: faulted || waiting.length ? 'critical' : 'warning',
         subject: { kind: 'Volume.longhorn.io', namespace: 'longhorn-system', name: v.name },
         related: [...(pv ? [pvRef(pv.name)] : []), ...waiting.map(podRef)],
@@ -49,4 +48,4 @@ Never: delete the volume or its replicas while trying to recover.`,
     }
     return findings;
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { ObjectRef } from '../model/snapshot.js';
 import { podRef, pvcRef, pvRef, shortName } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
@@ -8,7 +8,7 @@ import { DETACH_STUCK_AFTER_MS } from './thresholds.js';
 
 const ID = 'longhorn-volume-stuck';
 
-export const longhornVolumeStuck: Check = {
+export const longhornVolumeStuck = defineCheck({
   id: ID,
   title: 'Longhorn volume stuck attaching or detaching',
   severity: 'critical',
@@ -27,7 +27,7 @@ Never: delete the volume's replicas or engine objects to "reset" it: with no hea
   run(graph) {
     const lh = graph.snapshot.longhorn;
     if (!lh) return [];
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const v of lh.volumes) {
       if (v.state !== 'attaching' && v.state !== 'detaching') continue;
       if (!inScope(graph, v)) continue;
@@ -45,7 +45,6 @@ Never: delete the volume's replicas or engine objects to "reset" it: with no hea
       if (pv?.claimRef) related.push(pvcRef(pv.claimRef));
       related.push(...waiting.map(podRef));
       findings.push(finding({
-        check: ID,
         severity: waiting.length ? 'critical' : 'warning',
         subject: { kind: 'Volume.longhorn.io', namespace: 'longhorn-system', name: v.name },
         related,
@@ -69,4 +68,4 @@ Never: delete the volume's replicas or engine objects to "reset" it: with no hea
     }
     return findings;
   },
-};
+});

@@ -1,4 +1,5 @@
-import type { Check, Finding, Severity } from '../model/finding.js';
+import type { Severity } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { EventFact, ObjectRef, PodFact } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { nodeRef, podRef, pvRef, pvcRef, shortName } from '../util/refs.js';
@@ -29,7 +30,7 @@ function nfsFromSpec(graph: Graph, pod: PodFact, volume: string | undefined): { 
 
 const isGenericTimeout = (e: EventFact) => /^Unable to attach or mount volumes/.test(e.message);
 
-export const mountFailure: Check = {
+export const mountFailure = defineCheck({
   id: ID,
   title: 'Volume mount fails on the node (FailedMount)',
   severity: 'critical',
@@ -48,7 +49,7 @@ Safe fix: fix what the mount error names; the kubelet retries the mount by itsel
 
 Never: force-delete the pod to "retry" a mount on a node where an older mount of the same volume is stale; clean up the stale mount first.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     const byPodVolume = new Map<string, { pod: PodFact; volume?: string; events: EventFact[] }>();
     for (const e of graph.snapshot.events) {
       if (e.reason !== 'FailedMount' || e.type !== 'Warning' || e.involvedObject.kind !== 'Pod') continue;
@@ -82,7 +83,6 @@ Never: force-delete the pod to "retry" a mount on a node where an older mount of
       const where = target ? ` from NFS server ${target.server}, export ${target.path}` : '';
       const cause = problem?.cause ?? (generic ? 'the kubelet timed out waiting for volumes to attach or mount' : latest.message.split('\n')[0]);
       findings.push(finding({
-        check: ID,
         severity,
         subject: podRef(pod),
         idSuffix: volume,
@@ -105,4 +105,4 @@ Never: force-delete the pod to "retry" a mount on a node where an older mount of
     }
     return findings;
   },
-};
+});

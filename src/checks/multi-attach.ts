@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { EventFact, ObjectRef, PodFact, PvFact } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { uniqueVolumeName } from '../graph.js';
@@ -144,7 +144,7 @@ function missingState(graph: Graph, volume: string, pv: PvFact | undefined): str
   return missing;
 }
 
-function eventOnlyFinding(graph: Graph, pod: PodFact, volume: string, events: EventFact[], waited: number): Finding {
+function eventOnlyFinding(graph: Graph, pod: PodFact, volume: string, events: EventFact[], waited: number): FindingDraft {
   const nodeName = pod.nodeName!;
   const podVolume = graph.podVolumes(pod).find((v) => v.pv?.name === volume || v.pvc?.volumeName === volume);
   const pv = podVolume?.pv ?? (volume ? graph.pv(volume) : undefined);
@@ -171,7 +171,6 @@ function eventOnlyFinding(graph: Graph, pod: PodFact, volume: string, events: Ev
   const target = `pod/${pod.name} -n ${pod.namespace}`;
   const grepFor = [volume, pv?.csi?.volumeHandle].filter((x, i, a): x is string => !!x && a.indexOf(x) === i).map((x) => `-e ${x}`).join(' ');
   return finding({
-    check: ID,
     severity: 'critical',
     subject: podRef(pod),
     idSuffix: volume || undefined,
@@ -198,7 +197,7 @@ function eventOnlyFinding(graph: Graph, pod: PodFact, volume: string, events: Ev
   });
 }
 
-export const multiAttach: Check = {
+export const multiAttach = defineCheck({
   id: ID,
   title: 'Pod waits for a volume attached to another node',
   severity: 'critical',
@@ -218,7 +217,7 @@ Safe fix: depends on what holds the volume. If a Terminating pod on a powered-of
 
 Never: delete the VolumeAttachment or force-delete the pod while the other node may still be running; two writers on one disk corrupt data.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const pod of graph.allPods()) {
       if (!graph.isWaitingToStart(pod) || !pod.nodeName) continue;
       const waited = graph.waitingForMs(pod);
@@ -243,7 +242,6 @@ Never: delete the VolumeAttachment or force-delete the pod while the other node 
         if (events.length === 0) evidence.push('no Multi-Attach event left (it fires once per volume and node and expires after an hour); found from attachment state');
         evidence.push(`based on: attachment state (VolumeAttachments and node status.volumesAttached show ${pv.name} on ${others.join(', ')})`);
         findings.push(finding({
-          check: ID,
           severity: 'critical',
           subject: podRef(pod),
           idSuffix: pv.name,
@@ -267,4 +265,4 @@ Never: delete the VolumeAttachment or force-delete the pod while the other node 
     }
     return findings;
   },
-};
+});

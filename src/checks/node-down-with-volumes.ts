@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { ObjectRef } from '../model/snapshot.js';
 import { uniqueVolumeName } from '../graph.js';
 import { nodeRef, podRef, pvRef, shortName } from '../util/refs.js';
@@ -7,7 +7,7 @@ import { NODE_DOWN_GRACE_MS } from './thresholds.js';
 
 const ID = 'node-down-with-volumes';
 
-export const nodeDownWithVolumes: Check = {
+export const nodeDownWithVolumes = defineCheck({
   id: ID,
   title: 'Node is down while holding attached volumes',
   severity: 'critical',
@@ -24,7 +24,7 @@ Safe fix: confirm the machine is powered off, then apply the out-of-service tain
 
 Never: act as if the node were down while it may still be running.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const node of graph.allNodes()) {
       if (!graph.isNodeDown(node.name, NODE_DOWN_GRACE_MS)) continue;
       const pvNames = new Set(graph.attachmentsOnNode(node.name).map((va) => va.persistentVolumeName).filter((n): n is string => !!n));
@@ -39,7 +39,6 @@ Never: act as if the node were down while it may still be running.`,
       const terminating = graph.podsOnNode(node.name).filter((p) => p.deletionTimestamp && p.claims.length);
       const health = graph.nodeHealth(node.name);
       findings.push(finding({
-        check: ID,
         severity: blocked.length || terminating.length ? 'critical' : 'warning',
         subject: nodeRef(node.name),
         related: [...pvs.map((p) => pvRef(p!.name)), ...blocked, ...terminating.map(podRef)],
@@ -56,4 +55,4 @@ Never: act as if the node were down while it may still be running.`,
     }
     return findings;
   },
-};
+});

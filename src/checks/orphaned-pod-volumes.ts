@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { KubeletFact, KubeletPodFact, ObjectRef } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { nodeRef, pvRef, pvcRef } from '../util/refs.js';
@@ -11,7 +11,7 @@ const PODS_DIR = '/var/lib/kubelet/pods';
 
 const NEVER = `Never remove a pod's directory under ${PODS_DIR} while a volume in it is still mounted: for NFS and other shared file systems that deletes the data on the server, for everyone.`;
 
-function ghostPodFinding(graph: Graph, kubelet: KubeletFact, pod: KubeletPodFact): Finding {
+function ghostPodFinding(graph: Graph, kubelet: KubeletFact, pod: KubeletPodFact): FindingDraft {
   const node = kubelet.node;
   const related: ObjectRef[] = [nodeRef(node)];
   for (const v of pod.volumes) {
@@ -31,7 +31,6 @@ function ghostPodFinding(graph: Graph, kubelet: KubeletFact, pod: KubeletPodFact
   }
   evidence.push(kubelet.reachDetail);
   return finding({
-    check: ID,
     severity: 'critical',
     subject: { kind: 'Pod', namespace: pod.namespace, name: pod.name },
     idSuffix: pod.uid,
@@ -48,7 +47,7 @@ function ghostPodFinding(graph: Graph, kubelet: KubeletFact, pod: KubeletPodFact
   });
 }
 
-function cleanupFailingFinding(kubelet: KubeletFact, errors: number): Finding {
+function cleanupFailingFinding(kubelet: KubeletFact, errors: number): FindingDraft {
   const node = kubelet.node;
   const evidence = [`kubelet_orphan_pod_cleaned_volumes_errors ${errors} in the /metrics of the kubelet on ${node}: orphaned pods whose volumes it failed to clean in its last sweep`];
   for (const v of kubelet.metrics?.volumes ?? []) {
@@ -59,7 +58,6 @@ function cleanupFailingFinding(kubelet: KubeletFact, errors: number): Finding {
   evidence.push(...kubelet.notes);
   const paths = [...new Set((kubelet.logLines ?? []).flatMap((l) => [...l.matchAll(/volume at path (\S+?):/g)].map((m) => m[1])))];
   return finding({
-    check: ID,
     severity: 'warning',
     subject: nodeRef(node),
     summary: `The kubelet on ${node} cannot clean up the volumes of ${errors} orphaned pod${errors === 1 ? '' : 's'}: ${paths.length ? `${paths.join(', ')} ${paths.length === 1 ? 'is' : 'are'}` : 'their volume directories are'} still mounted or busy`,
@@ -73,7 +71,7 @@ function cleanupFailingFinding(kubelet: KubeletFact, errors: number): Finding {
   });
 }
 
-export const orphanedPodVolumes: Check = {
+export const orphanedPodVolumes = defineCheck({
   id: ID,
   title: 'Volumes of a pod gone from the API, still mounted on its node',
   severity: 'critical',
@@ -93,7 +91,7 @@ Safe fix: let the kubelet finish: restore its connection to the API server, or u
 
 Never: remove a pod directory under ${PODS_DIR} that still has a volume mounted (rm -rf on an NFS mount deletes the data on the server), or start another writer on a volume the orphaned pod still writes to.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const kubelet of graph.snapshot.kubelets ?? []) {
       for (const pod of kubelet.pods ?? []) {
         if (pod.api === 'gone' || pod.api === 'replaced') findings.push(ghostPodFinding(graph, kubelet, pod));
@@ -103,4 +101,4 @@ Never: remove a pod directory under ${PODS_DIR} that still has a volume mounted 
     }
     return findings;
   },
-};
+});

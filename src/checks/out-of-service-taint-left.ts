@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { OUT_OF_SERVICE_TAINT } from '../graph.js';
 import { nodeRef } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
@@ -7,7 +7,7 @@ import { finding, kubectl } from './common.js';
 
 const ID = 'out-of-service-taint-left';
 
-export const outOfServiceTaintLeft: Check = {
+export const outOfServiceTaintLeft = defineCheck({
   id: ID,
   title: 'Node is Ready again but still tainted out-of-service',
   severity: 'warning',
@@ -25,7 +25,7 @@ Safe fix: once the node is healthy and its old pods are gone, remove the taint: 
 
 Never: remove it while the node is still down, or re-apply it to a node that is running workloads.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const node of graph.allNodes()) {
       const taint = node.taints.find((t) => t.key === OUT_OF_SERVICE_TAINT);
       if (!taint || node.ready !== 'True') continue;
@@ -42,7 +42,6 @@ Never: remove it while the node is still down, or re-apply it to a node that is 
           ? `Once the node has been Ready for ${formatDuration(trustMs)} (at ${when}), remove the taint: ${kubectl.untaintOutOfService(node.name)} (or: kubectl volume-doctor fix node/${node.name}, which accepts it from then on)`
           : `The Ready condition has no transition time, so volume-doctor fix cannot tell how long the node has been back; once you know it is healthy, remove the taint by hand: ${kubectl.untaintOutOfService(node.name)}`;
       findings.push(finding({
-        check: ID,
         severity: 'warning',
         subject: nodeRef(node.name),
         summary: `Node ${node.name} has been Ready${readyFor} but still carries the out-of-service taint${!trusted && when ? `; fix can remove it from ${when}` : ''}`,
@@ -58,4 +57,4 @@ Never: remove it while the node is still down, or re-apply it to a node that is 
     }
     return findings;
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { EventFact, NodeFact, NodeSelectorTerm, ObjectRef, PodFact, PvcFact, PvFact } from '../model/snapshot.js';
 import type { Graph, PodVolume } from '../graph.js';
 import { quantityBytes } from '../graph.js';
@@ -491,7 +491,7 @@ const NAMES: Record<ReasonKind, string> = {
   other: 'volume reason',
 };
 
-export const podSchedulingBlockedByVolume: Check = {
+export const podSchedulingBlockedByVolume = defineCheck({
   id: ID,
   title: 'Pod cannot be scheduled because of its volumes',
   severity: 'critical',
@@ -519,7 +519,7 @@ Safe fix: make a node available where the volume is (add or bring back a node in
 
 Never: delete or rewrite a PersistentVolume's nodeAffinity to force scheduling onto a node that cannot reach the disk; raise a CSINode's allocatable.count by hand; force-delete the pod holding a ReadWriteOncePod claim while its node may still run it; create a PersistentVolume pointing at a disk another volume uses.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const pod of graph.allPods()) {
       if (pod.nodeName || pod.deletionTimestamp || pod.phase !== 'Pending') continue;
       const waitedMs = graph.waitingForMs(pod);
@@ -539,7 +539,6 @@ Never: delete or rewrite a PersistentVolume's nodeAffinity to force scheduling o
       parts.sort((a, b) => Number(!!b.part.decisive) - Number(!!a.part.decisive));
       const counted = (r: SchedulerReason) => `${NAMES[r.kind]} (${r.nodes !== undefined ? `${r.nodes}${total !== undefined ? ` of ${total}` : ''} node(s): ` : ''}"${r.text}")`;
       findings.push(finding({
-        check: ID,
         severity: waitedMs >= VOLUME_WAIT_CRITICAL_MS ? 'critical' : 'warning',
         subject: podRef(pod),
         related: [
@@ -562,4 +561,4 @@ Never: delete or rewrite a PersistentVolume's nodeAffinity to force scheduling o
     }
     return findings;
   },
-};
+});

@@ -1,10 +1,10 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { pvcRef, pvRef } from '../util/refs.js';
 import { finding } from './common.js';
 
 const ID = 'pv-released-or-failed';
 
-export const pvReleasedOrFailed: Check = {
+export const pvReleasedOrFailed = defineCheck({
   id: ID,
   title: 'PersistentVolume Released or Failed: holds data, or blocks a re-bind',
   severity: 'warning',
@@ -20,7 +20,7 @@ Safe fix: to reuse the data, clear the stale claim reference: kubectl patch pv N
 
 Never: point two claims at one volume, or delete a Retain volume before checking that nobody needs its data.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const pv of graph.allPvs()) {
       if (pv.phase !== 'Released' && pv.phase !== 'Failed') continue;
       if (pv.claimRef && !graph.inScope(pv)) continue;
@@ -29,7 +29,6 @@ Never: point two claims at one volume, or delete a Retain volume before checking
       const claim = pv.claimRef;
       const blocks = waiting.length > 0;
       findings.push(finding({
-        check: ID,
         severity: blocks || pv.phase === 'Failed' ? 'warning' : 'info',
         subject: pvRef(pv.name),
         related: [...(claim ? [pvcRef(claim)] : []), ...waiting.map(pvcRef)],
@@ -47,4 +46,4 @@ Never: point two claims at one volume, or delete a Retain volume before checking
     }
     return findings;
   },
-};
+});

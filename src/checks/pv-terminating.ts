@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { pvcRef, pvRef, vaRef } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
 import { finding } from './common.js';
@@ -6,7 +6,7 @@ import { DETACH_STUCK_AFTER_MS } from './thresholds.js';
 
 const ID = 'pv-terminating';
 
-export const pvTerminating: Check = {
+export const pvTerminating = defineCheck({
   id: ID,
   title: 'PersistentVolume stuck Terminating (finalizers)',
   severity: 'warning',
@@ -23,7 +23,7 @@ Safe fix: remove what holds it: delete the bound claim, let the volume detach, o
 
 Never: remove the finalizers by hand while the volume is attached or its claim still exists.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const pv of graph.allPvs()) {
       const since = toMillis(pv.deletionTimestamp);
       if (since === undefined || graph.now - since < DETACH_STUCK_AFTER_MS) continue;
@@ -35,7 +35,6 @@ Never: remove the finalizers by hand while the volume is attached or its claim s
       if (pv.finalizers.some((f) => f.startsWith('external-attacher/')) && vas.length) holders.push(`it is still attached (${vas.map((va) => `volumeattachment/${va.name} on ${va.nodeName}`).join(', ')})`);
       if (pv.finalizers.includes('external-provisioner.volume.kubernetes.io/finalizer')) holders.push(`the CSI provisioner${pv.csi ? ` of ${pv.csi.driver}` : ''} has not deleted the backend volume yet`);
       findings.push(finding({
-        check: ID,
         severity: 'warning',
         subject: pvRef(pv.name),
         related: [...(claim ? [pvcRef(claim)] : []), ...vas.map((va) => vaRef(va.name))],
@@ -48,4 +47,4 @@ Never: remove the finalizers by hand while the volume is attached or its claim s
     }
     return findings;
   },
-};
+});

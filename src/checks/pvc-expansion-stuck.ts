@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { EventFact, ObjectRef, PodFact, PvcFact } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { quantityBytes } from '../graph.js';
@@ -249,7 +249,7 @@ function diagnose(graph: Graph, f: Facts): Diagnosis {
   };
 }
 
-export const pvcExpansionStuck: Check = {
+export const pvcExpansionStuck = defineCheck({
   id: ID,
   title: 'Claim expansion does not finish',
   severity: 'critical',
@@ -277,7 +277,7 @@ Safe fix: as the cause says: start the driver's csi-resizer, stop the pods for a
 
 Never: delete and recreate the claim to get a bigger volume (with a Delete reclaim policy that deletes the data), or edit the PV's capacity by hand to make the numbers agree (the file system stays small).`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const pvc of graph.snapshot.pvcs) {
       if (pvc.phase !== 'Bound' || pvc.deletionTimestamp) continue;
       const f = gather(graph, pvc);
@@ -297,7 +297,6 @@ Never: delete and recreate the claim to get a bigger volume (with a Delete recla
       if (pvc.storageClassName) related.push({ kind: 'StorageClass', name: pvc.storageClassName });
       const shown = f.errors.slice(0, 3);
       findings.push(finding({
-        check: ID,
         severity: critical ? 'critical' : 'warning',
         subject: pvcRef(pvc),
         related,
@@ -323,4 +322,4 @@ Never: delete and recreate the claim to get a bigger volume (with a Delete recla
     }
     return findings;
   },
-};
+});

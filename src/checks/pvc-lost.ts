@@ -1,10 +1,10 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { podRef, pvcRef, pvRef, shortName } from '../util/refs.js';
 import { finding } from './common.js';
 
 const ID = 'pvc-lost';
 
-export const pvcLost: Check = {
+export const pvcLost = defineCheck({
   id: ID,
   title: 'PersistentVolumeClaim is Lost (its PersistentVolume is gone)',
   severity: 'critical',
@@ -21,13 +21,12 @@ Safe fix: if the storage still exists in the backend, recreate the PersistentVol
 
 Never: delete the claim before you know whether the backend volume still holds the data.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const pvc of graph.snapshot.pvcs) {
       if (pvc.phase !== 'Lost') continue;
       const users = graph.podsUsingClaim(pvc.namespace, pvc.name);
       const lost = graph.eventsFor('PersistentVolumeClaim', pvc.namespace, pvc.name).find((e) => e.reason === 'ClaimLost');
       findings.push(finding({
-        check: ID,
         severity: 'critical',
         subject: pvcRef(pvc),
         related: [...(pvc.volumeName ? [pvRef(pvc.volumeName)] : []), ...users.map(podRef)],
@@ -40,4 +39,4 @@ Never: delete the claim before you know whether the backend volume still holds t
     }
     return findings;
   },
-};
+});

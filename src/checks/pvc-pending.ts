@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { EventFact, ObjectRef, PvcFact } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { podRef, pvcRef, shortName } from '../util/refs.js';
@@ -115,7 +115,7 @@ function diagnose(graph: Graph, pvc: PvcFact, users: ReturnType<Graph['allPods']
   return { cause: 'it is not bound to a volume yet', evidence: [], remedies: [`kubectl describe pvc ${pvc.name} -n ${pvc.namespace}`] };
 }
 
-export const pvcPending: Check = {
+export const pvcPending = defineCheck({
   id: ID,
   title: 'PersistentVolumeClaim stays Pending',
   severity: 'critical',
@@ -134,7 +134,7 @@ Safe fix: as the cause says. A claim's storageClassName cannot be changed: recre
 
 Never: hand-create a PersistentVolume pointing at storage another volume already uses.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const pvc of graph.snapshot.pvcs) {
       if (pvc.phase !== 'Pending' || pvc.deletionTimestamp) continue;
       const age = graph.now - (toMillis(pvc.creationTimestamp) ?? graph.now);
@@ -144,7 +144,6 @@ Never: hand-create a PersistentVolume pointing at storage another volume already
       const related: ObjectRef[] = [...users.map(podRef)];
       if (pvc.storageClassName) related.push({ kind: 'StorageClass', name: pvc.storageClassName });
       findings.push(finding({
-        check: ID,
         severity: d.severity ?? (users.length ? 'critical' : 'warning'),
         subject: pvcRef(pvc),
         related,
@@ -158,4 +157,4 @@ Never: hand-create a PersistentVolume pointing at storage another volume already
     }
     return findings;
   },
-};
+});

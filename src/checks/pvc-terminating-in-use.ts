@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { podRef, pvcRef, shortName } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
 import { finding } from './common.js';
@@ -6,7 +6,7 @@ import { finding } from './common.js';
 const ID = 'pvc-terminating-in-use';
 const PVC_PROTECTION = 'kubernetes.io/pvc-protection';
 
-export const pvcTerminatingInUse: Check = {
+export const pvcTerminatingInUse = defineCheck({
   id: ID,
   title: 'PersistentVolumeClaim stuck Terminating because pods still use it',
   severity: 'warning',
@@ -23,14 +23,13 @@ Safe fix: delete (or scale down the owners of) the pods named here; the claim go
 
 Never: remove the pvc-protection finalizer while pods use the claim; the volume would be deleted under them.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const pvc of graph.snapshot.pvcs) {
       if (!pvc.deletionTimestamp || !pvc.finalizers.includes(PVC_PROTECTION)) continue;
       const users = graph.podsUsingClaim(pvc.namespace, pvc.name).filter((p) => p.phase !== 'Succeeded' && p.phase !== 'Failed');
       if (users.length === 0) continue;
       const since = toMillis(pvc.deletionTimestamp) ?? graph.now;
       findings.push(finding({
-        check: ID,
         severity: 'warning',
         subject: pvcRef(pvc),
         related: users.map(podRef),
@@ -43,4 +42,4 @@ Never: remove the pvc-protection finalizer while pods use the claim; the volume 
     }
     return findings;
   },
-};
+});

@@ -1,11 +1,11 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { nodeRef, podRef, pvRef, shortName, vaRef } from '../util/refs.js';
 import { finding, kubectl, kubeletEvidence, nodeDownRemedies, podsWaitingRefs, terminatingFor, vaLine } from './common.js';
 import { NODE_DOWN_GRACE_MS } from './thresholds.js';
 
 const ID = 'stale-volume-attachment';
 
-export const staleVolumeAttachment: Check = {
+export const staleVolumeAttachment = defineCheck({
   id: ID,
   title: 'VolumeAttachment left on a node that is gone, down or out of service',
   severity: 'warning',
@@ -23,7 +23,7 @@ Safe fix: if the node object is gone, delete the VolumeAttachment. If the node s
 
 Never: delete it while the node may still be running with the volume mounted.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const va of graph.allVolumeAttachments()) {
       const pv = va.persistentVolumeName ? graph.pv(va.persistentVolumeName) : undefined;
       if (pv && !graph.inScope(pv)) continue;
@@ -45,7 +45,6 @@ Never: delete it while the node may still be running with the volume mounted.`,
       for (const w of waiting) evidence.push(`pod ${shortName(w)} waits for this volume on another node`);
       const where = health.exists ? `${health.ready ? 'Ready but out-of-service' : 'down'} node ${va.nodeName}` : `deleted node ${va.nodeName}`;
       findings.push(finding({
-        check: ID,
         severity: 'warning',
         subject: vaRef(va.name),
         related: [nodeRef(va.nodeName), ...(pv ? [pvRef(pv.name)] : []), ...users.map(podRef), ...waiting],
@@ -64,4 +63,4 @@ Never: delete it while the node may still be running with the volume mounted.`,
     }
     return findings;
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import type { ObjectRef } from '../model/snapshot.js';
 import { nodeRef, podRef, pvRef, pvcRef, shortName } from '../util/refs.js';
 import { finding, kubeletEvidence, nodeDownRemedies, podsWaitingRefs, terminatingFor } from './common.js';
@@ -6,7 +6,7 @@ import { NODE_DOWN_GRACE_MS } from './thresholds.js';
 
 const ID = 'terminating-pod-on-unreachable-node';
 
-export const terminatingPodOnUnreachableNode: Check = {
+export const terminatingPodOnUnreachableNode = defineCheck({
   id: ID,
   title: 'Pod stuck Terminating on an unreachable node, holding volumes',
   severity: 'critical',
@@ -23,7 +23,7 @@ Safe fix: make sure the machine is really powered off, then apply the out-of-ser
 
 Never: force-delete the pod while the node might still be running its containers; a replacement would then write to the same volume.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const pod of graph.allPods()) {
       if (!pod.deletionTimestamp || !pod.nodeName || !graph.isPastDeletionGrace(pod)) continue;
       const health = graph.nodeHealth(pod.nodeName);
@@ -52,7 +52,6 @@ Never: force-delete the pod while the node might still be running its containers
       if (blocks.length) blocked.push(`${blocks.map(shortName).join(', ')} cannot attach the volume`);
       if (blocked.length === 0) blocked.push(`its volumes stay attached to ${pod.nodeName}`);
       findings.push(finding({
-        check: ID,
         severity: 'critical',
         subject: podRef(pod),
         related: [...related, ...blocks],
@@ -68,4 +67,4 @@ Never: force-delete the pod while the node might still be running its containers
     }
     return findings;
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { nodeRef, pvRef, shortName, vaRef } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
 import { finding, kubectl, podsWaitingRefs } from './common.js';
@@ -11,7 +11,7 @@ export function attacherFinalizer(driver: string): string {
   return `external-attacher/${driver.replace(/[^a-zA-Z0-9-]/g, '-')}`;
 }
 
-export const volumeAttachmentStuckDeleting: Check = {
+export const volumeAttachmentStuckDeleting = defineCheck({
   id: ID,
   title: 'VolumeAttachment stuck deleting (detach not finishing)',
   severity: 'critical',
@@ -29,7 +29,7 @@ Safe fix: make the attacher work: fix the detachError's cause in the backend, or
 
 Never: remove the finalizer by hand unless you have confirmed in the storage backend that the volume is detached from the node; otherwise the volume may be attached twice and its data corrupted.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     for (const va of graph.allVolumeAttachments()) {
       const deleting = toMillis(va.deletionTimestamp);
       if (deleting === undefined || graph.now - deleting < DETACH_STUCK_AFTER_MS) continue;
@@ -50,7 +50,6 @@ Never: remove the finalizer by hand unless you have confirmed in the storage bac
         ? 'the detach keeps failing (status.detachError, see the detach-error finding)'
         : `the ${va.attacher} attacher has not finished the detach (is its controller running?)`;
       findings.push(finding({
-        check: ID,
         severity: waiting.length ? 'critical' : 'warning',
         subject: vaRef(va.name),
         related: [nodeRef(va.nodeName), ...(pv ? [pvRef(pv.name)] : []), ...waiting],
@@ -70,4 +69,4 @@ Never: remove the finalizer by hand unless you have confirmed in the storage bac
     }
     return findings;
   },
-};
+});

@@ -1,11 +1,11 @@
-import type { Check, Finding } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { nodeRef, pvRef, pvcRef, shortName, vaRef } from '../util/refs.js';
 import { finding, kubectl, podsWaitingRefs } from './common.js';
 import { MAX_WAIT_FOR_UNMOUNT_MS } from './thresholds.js';
 
 const ID = 'volume-in-use-without-pod';
 
-export const volumeInUseWithoutPod: Check = {
+export const volumeInUseWithoutPod = defineCheck({
   id: ID,
   title: 'Node reports a volume in use that no pod on it uses (orphaned mount)',
   severity: 'critical',
@@ -23,7 +23,7 @@ Safe fix: on the node, restart the kubelet so it reconciles and unmounts the orp
 
 Never: delete the VolumeAttachment by hand while the node is alive and has the volume mounted; a pod on another node would then write to a disk this node still has mounted, corrupting data.`,
   run(graph) {
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     // "No pod uses it" is only known when every pod and claim was read.
     if (graph.podUsageUnknown) return findings;
     for (const node of graph.allNodes()) {
@@ -53,7 +53,6 @@ Never: delete the VolumeAttachment by hand while the node is alive and has the v
         ];
         const ready = health.ready;
         findings.push(finding({
-          check: ID,
           // On a NotReady node the list is only the kubelet's last word; the stale attachment is the real problem there.
           severity: !health.ready ? 'info' : waiting.length ? 'critical' : 'warning',
           subject: nodeRef(node.name),
@@ -80,4 +79,4 @@ Never: delete the VolumeAttachment by hand while the node is alive and has the v
     }
     return findings;
   },
-};
+});

@@ -1,4 +1,5 @@
-import type { Check, Finding, Severity } from '../model/finding.js';
+import type { Severity } from '../model/finding.js';
+import { defineCheck, type FindingDraft } from './check.js';
 import { SEVERITY_RANK, names } from '../model/finding.js';
 import type { EventFact, ObjectRef, PodFact, PvcFact } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
@@ -274,7 +275,7 @@ function claimRemedies(pvc: PvcFact, resizing: boolean): string[] {
   ];
 }
 
-export const volumeWaitUnexplained: Check = {
+export const volumeWaitUnexplained = defineCheck({
   id: ID,
   title: 'Pod or claim waits on a volume with warnings no other check explains',
   severity: 'critical',
@@ -298,7 +299,7 @@ Safe fix: act on what the quoted message names; the controllers and the kubelet 
 Never: force-delete the pod, delete a VolumeAttachment or delete the claim to "retry" before the cause is known.`,
   run(graph, earlier = []) {
     const named = (ref: ObjectRef) => earlier.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK.warning && names(f, ref));
-    const findings: Finding[] = [];
+    const findings: FindingDraft[] = [];
     const mine: ObjectRef[] = [];
     for (const { pod, waitedMs, signals } of waitingPods(graph)) {
       if (named(podRef(pod))) continue;
@@ -313,7 +314,6 @@ Never: force-delete the pod, delete a VolumeAttachment or delete the claim to "r
       ];
       mine.push(...related);
       findings.push(finding({
-        check: ID,
         severity: severityFor(waitedMs),
         subject: podRef(pod),
         related,
@@ -342,7 +342,6 @@ Never: force-delete the pod, delete a VolumeAttachment or delete the claim to "r
         ? `resizing${pvc.capacityStorage && pvc.requestedStorage ? ` from ${pvc.capacityStorage} to ${pvc.requestedStorage}` : ''}${pvc.resizeStatus ? ` (${pvc.resizeStatus})` : ''}`
         : 'Pending';
       findings.push(finding({
-        check: ID,
         severity: severityFor(waitedMs, !resizing || failing || waiting.length > 0),
         subject: ref,
         related: [...users.map(podRef), ...(pvc.volumeName ? [pvRef(pvc.volumeName)] : [])],
@@ -361,4 +360,4 @@ Never: force-delete the pod, delete a VolumeAttachment or delete the claim to "r
     }
     return findings;
   },
-};
+});

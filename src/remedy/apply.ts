@@ -8,6 +8,7 @@ import type { KubeClient } from '../cluster/kube-client.js';
 import { ApiError } from '../cluster/kube-client.js';
 import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
 import { findCheck } from '../checks/index.js';
+import { readsResource } from '../checks/check.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
 import type { Finding } from '../model/finding.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
@@ -155,8 +156,8 @@ async function recordEvent(ctx: ApplyContext, action: Action, uid: string, confi
 /** The symptom is gone when the finding no longer shows and the pods it blocked run. */
 function cleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions): { done: boolean; detail: string } {
   // A finding missing from a snapshot that did not read what its check reads has not been shown to clear.
-  const reads = (finding && findCheck(finding.check)?.reads) ?? [];
-  const unread = snapshot.incomplete.filter((i) => reads.includes(i.resource));
+  const check = finding && findCheck(finding.check);
+  const unread = check ? snapshot.incomplete.filter((i) => readsResource(check, i.resource)) : [];
   if (unread.length) return { done: false, detail: `could not read ${unread.map((i) => `${i.resource} (${i.reason})`).join(', ')}` };
   const { graph, findings } = diagnoseSnapshot(snapshot, undefined, { readyTrustMs: options.nodeReadyForMs });
   if (findings.some((f) => f.id === actionFinding)) return { done: false, detail: 'the finding still shows' };

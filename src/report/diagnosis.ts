@@ -2,6 +2,7 @@
 import type { Finding, Severity } from '../model/finding.js';
 import type { IncompleteResource, ObjectRef, Snapshot } from '../model/snapshot.js';
 import { CHECKS } from '../checks/index.js';
+import { readsResource } from '../checks/check.js';
 
 export const API_VERSION = 'volume-doctor/v1';
 
@@ -43,7 +44,7 @@ export function describeSource(snapshot: Snapshot): string {
 /** Which checks could not run fully because a resource was unreadable. */
 export function incompleteWithChecks(incomplete: IncompleteResource[]): IncompleteResource[] {
   return incomplete.map((i) => {
-    const affected = CHECKS.filter((c) => c.reads.includes(i.resource)).map((c) => c.id);
+    const affected = CHECKS.filter((c) => readsResource(c, i.resource)).map((c) => c.id);
     return affected.length ? { resource: i.resource, reason: `${i.reason} (checks that could not run fully: ${affected.join(', ')})` } : i;
   });
 }

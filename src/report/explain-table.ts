@@ -6,7 +6,7 @@ export interface CheckDoc {
   id: string;
   title: string;
   severity: string;
-  reads: string[];
+  reads: readonly string[];
   docs: string;
 }
 

@@ -3,28 +3,23 @@
 // `reads` that name what the readers read, and findings that stay within the check's declared severity.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CHECKS, runChecks } from '../../src/checks/index.js';
+import { CHECK_BY_ID, CHECKS, runChecks } from '../../src/checks/index.js';
 import { SEVERITY_RANK } from '../../src/model/finding.js';
 import { Graph } from '../../src/graph.js';
 import { LONGHORN_RESOURCES, RESOURCES } from '../../src/cluster/resources.js';
 import { ago, node, snapshotOf } from '../fixtures/builders.js';
 import { runCheck } from '../fixtures/run.js';
 import { outOfServiceTaintLeft } from '../../src/checks/out-of-service-taint-left.js';
-import type { Check } from '../../src/model/finding.js';
+import type { Check } from '../../src/checks/check.js';
+import { DOC_SECTIONS } from '../../src/checks/check.js';
+import { CORE_RESOURCE_NAMES, KUBELET_PROXY, LONGHORN_RESOURCE_NAMES } from '../../src/model/resource-names.js';
 import type { Raw } from '../fixtures/builders.js';
 import {
   attachFails, clusterBase, decoys, exampleCluster, longhornUpgrade, nfsTimeout, provisioningFails, story1, story2, story3, story4,
 } from '../fixtures/stories.js';
 import { REALWORLD, realWorldDump } from '../fixtures/waiting.js';
 
-/** The sections of a check's docs, in this order, after a first paragraph that says what the check finds. */
-const DOC_SECTIONS = ['How Kubernetes gets there:', 'Confirm by hand:', 'Safe fix:', 'Never:'];
-
-/**
- * What a check may name in `reads`: the resources the live reader lists or gets, Longhorn's kinds, and the node
- * proxy subresource through which the kubelet reader asks kubelets.
- */
-const KNOWN_READS = new Set<string>([...Object.keys(RESOURCES), ...LONGHORN_RESOURCES.map((r) => r.resource), 'nodes/proxy']);
+const KNOWN_READS = new Set<string>([...CORE_RESOURCE_NAMES, ...LONGHORN_RESOURCE_NAMES, KUBELET_PROXY]);
 
 const testFile = (id: string) => new URL(`./${id}.test.ts`, import.meta.url);
 
@@ -33,10 +28,19 @@ function titles(source: string): string[] {
   return [...source.matchAll(/\b(?:describe|it|test)(?:\.each\([^)]*\))?\(\s*(['"`])((?:\\.|(?!\1).)*)\1/g)].map((m) => m[2]);
 }
 
+describe('the resource names checks declare in reads', () => {
+  it('are the resources the readers fetch, and the node proxy the kubelet reader asks through', () => {
+    expect([...CORE_RESOURCE_NAMES].sort()).toEqual(Object.keys(RESOURCES).sort());
+    expect([...LONGHORN_RESOURCE_NAMES].sort()).toEqual(LONGHORN_RESOURCES.map((r) => r.resource).sort());
+    expect(readFileSync(new URL('../../src/cluster/kubelet-reader.ts', import.meta.url), 'utf8')).toMatch(/\/api\/v1\/nodes\/.*\/proxy\//);
+  });
+});
+
 describe('every check', () => {
   it('has a unique id in kebab-case, a title and a severity', () => {
     const ids = CHECKS.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
+    expect(Object.keys(CHECK_BY_ID)).toEqual(ids);
     for (const c of CHECKS) {
       expect(c.id).toMatch(/^[a-z]+(?:-[a-z]+)*$/);
       expect(c.title.trim().length, c.id).toBeGreaterThan(0);
