@@ -1,30 +1,28 @@
 // The only code that writes to the cluster. For each planned action: confirm, re-read the objects, re-judge the
 // guards, write with preconditions (uid + resourceVersion from the plan), record an Event, then wait for the
 // symptom to clear.
-import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { startSpinner } from '../util/spinner.js';
 import type { KubeClient } from '../cluster/kube-client.js';
 import { ApiError } from '../cluster/kube-client.js';
 import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
-import { findCheck } from '../checks/index.js';
-import { readsResource } from '../checks/check.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
 import type { Finding } from '../model/finding.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
-import { Graph, OUT_OF_SERVICE_TAINT } from '../graph.js';
-import { diagnoseSnapshot } from '../engine.js';
+import { Graph } from '../graph.js';
 import { describeRef } from '../util/refs.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import { formatDuration } from '../util/time.js';
-import { guardsFor, onlyConfirmationMissing, OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_VALUE, taintReminder, unconfirmedNode, withoutReminder } from './plan.js';
+import { onlyConfirmationMissing, taintReminder, unconfirmedNode, withoutReminder } from './plan.js';
+import { ACTIONS } from './actions.js';
+import { recordEvent } from './writes.js';
 import type { Action, PlanOptions, RemediationPlan } from './types.js';
 
-export const EVENT_REASON = 'VolumeDoctorRemediation';
+export { EVENT_REASON } from './writes.js';
 
 export interface ApplyContext {
   client: KubeClient;
-  options: PlanOptions;
+  options: Readonly<PlanOptions>;
   /** The graph and findings the plan was made from: preconditions come from here. */
   graph: Graph;
   findings: Finding[];
@@ -93,82 +91,6 @@ async function reread(ctx: ApplyContext, target: Target): Promise<Snapshot> {
   return readCluster(ctx.client, { target, now: new Date().toISOString() });
 }
 
-const nodePath = (name: string) => `/api/v1/nodes/${encodeURIComponent(name)}`;
-
-async function write(ctx: ApplyContext, action: Action, fresh: Graph, pre: { uid: string; resourceVersion: string }): Promise<void> {
-  const query = ctx.serverDryRun ? { dryRun: 'All' } : undefined;
-  const preconditions = { uid: pre.uid, resourceVersion: pre.resourceVersion };
-  switch (action.type) {
-    case 'taint-out-of-service':
-    case 'remove-out-of-service-taint': {
-      const node = fresh.node(action.target.name)!;
-      const others = node.taints.filter((t) => t.key !== OUT_OF_SERVICE_TAINT).map(({ key, value, effect, timeAdded }) => ({ key, value, effect, timeAdded }));
-      const taints = action.type === 'taint-out-of-service'
-        ? [...others, { key: OUT_OF_SERVICE_TAINT, value: OUT_OF_SERVICE_VALUE, effect: OUT_OF_SERVICE_EFFECT }]
-        : others;
-      // The test op makes the patch conditional: a node changed since the plan rejects it.
-      const patch = [
-        { op: 'test', path: '/metadata/resourceVersion', value: pre.resourceVersion },
-        { op: 'test', path: '/metadata/uid', value: pre.uid },
-        { op: 'add', path: '/spec/taints', value: taints.map((t) => JSON.parse(JSON.stringify(t))) },
-      ];
-      await ctx.client.request(nodePath(action.target.name), { method: 'PATCH', query, body: patch, contentType: 'application/json-patch+json' });
-      return;
-    }
-    case 'delete-volumeattachment':
-      await ctx.client.request(`/apis/storage.k8s.io/v1/volumeattachments/${encodeURIComponent(action.target.name)}`, {
-        method: 'DELETE', query, body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions },
-      });
-      return;
-    case 'force-delete-pod':
-      await ctx.client.request(`/api/v1/namespaces/${encodeURIComponent(action.target.namespace ?? '')}/pods/${encodeURIComponent(action.target.name)}`, {
-        method: 'DELETE', query, body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions },
-      });
-      return;
-  }
-}
-
-async function recordEvent(ctx: ApplyContext, action: Action, uid: string, confirmedBy: string): Promise<void> {
-  const now = new Date().toISOString();
-  const namespace = action.target.namespace ?? 'default';
-  const apiVersion = action.target.kind === 'VolumeAttachment' ? 'storage.k8s.io/v1' : 'v1';
-  await ctx.client.request(`/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
-    method: 'POST',
-    query: ctx.serverDryRun ? { dryRun: 'All' } : undefined,
-    body: {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { generateName: `${action.target.name}.volume-doctor.`, namespace },
-      involvedObject: { apiVersion, kind: action.target.kind, name: action.target.name, namespace: action.target.namespace, uid },
-      reason: EVENT_REASON,
-      message: `volume-doctor ${action.type}: ${action.reason}. Finding: ${action.finding}. ${confirmedBy}`,
-      type: 'Normal',
-      source: { component: 'volume-doctor' },
-      reportingComponent: 'volume-doctor',
-      reportingInstance: hostname(),
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    },
-  });
-}
-
-/** The symptom is gone when the finding no longer shows and the pods it blocked run. */
-function cleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions): { done: boolean; detail: string } {
-  // A finding missing from a snapshot that did not read what its check reads has not been shown to clear.
-  const check = finding && findCheck(finding.check);
-  const unread = check ? snapshot.incomplete.filter((i) => readsResource(check, i.resource)) : [];
-  if (unread.length) return { done: false, detail: `could not read ${unread.map((i) => `${i.resource} (${i.reason})`).join(', ')}` };
-  const { graph, findings } = diagnoseSnapshot(snapshot, undefined, { readyTrustMs: options.nodeReadyForMs });
-  if (findings.some((f) => f.id === actionFinding)) return { done: false, detail: 'the finding still shows' };
-  for (const ref of finding?.blocks ?? []) {
-    const pod = graph.pod(ref.namespace ?? '', ref.name);
-    if (!pod || pod.deletionTimestamp || pod.phase !== 'Running') return { done: false, detail: `waiting for pod ${ref.namespace}/${ref.name} to run` };
-  }
-  const running = (finding?.blocks ?? []).map((r) => graph.pod(r.namespace ?? '', r.name)!).map((p) => `pod ${p.namespace}/${p.name} runs on ${p.nodeName}`);
-  return { done: true, detail: running.length ? running.join(', ') : 'the finding is gone' };
-}
-
 async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding | undefined): Promise<{ done: boolean; detail: string }> {
   const started = Date.now();
   const spinner = startSpinner(`Waiting for ${action.finding} to clear`);
@@ -177,7 +99,7 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
     while (Date.now() - started < ctx.timeoutMs) {
       try {
         const snapshot = await readCluster(ctx.client, { namespace: ctx.scope.namespace, target: ctx.scope.target, now: new Date().toISOString(), askKubelets: false });
-        last = cleared(snapshot, finding, action.finding, ctx.options);
+        last = ACTIONS[action.type].cleared(snapshot, finding, action.finding, ctx.options);
       } catch (err) {
         // The target pod may be gone for a moment while its controller replaces it; a failed read is not a clear.
         if (!(err instanceof NotFoundError || err instanceof ClusterError || err instanceof UnreadableAnswerError)) throw err;
@@ -193,8 +115,17 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
   }
 }
 
+interface Decision {
+  ok: boolean;
+  /** For the Event: who vouched that the node is off, and how. */
+  confirmedBy: string;
+  message?: string;
+  /** The node the operator typed at the prompt: it counts as confirmed when this action is re-judged. */
+  confirmedNode?: string;
+}
+
 /** Asks for the action, and for the node's name where the guard wants a person to vouch it is off. Returns the confirmation text. */
-async function confirm(ctx: ApplyContext, action: Action): Promise<{ ok: boolean; confirmedBy: string; message?: string }> {
+async function confirm(ctx: ApplyContext, action: Action): Promise<Decision> {
   try {
     return await ask(ctx, action);
   } catch (err) {
@@ -205,7 +136,7 @@ async function confirm(ctx: ApplyContext, action: Action): Promise<{ ok: boolean
   }
 }
 
-async function ask(ctx: ApplyContext, action: Action): Promise<{ ok: boolean; confirmedBy: string; message?: string }> {
+async function ask(ctx: ApplyContext, action: Action): Promise<Decision> {
   const unconfirmed = action.guards.find((g) => g.name === 'node-down-confirmed' && !g.ok);
   const node = unconfirmedNode(action);
   const byFlag = action.guards.some((g) => g.name === 'node-down-confirmed' && g.ok) ? 'Node confirmed powered off by the operator (--confirm-node-down).' : '';
@@ -219,8 +150,7 @@ async function ask(ctx: ApplyContext, action: Action): Promise<{ ok: boolean; co
   if (unconfirmed && node) {
     const typed = await ctx.ask(`Is ${terminalSafe(node)} powered off? Check the machine or its console, then type its name to confirm: `);
     if (typed !== node) return { ok: false, confirmedBy: '', message: `not confirmed: "${typed}" is not ${node}` };
-    ctx.options.confirmNodeDown.push(node);
-    return { ok: true, confirmedBy: `Node ${node} confirmed powered off by the operator at the prompt.` };
+    return { ok: true, confirmedBy: `Node ${node} confirmed powered off by the operator at the prompt.`, confirmedNode: node };
   }
   if (ctx.yes) return { ok: true, confirmedBy: byFlag };
   const answer = (await ctx.ask('Apply? [y/N] ')).toLowerCase();
@@ -247,7 +177,9 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
     throw err;
   }
   const now = planned(fresh, action.target);
-  const guards = guardsFor(action.type, action.target, fresh, ctx.options);
+  // A node confirmed at the prompt counts for this action only; the caller's options are left as they were.
+  const options = decision.confirmedNode ? { ...ctx.options, confirmNodeDown: [...ctx.options.confirmNodeDown, decision.confirmedNode] } : ctx.options;
+  const guards = ACTIONS[action.type].guards(action.target, fresh, options);
   const failed = guards.filter((g) => !g.ok);
   if (!now) return { ...action, guards, status: 'aborted', message: `aborted: ${describeRef(action.target)} no longer exists` };
   if (now.uid !== pre.uid || now.resourceVersion !== pre.resourceVersion) {
@@ -256,7 +188,7 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
   if (failed.length) return { ...action, guards, status: 'aborted', message: `aborted: ${failed.map((g) => g.detail).join('; ')}` };
 
   try {
-    await write(ctx, action, fresh, pre);
+    await ACTIONS[action.type].write(ctx.client, action.target, fresh, pre, { serverDryRun: ctx.serverDryRun });
   } catch (err) {
     if (err instanceof ApiError) {
       const changed = err.status === 409 || (err.status === 422 && /test|precondition/i.test(err.message));
@@ -271,7 +203,7 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
 
   const notes: string[] = [];
   try {
-    await recordEvent(ctx, action, pre.uid, decision.confirmedBy);
+    await recordEvent(ctx.client, action, pre.uid, decision.confirmedBy, { serverDryRun: ctx.serverDryRun });
   } catch (err) {
     notes.push(`could not record the Event: ${(err as Error).message}`);
   }

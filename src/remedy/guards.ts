@@ -37,15 +37,25 @@ export function leaseStaleGuard(graph: Graph, node: string, forMs: number): Guar
   };
 }
 
-export function confirmedGuard(node: string, confirmed: string[]): Guard {
+/** The node each node-down-confirmed guard asks a person to vouch for. (Not part of the JSON contract.) */
+const CONFIRMS = new WeakMap<Guard, string>();
+
+/** The node a node-down-confirmed guard is about, as data: what the prompt asks for when the guard fails. */
+export function nodeToConfirm(guard: Guard): string | undefined {
+  return guard.name === 'node-down-confirmed' ? CONFIRMS.get(guard) : undefined;
+}
+
+export function confirmedGuard(node: string, confirmed: readonly string[]): Guard {
   const ok = confirmed.includes(node);
-  return {
+  const guard = {
     name: 'node-down-confirmed',
     ok,
     detail: ok
       ? `operator confirmed node ${node} is powered off`
       : `not confirmed: check that ${node} is powered off, then pass --confirm-node-down ${node} (or type its name at the prompt)`,
   };
+  CONFIRMS.set(guard, node);
+  return guard;
 }
 
 /** Guards that pass only because what they judge is unknown (a dump without the server's version). */
@@ -167,6 +177,17 @@ export function kubeletSilentGuard(graph: Graph, node: string): Guard {
 }
 
 /** The guards before acting as if a node were powered off. */
-export function nodeDownGuards(graph: Graph, node: string, forMs: number, confirmed: string[]): Guard[] {
+export function nodeDownGuards(graph: Graph, node: string, forMs: number, confirmed: readonly string[]): Guard[] {
   return [nodeNotReadyGuard(graph, node, forMs), leaseStaleGuard(graph, node, forMs), kubeletSilentGuard(graph, node), confirmedGuard(node, confirmed)];
+}
+
+/** Deleting objects by hand is the fallback: for servers without the taint, or when the taint is on and did not help. */
+export function taintUnavailableOrTried(graph: Graph, node: string): Guard {
+  const predates = serverPredatesOutOfService(graph);
+  const tainted = !!graph.node(node)?.taints.some((t) => t.key === OUT_OF_SERVICE_TAINT);
+  return {
+    name: 'out-of-service-unavailable-or-tried',
+    ok: predates || tainted,
+    detail: predates ? serverVersionGuard(graph).detail : tainted ? `node ${node} already carries the out-of-service taint and the object remains` : `prefer taint-out-of-service on ${node}`,
+  };
 }

@@ -1,61 +1,18 @@
-// plan() is pure: findings + graph + options → actions with their guards evaluated.
-// guardsFor() is reused by apply to re-judge each action against objects re-read just before the write.
+// plan() is pure: findings + graph + options → actions with their guards evaluated. FIXES says which actions answer
+// the findings of which check; the actions themselves (guards, command, write) are the table in actions.ts, whose
+// guardsFor() apply reuses to re-judge each action against objects re-read just before the write.
 import type { Finding } from '../model/finding.js';
 import type { ObjectRef } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
 import { OUT_OF_SERVICE_TAINT } from '../graph.js';
 import { nodeRef, podRef, refKey, vaRef } from '../util/refs.js';
-import { READY_TRUST_MS } from '../checks/thresholds.js';
-import type { Action, ActionType, Guard, PlanOptions, RemediationPlan } from './types.js';
-import {
-  hasTaintGuard, nodeAbsentGuard, serverPredatesOutOfService, nodeDownGuards, nodeReadyForGuard, noLivePodGuard, podTerminatingGuard, serverVersionGuard,
-} from './guards.js';
+import type { CheckId } from '../checks/index.js';
+import { isCheckId } from '../checks/index.js';
+import type { Action, ActionType, PlanOptions, RemediationPlan } from './types.js';
+import { nodeToConfirm, serverPredatesOutOfService } from './guards.js';
+import { commandFor, guardsFor } from './actions.js';
 
-export const OUT_OF_SERVICE_VALUE = 'nodeshutdown';
-export const OUT_OF_SERVICE_EFFECT = 'NoExecute';
-
-export function commandFor(type: ActionType, target: ObjectRef): string {
-  switch (type) {
-    case 'taint-out-of-service': return `kubectl taint node ${target.name} ${OUT_OF_SERVICE_TAINT}=${OUT_OF_SERVICE_VALUE}:${OUT_OF_SERVICE_EFFECT}`;
-    case 'remove-out-of-service-taint': return `kubectl taint node ${target.name} ${OUT_OF_SERVICE_TAINT}-`;
-    case 'delete-volumeattachment': return `kubectl delete volumeattachment ${target.name}`;
-    case 'force-delete-pod': return `kubectl delete pod ${target.name} -n ${target.namespace} --grace-period=0 --force`;
-  }
-}
-
-/** Deleting objects by hand is the fallback: for servers without the taint, or when the taint is on and did not help. */
-function taintUnavailableOrTried(graph: Graph, node: string): Guard {
-  const predates = serverPredatesOutOfService(graph);
-  const tainted = !!graph.node(node)?.taints.some((t) => t.key === OUT_OF_SERVICE_TAINT);
-  return {
-    name: 'out-of-service-unavailable-or-tried',
-    ok: predates || tainted,
-    detail: predates ? serverVersionGuard(graph).detail : tainted ? `node ${node} already carries the out-of-service taint and the object remains` : `prefer taint-out-of-service on ${node}`,
-  };
-}
-
-/** The guards of one action, judged against `graph`. */
-export function guardsFor(type: ActionType, target: ObjectRef, graph: Graph, options: PlanOptions): Guard[] {
-  const forMs = options.nodeDownForMs;
-  switch (type) {
-    case 'taint-out-of-service':
-      return [serverVersionGuard(graph), hasTaintGuard(graph, target.name, false), ...nodeDownGuards(graph, target.name, forMs, options.confirmNodeDown)];
-    case 'remove-out-of-service-taint':
-      return [hasTaintGuard(graph, target.name, true), nodeReadyForGuard(graph, target.name, options.nodeReadyForMs ?? READY_TRUST_MS)];
-    case 'delete-volumeattachment': {
-      const va = graph.volumeAttachment(target.name);
-      if (!va) return [{ name: 'object-exists', ok: false, detail: `volumeattachment ${target.name} is gone` }];
-      const live = noLivePodGuard(graph, va.nodeName, va.persistentVolumeName);
-      if (!graph.node(va.nodeName)) return [nodeAbsentGuard(graph, va.nodeName), live];
-      return [...nodeDownGuards(graph, va.nodeName, forMs, options.confirmNodeDown), live, taintUnavailableOrTried(graph, va.nodeName)];
-    }
-    case 'force-delete-pod': {
-      const pod = graph.pod(target.namespace ?? '', target.name);
-      if (!pod?.nodeName) return [podTerminatingGuard(graph, target.namespace ?? '', target.name)];
-      return [podTerminatingGuard(graph, pod.namespace, pod.name), ...nodeDownGuards(graph, pod.nodeName, forMs, options.confirmNodeDown), taintUnavailableOrTried(graph, pod.nodeName)];
-    }
-  }
-}
+export { commandFor, guardsFor } from './actions.js';
 
 interface Candidate {
   type: ActionType;
@@ -91,27 +48,29 @@ function nodeDownCandidates(graph: Graph, node: string, finding: Finding): Candi
   ];
 }
 
+/** Which actions answer a finding, by the check that made it; a check with no row here is never acted on. */
+const FIXES: { [C in CheckId]?: (graph: Graph, finding: Finding) => Candidate[] } = {
+  'terminating-pod-on-unreachable-node': (graph, finding) => {
+    const pod = graph.pod(finding.subject.namespace ?? '', finding.subject.name);
+    return pod?.nodeName ? nodeDownCandidates(graph, pod.nodeName, finding) : [];
+  },
+  'stale-volume-attachment': (graph, finding) => {
+    const va = graph.volumeAttachment(finding.subject.name);
+    return va ? nodeDownCandidates(graph, va.nodeName, finding) : [];
+  },
+  'multi-attach': (graph, finding) => {
+    const pod = graph.pod(finding.subject.namespace ?? '', finding.subject.name);
+    // Only holders that are not Ready (or gone); a Ready node's attachments are never touched.
+    const holders = finding.related.filter((r) => r.kind === 'Node' && r.name !== pod?.nodeName && !graph.nodeHealth(r.name).ready);
+    return holders.flatMap((h) => nodeDownCandidates(graph, h.name, finding));
+  },
+  'out-of-service-taint-left': (_graph, finding) => [
+    { type: 'remove-out-of-service-taint', target: finding.subject, finding, reason: `node ${finding.subject.name} is Ready again; the taint keeps workloads off it` },
+  ],
+};
+
 function candidatesFor(graph: Graph, finding: Finding): Candidate[] {
-  switch (finding.check) {
-    case 'terminating-pod-on-unreachable-node': {
-      const pod = graph.pod(finding.subject.namespace ?? '', finding.subject.name);
-      return pod?.nodeName ? nodeDownCandidates(graph, pod.nodeName, finding) : [];
-    }
-    case 'stale-volume-attachment': {
-      const va = graph.volumeAttachment(finding.subject.name);
-      return va ? nodeDownCandidates(graph, va.nodeName, finding) : [];
-    }
-    case 'multi-attach': {
-      const pod = graph.pod(finding.subject.namespace ?? '', finding.subject.name);
-      // Only holders that are not Ready (or gone); a Ready node's attachments are never touched.
-      const holders = finding.related.filter((r) => r.kind === 'Node' && r.name !== pod?.nodeName && !graph.nodeHealth(r.name).ready);
-      return holders.flatMap((h) => nodeDownCandidates(graph, h.name, finding));
-    }
-    case 'out-of-service-taint-left':
-      return [{ type: 'remove-out-of-service-taint', target: finding.subject, finding, reason: `node ${finding.subject.name} is Ready again; the taint keeps workloads off it` }];
-    default:
-      return [];
-  }
+  return (isCheckId(finding.check) ? FIXES[finding.check]?.(graph, finding) : undefined) ?? [];
 }
 
 /** Explicitly confirmed nodes that are in fact Ready get a refused action, so the refusal is visible. */
@@ -146,7 +105,7 @@ export function onlyConfirmationMissing(action: Action): string | undefined {
 /** The node named by the action's unconfirmed node-down guard. */
 export function unconfirmedNode(action: Action): string | undefined {
   const unconfirmed = action.guards.find((g) => g.name === 'node-down-confirmed' && !g.ok);
-  return unconfirmed ? /check that (\S+) is powered off/.exec(unconfirmed.detail)?.[1] : undefined;
+  return unconfirmed && nodeToConfirm(unconfirmed);
 }
 
 export function plan(findings: Finding[], graph: Graph, options: PlanOptions, dryRun: boolean): RemediationPlan {

@@ -38,11 +38,11 @@ export interface RemediationPlan {
 
 export interface PlanOptions {
   /** Nodes the operator confirmed are powered off. */
-  confirmNodeDown: string[];
+  confirmNodeDown: readonly string[];
   /** How long a node must have been NotReady, with its Lease unrenewed, before acting as if it were down. */
   nodeDownForMs: number;
   /** How long a node must have been Ready again before its out-of-service taint is removed; default READY_TRUST_MS. */
   nodeReadyForMs?: number;
   /** Limit the plan to findings of these checks. */
-  only?: string[];
+  only?: readonly string[];
 }

@@ -1,0 +1,78 @@
+// The API writes of fix, one per action type, and the Event that records each; every write is conditional on the
+// object as planned (uid and resourceVersion), so a changed object makes the server refuse it.
+import { hostname } from 'node:os';
+import type { KubeClient } from '../cluster/kube-client.js';
+import type { Graph } from '../graph.js';
+import { OUT_OF_SERVICE_TAINT } from '../graph.js';
+import type { Action } from './types.js';
+
+/** The out-of-service taint fix applies: the value and effect of the non-graceful node shutdown procedure. */
+export const OUT_OF_SERVICE_VALUE = 'nodeshutdown';
+export const OUT_OF_SERVICE_EFFECT = 'NoExecute';
+
+export const EVENT_REASON = 'VolumeDoctorRemediation';
+
+/** The object as planned: a write succeeds only if it is still this object at this version. */
+export interface Precondition {
+  uid: string;
+  resourceVersion: string;
+}
+
+export interface WriteOptions {
+  /** Send with dryRun=All: admission and RBAC judge it, nothing is stored. */
+  serverDryRun: boolean;
+}
+
+const dryRunQuery = (o: WriteOptions) => (o.serverDryRun ? { dryRun: 'All' } : undefined);
+
+/** Sets (`on`) or removes the out-of-service taint, keeping the node's other taints. */
+export async function patchOutOfServiceTaint(client: KubeClient, node: string, on: boolean, fresh: Graph, pre: Precondition, o: WriteOptions): Promise<void> {
+  const current = fresh.node(node)!;
+  const others = current.taints.filter((t) => t.key !== OUT_OF_SERVICE_TAINT).map(({ key, value, effect, timeAdded }) => ({ key, value, effect, timeAdded }));
+  const taints = on ? [...others, { key: OUT_OF_SERVICE_TAINT, value: OUT_OF_SERVICE_VALUE, effect: OUT_OF_SERVICE_EFFECT }] : others;
+  // The test op makes the patch conditional: a node changed since the plan rejects it.
+  const patch = [
+    { op: 'test', path: '/metadata/resourceVersion', value: pre.resourceVersion },
+    { op: 'test', path: '/metadata/uid', value: pre.uid },
+    { op: 'add', path: '/spec/taints', value: taints.map((t) => JSON.parse(JSON.stringify(t))) },
+  ];
+  await client.request(`/api/v1/nodes/${encodeURIComponent(node)}`, { method: 'PATCH', query: dryRunQuery(o), body: patch, contentType: 'application/json-patch+json' });
+}
+
+export async function deleteVolumeAttachment(client: KubeClient, name: string, pre: Precondition, o: WriteOptions): Promise<void> {
+  await client.request(`/apis/storage.k8s.io/v1/volumeattachments/${encodeURIComponent(name)}`, {
+    method: 'DELETE', query: dryRunQuery(o), body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: pre.uid, resourceVersion: pre.resourceVersion } },
+  });
+}
+
+export async function forceDeletePod(client: KubeClient, namespace: string, name: string, pre: Precondition, o: WriteOptions): Promise<void> {
+  await client.request(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {
+    method: 'DELETE', query: dryRunQuery(o), body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: pre.uid, resourceVersion: pre.resourceVersion } },
+  });
+}
+
+/** A Normal Event on the object touched: what was done, why, for which finding, and who confirmed the node was off. */
+export async function recordEvent(client: KubeClient, action: Action, uid: string, confirmedBy: string, o: WriteOptions): Promise<void> {
+  const now = new Date().toISOString();
+  const namespace = action.target.namespace ?? 'default';
+  const apiVersion = action.target.kind === 'VolumeAttachment' ? 'storage.k8s.io/v1' : 'v1';
+  await client.request(`/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
+    method: 'POST',
+    query: dryRunQuery(o),
+    body: {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { generateName: `${action.target.name}.volume-doctor.`, namespace },
+      involvedObject: { apiVersion, kind: action.target.kind, name: action.target.name, namespace: action.target.namespace, uid },
+      reason: EVENT_REASON,
+      message: `volume-doctor ${action.type}: ${action.reason}. Finding: ${action.finding}. ${confirmedBy}`,
+      type: 'Normal',
+      source: { component: 'volume-doctor' },
+      reportingComponent: 'volume-doctor',
+      reportingInstance: hostname(),
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    },
+  });
+}

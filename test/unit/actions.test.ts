@@ -1,0 +1,76 @@
+// The action table and what apply does with it: every action type has its row, a confirmation is data (not a
+// sentence to parse), and a node typed at the prompt never leaks into the caller's options.
+import { describe, expect, it } from 'vitest';
+import { Graph } from '../../src/graph.js';
+import { runChecks } from '../../src/checks/index.js';
+import { ACTIONS } from '../../src/remedy/actions.js';
+import { onlyConfirmationMissing, plan, unconfirmedNode } from '../../src/remedy/plan.js';
+import { applyPlan } from '../../src/remedy/apply.js';
+import type { KubeClient } from '../../src/cluster/kube-client.js';
+import type { ActionType, PlanOptions } from '../../src/remedy/types.js';
+import { ago, lease, node, NOW, snapshotOf } from '../fixtures/builders.js';
+import { story2 } from '../fixtures/stories.js';
+
+const opts = (o: Partial<PlanOptions> = {}): PlanOptions => ({ confirmNodeDown: [], nodeDownForMs: 5 * 60_000, ...o });
+
+function liveGraph(objects: unknown[]): Graph {
+  const s = snapshotOf(objects, NOW);
+  s.source = { type: 'cluster', context: 'test' };
+  return new Graph(s);
+}
+
+const story2Down = () => liveGraph([node('worker-1'), node('worker-3', { ready: 'Unknown', since: ago('25m') }), lease('worker-3', ago('25m')), ...story2()]);
+
+describe('the action table', () => {
+  it('has one row per action type of the JSON contract, each with its kubectl command', () => {
+    const types: ActionType[] = ['taint-out-of-service', 'remove-out-of-service-taint', 'delete-volumeattachment', 'force-delete-pod'];
+    expect(Object.keys(ACTIONS).sort()).toEqual([...types].sort());
+    const node3 = { kind: 'Node', name: 'worker-3' };
+    expect(ACTIONS['taint-out-of-service'].command(node3)).toBe('kubectl taint node worker-3 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
+    expect(ACTIONS['remove-out-of-service-taint'].command(node3)).toBe('kubectl taint node worker-3 node.kubernetes.io/out-of-service-');
+    expect(ACTIONS['delete-volumeattachment'].command({ kind: 'VolumeAttachment', name: 'csi-1' })).toBe('kubectl delete volumeattachment csi-1');
+    expect(ACTIONS['force-delete-pod'].command({ kind: 'Pod', namespace: 'prod', name: 'db-0' })).toBe('kubectl delete pod db-0 -n prod --grace-period=0 --force');
+  });
+});
+
+describe('a confirmation the operator still owes', () => {
+  it('names its node as data: rewording the guard\'s sentence does not lose it', () => {
+    const graph = story2Down();
+    const [a] = plan(runChecks(graph), graph, opts(), false).actions;
+    expect(a).toMatchObject({ type: 'taint-out-of-service', status: 'refused' });
+    for (const g of a.guards) if (g.name === 'node-down-confirmed') g.detail = 'a different sentence that names no node';
+    expect(unconfirmedNode(a)).toBe('worker-3');
+    expect(onlyConfirmationMissing(a)).toBe('worker-3');
+  });
+
+  it('is none once the node is confirmed', () => {
+    const graph = story2Down();
+    const [a] = plan(runChecks(graph), graph, opts({ confirmNodeDown: ['worker-3'] }), false).actions;
+    expect(a.status).toBe('planned');
+    expect(unconfirmedNode(a)).toBeUndefined();
+  });
+});
+
+describe('apply', () => {
+  it('asks for the node\'s name from the guard, and leaves the caller\'s options as they were', async () => {
+    const graph = story2Down();
+    const findings = runChecks(graph);
+    const options = opts();
+    const planned = plan(findings, graph, options, false);
+    const questions: string[] = [];
+    // A client that finds nothing on re-read: the action is aborted after the confirmation, before any write.
+    const sent: string[] = [];
+    const client = { request: async (path: string) => { sent.push(path); return {}; }, get: async () => undefined, list: async () => undefined } as unknown as KubeClient;
+    const result = await applyPlan(planned, {
+      client, options, graph, findings, serverDryRun: false, yes: false, timeoutMs: 1000, scope: {},
+      ask: async (q) => { questions.push(q); return 'worker-3'; },
+      log: () => undefined,
+    });
+    expect(questions).toEqual(['Is worker-3 powered off? Check the machine or its console, then type its name to confirm: ']);
+    expect(result.actions[0]).toMatchObject({ status: 'aborted' });
+    expect(sent).toEqual([]);
+    // Before, the typed name was pushed into the caller's list; a second plan from the same options would then pass.
+    expect(options.confirmNodeDown).toEqual([]);
+    expect(plan(findings, graph, options, false).actions[0].status).toBe('refused');
+  });
+});
