@@ -11,7 +11,8 @@ import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, dura
 import { invalidSubdomain } from '../util/names.js';
 import { loadSnapshot } from './load.js';
 import { EXIT, UsageError } from './errors.js';
-import { applyPlan, terminalPrompt } from '../remedy/apply.js';
+import { applyPlan } from '../remedy/apply.js';
+import { spinnerProgress, terminalPrompt } from './prompt.js';
 import { terminalSafe, terminalSafeLines } from '../util/terminal-safe.js';
 
 const OUTPUTS = ['table', 'json', 'yaml'];
@@ -102,6 +103,7 @@ export function fixCommand(): Command {
         timeoutMs,
         scope: { namespace: snapshot.namespace, target },
         ask: terminalPrompt(),
+        progress: spinnerProgress(),
         // apply.ts escapes the cluster's strings in each line; this keeps any it missed from reaching the terminal raw.
         log: (line) => process.stderr.write(`${terminalSafeLines(line, 4000)}\n`),
       });

@@ -1,8 +1,7 @@
-// The only code that writes to the cluster. For each planned action: confirm, re-read the objects, re-judge the
-// guards, write with preconditions (uid + resourceVersion from the plan), record an Event, then wait for the
-// symptom to clear.
-import { createInterface } from 'node:readline/promises';
-import { startSpinner } from '../util/spinner.js';
+// Carries out a plan, the only code that writes to the cluster (through the action table's writes). For each planned
+// action: confirm (through the caller's ask), re-read the objects, re-judge the guards, write with preconditions
+// (uid + resourceVersion from the plan), record an Event, then wait for the symptom to clear, reporting progress
+// through the caller's callback.
 import type { KubeClient } from '../cluster/kube-client.js';
 import { ApiError } from '../cluster/kube-client.js';
 import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
@@ -31,9 +30,11 @@ export interface ApplyContext {
   timeoutMs: number;
   /** Where the plan was read from, to re-read the same scope while waiting for the symptom to clear. */
   scope: { namespace?: string; target?: Target };
-  /** Prompts; absent when stdin or stderr is not a terminal. */
+  /** Prompts; absent when there is no terminal to ask on. Throws PromptClosedError when the operator closes it. */
   ask?: (question: string) => Promise<string>;
   log: (line: string) => void;
+  /** What apply is waiting for, while it waits; undefined when the wait is over. */
+  progress?: (text: string | undefined) => void;
   pollMs?: number;
   /** Set once the operator closed the prompt: every later action is declined without asking. */
   promptClosed?: boolean;
@@ -44,30 +45,6 @@ export class PromptClosedError extends Error {
   constructor() {
     super('the prompt was closed (Ctrl+C or Ctrl+D)');
   }
-}
-
-/** Asks on `output`, reads the answer from `input`; rejects with PromptClosedError when the input is closed or interrupted. */
-export function promptOn(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): (q: string) => Promise<string> {
-  return async (question: string) => {
-    const rl = createInterface({ input, output });
-    const closed = new Promise<never>((_, reject) => rl.once('close', () => reject(new PromptClosedError())));
-    closed.catch(() => undefined);
-    try {
-      return (await Promise.race([rl.question(question), closed])).trim();
-    } catch (err) {
-      // readline rejects with AbortError on Ctrl+C and Ctrl+D.
-      if (err instanceof PromptClosedError || (err as Error)?.name === 'AbortError') throw new PromptClosedError();
-      throw err;
-    } finally {
-      rl.close();
-    }
-  };
-}
-
-/** Prompts on the terminal (stderr), or undefined when there is none. */
-export function terminalPrompt(): ((q: string) => Promise<string>) | undefined {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
-  return promptOn(process.stdin, process.stderr);
 }
 
 function targetOf(ref: ObjectRef): Target {
@@ -93,7 +70,7 @@ async function reread(ctx: ApplyContext, target: Target): Promise<Snapshot> {
 
 async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding | undefined): Promise<{ done: boolean; detail: string }> {
   const started = Date.now();
-  const spinner = startSpinner(`Waiting for ${action.finding} to clear`);
+  ctx.progress?.(`Waiting for ${action.finding} to clear`);
   let last = { done: false, detail: '' };
   try {
     while (Date.now() - started < ctx.timeoutMs) {
@@ -106,12 +83,12 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
         last = { done: false, detail: err.message };
       }
       if (last.done) return { done: true, detail: `${last.detail} (after ${formatDuration(Date.now() - started)})` };
-      if (spinner) spinner.text = `Waiting for ${action.finding} to clear: ${last.detail}`;
+      ctx.progress?.(`Waiting for ${action.finding} to clear: ${last.detail}`);
       await new Promise((r) => setTimeout(r, ctx.pollMs ?? 2000));
     }
     return { done: false, detail: `not cleared within --timeout ${formatDuration(ctx.timeoutMs)}: ${last.detail}` };
   } finally {
-    spinner?.stop();
+    ctx.progress?.(undefined);
   }
 }
 
