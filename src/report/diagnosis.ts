@@ -1,4 +1,4 @@
-// The Diagnosis document: DESIGN.md's JSON contract. -o json and -o yaml print exactly this.
+// The Diagnosis document, the JSON contract scripts depend on (docs/architecture.md, Contracts). -o json and -o yaml print exactly this.
 import type { Finding, Severity } from '../model/finding.js';
 import type { IncompleteResource, ObjectRef, Snapshot } from '../model/snapshot.js';
 import { CHECKS } from '../checks/index.js';

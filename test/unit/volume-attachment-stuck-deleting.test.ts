@@ -5,7 +5,7 @@ import { runCheck } from '../fixtures/run.js';
 import { story4 } from '../fixtures/stories.js';
 
 describe('volume-attachment-stuck-deleting', () => {
-  it('derives the external-attacher finalizer as CATALOG.md says', () => {
+  it('derives the external-attacher finalizer as the attacher names it: every character of the driver other than a letter, digit or - becomes -', () => {
     expect(attacherFinalizer('driver.longhorn.io')).toBe('external-attacher/driver-longhorn-io');
     expect(attacherFinalizer('ebs.csi.aws.com')).toBe('external-attacher/ebs-csi-aws-com');
   });
