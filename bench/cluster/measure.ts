@@ -8,6 +8,8 @@ export interface Sample {
   wallMs: number;
   /** Peak resident set size in bytes. */
   rssBytes: number;
+  /** User + system CPU time (less sensitive than wall time to a busy machine); undefined without GNU time. */
+  cpuMs?: number;
   exitCode: number;
   /** API requests the child made, and by "verb resource" (e.g. "list pods"). */
   requests: number;
@@ -18,10 +20,13 @@ export interface Sample {
 
 const TIME = '/usr/bin/time';
 
-/** Runs `argv` with stdout into `stdoutFile`; GNU time when present (ru_maxrss of the waited-for process tree), else /proc polling. */
+/**
+ * Runs `argv` with stdout into `stdoutFile`; GNU time when present (ru_maxrss and CPU times of the waited-for
+ * process tree, so kubectl's dispatcher and the kubectl it starts count as one), else /proc polling for the RSS.
+ */
 export async function runMeasured(argv: string[], env: NodeJS.ProcessEnv, stdoutFile: string, rssFile: string): Promise<Omit<Sample, 'requests' | 'byRequest' | 'userAgents'> & { stderr: string }> {
   const useTime = existsSync(TIME);
-  const [cmd, ...args] = useTime ? [TIME, '-f', '%M', '-o', rssFile, ...argv] : argv;
+  const [cmd, ...args] = useTime ? [TIME, '-f', '%M %U %S', '-o', rssFile, ...argv] : argv;
   const out = openSync(stdoutFile, 'w');
   const started = process.hrtime.bigint();
   const child = spawn(cmd, args, { env, stdio: ['ignore', out, 'pipe'] });
@@ -36,8 +41,10 @@ export async function runMeasured(argv: string[], env: NodeJS.ProcessEnv, stdout
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (poll) clearInterval(poll);
   closeSync(out);
-  const rssBytes = useTime ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) * 1024 : polled;
-  return { wallMs, rssBytes, exitCode, stderr };
+  if (!useTime) return { wallMs, rssBytes: polled, exitCode, stderr };
+  // GNU time writes "Command exited with non-zero status N" before its format line.
+  const [kb, user, sys] = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { wallMs, rssBytes: kb * 1024, cpuMs: (user + sys) * 1000, exitCode, stderr };
 }
 
 /** VmHWM of a process and its descendants, the largest of them (as ru_maxrss reports it). */

@@ -7,6 +7,7 @@ export type RunName = 'kubectl' | 'diagnose' | 'targeted';
 export interface RunSummary {
   medianWallMs: number;
   minWallMs: number;
+  medianCpuMs?: number;
   peakRssBytes: number;
   minRequests: number;
   maxRequests: number;
@@ -51,6 +52,7 @@ export function summarize(samples: Record<RunName, Sample[]>): Summary {
     return {
       medianWallMs: median(list.map((s) => s.wallMs)),
       minWallMs: byWall[0].wallMs,
+      medianCpuMs: list.every((s) => s.cpuMs !== undefined) ? median(list.map((s) => s.cpuMs!)) : undefined,
       peakRssBytes: Math.max(...list.map((s) => s.rssBytes)),
       minRequests: Math.min(...list.map((s) => s.requests)),
       maxRequests: Math.max(...list.map((s) => s.requests)),
@@ -94,9 +96,9 @@ export function table(header: string, s: Summary, goals: Goal[], planted: Plante
   return [
     header,
     '',
-    '| run | median wall | min wall | peak RSS | API requests |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map(([name, r, ratio]) => `| \`${name}\` | ${seconds(r.medianWallMs)}${ratio} | ${seconds(r.minWallMs)} | ${mib(r.peakRssBytes)} | ${requests(r)} |`),
+    '| run | median wall | min wall | median CPU | peak RSS | API requests |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map(([name, r, ratio]) => `| \`${name}\` | ${seconds(r.medianWallMs)}${ratio} | ${seconds(r.minWallMs)} | ${r.medianCpuMs === undefined ? 'n/a' : seconds(r.medianCpuMs)} | ${mib(r.peakRssBytes)} | ${requests(r)} |`),
     '',
     ...rows.map(([name, r]) => `${name.split(' ').slice(0, 2).join(' ')}${name.startsWith('diagnose pod') ? ' (targeted)' : ''}: ${breakdown(r)} [${r.userAgents.join(', ')}]`),
     '',
