@@ -61,6 +61,7 @@ async function main(options: Flags): Promise<number> {
 
   let state: ClusterState | undefined;
   let stopping = false;
+  let interrupted: NodeJS.Signals | undefined;
   const stop = async () => {
     if (stopping || !state) return;
     stopping = true;
@@ -69,14 +70,17 @@ async function main(options: Flags): Promise<number> {
     else rmSync(state.dir, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
     log(`${signal}: stopping the cluster`);
-    void stop().finally(() => process.exit(130));
+    // While up() is starting it, the cluster is not known here yet: it is stopped as soon as up() returns.
+    if (state) void stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
   try {
     state = await up(0, { controllers: false });
+    if (interrupted) throw new Error(`interrupted (${interrupted})`);
     const api = new BenchApi(state.kubeconfig, flags.concurrency);
     const t0 = Date.now();
     const planted = await populate(api, flags, TEST_DRIVER, log);
