@@ -139,7 +139,7 @@ async function main(options: Flags): Promise<number> {
 }
 
 /** The findings of one diagnose run against the planted set: what is missing and what is extra. */
-export function compareFindings(name: RunName, round: number, stdout: string, expected: string[]): string[] {
+function compareFindings(name: RunName, round: number, stdout: string, expected: string[]): string[] {
   let got: string[];
   try {
     const diagnosis = JSON.parse(stdout) as { findings: { check: string; subject: { kind: string; namespace?: string; name: string } }[]; incomplete?: unknown[] };
@@ -153,6 +153,7 @@ export function compareFindings(name: RunName, round: number, stdout: string, ex
   return [
     ...expected.filter((k) => !have.has(k)).map((k) => `${name}: missing ${k}`),
     ...got.filter((k) => !want.has(k)).map((k) => `${name}: unexpected ${k}`),
+    ...got.filter((k, i) => got.indexOf(k) !== i).map((k) => `${name}: reported twice: ${k}`),
   ];
 }
 
