@@ -85,7 +85,8 @@ async function main(options: Flags): Promise<number> {
     const t0 = Date.now();
     const planted = await populate(api, flags, TEST_DRIVER, log);
     const populateS = (Date.now() - t0) / 1000;
-    log(`populated with ${api.sent} requests in ${populateS.toFixed(0)} s; judging at --now ${planted.now}`);
+    const populateRequests = api.sent;
+    log(`populated with ${populateRequests} requests in ${populateS.toFixed(0)} s; judging at --now ${planted.now}`);
 
     const audit = new AuditLog(join(state.dir, 'audit.log'), api, ADMIN);
     const work = join(state.dir, 'bench');
@@ -124,7 +125,7 @@ async function main(options: Flags): Promise<number> {
     const summary = summarize(samples);
     const goals = goalsFor(flags.pods, summary);
     const header = `${flags.nodes} nodes (+2 planted down), ${flags.pods} pods, ${flags.claims} claims/PVs/VolumeAttachments, ${flags.events} events; `
-      + `${flags.rounds} interleaved rounds after a warm-up; populated in ${populateS.toFixed(0)} s (${api.sent} requests)\n${machine}`;
+      + `${flags.rounds} interleaved rounds after a warm-up; populated in ${populateS.toFixed(0)} s (${populateRequests} requests)\n${machine}`;
     process.stdout.write(`${table(header, summary, goals, planted)}\n`);
     if (problems.length) process.stdout.write(`\nThe planted problems were not found exactly:\n${[...new Set(problems)].map((p) => `  ${p}`).join('\n')}\n`);
     if (unsound.length) process.stdout.write(`\nThe request counts cannot be trusted:\n${unsound.map((p) => `  ${p}`).join('\n')}\n`);
