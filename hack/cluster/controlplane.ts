@@ -95,7 +95,16 @@ function nodeManifests(names: string[]): unknown[] {
   ]);
 }
 
-export async function up(nodeCount: number): Promise<ClusterState> {
+export interface UpOptions {
+  /**
+   * false: etcd and kube-apiserver only (no controller manager, scheduler, kwok or agent), so no component but the
+   * caller writes objects; nodes are created without status and nothing waits for them to be Ready.
+   */
+  controllers?: boolean;
+}
+
+export async function up(nodeCount: number, options: UpOptions = {}): Promise<ClusterState> {
+  const controllers = options.controllers ?? true;
   const binDir = buildBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'vd-cluster-'));
   const pki = join(dir, 'pki');
@@ -146,7 +155,7 @@ export async function up(nodeCount: number): Promise<ClusterState> {
     const admin0 = await client(kubeconfig);
     await waitFor('kube-apiserver /readyz', async () => (await admin0.request<string>('/readyz', { raw: true })) === 'ok', 120_000, 1000);
     log('kube-apiserver is ready');
-    start('kube-controller-manager', [
+    if (controllers) start('kube-controller-manager', [
       `--kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`, `--authentication-kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`,
       `--authorization-kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`, '--bind-address=127.0.0.1', `--secure-port=${ports.controllerManager}`,
       '--leader-elect=false', '--controllers=*', '--use-service-account-credentials=true', `--service-account-private-key-file=${sa.key}`, `--root-ca-file=${ca}`,
@@ -154,7 +163,7 @@ export async function up(nodeCount: number): Promise<ClusterState> {
       '--node-monitor-grace-period=20s', '--node-monitor-period=2s', '--disable-force-detach-on-timeout=true',
       '--attach-detach-reconcile-sync-period=5s', '--v=2',
     ]);
-    start('kube-scheduler', [
+    if (controllers) start('kube-scheduler', [
       `--kubeconfig=${join(dir, 'scheduler.kubeconfig')}`, `--authentication-kubeconfig=${join(dir, 'scheduler.kubeconfig')}`,
       `--authorization-kubeconfig=${join(dir, 'scheduler.kubeconfig')}`, '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`, '--leader-elect=false',
     ]);
@@ -165,6 +174,7 @@ export async function up(nodeCount: number): Promise<ClusterState> {
       ...nodeManifests(state.nodes),
     ]);
     saveState(state);
+    if (!controllers) return state;
     for (const node of state.nodes) await startKwok(state, node);
     const agent = startDetached('agent', process.execPath, [join(REPO, 'dist/hack/cluster/agent.js'), dir], join(dir, 'agent.log'));
     state.processes.push({ ...agent, binary: process.execPath });
