@@ -358,7 +358,7 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
   await fetchClaims();
   // Provisioning and binding events of the claims in view (Pending claims explain themselves only there), and the volumes.
   await all([
-    ...[...claimKeys].map((k) => {
+    ...[...claimKeys].filter((k) => !settledClaim(c.snapshot, k)).map((k) => {
       const [ns, name] = k.split('/');
       return () => c.list('events', ns, `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name}`);
     }),
@@ -429,10 +429,12 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
   const moreDrivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d && !drivers.has(d)));
   await all([
     ...[...nodeNames].map((n) => () => c.get('nodes', n)),
-    ...[...nodeNames].map((n) => () => c.get('leases', n, NODE_LEASE_NAMESPACE)),
     ...[...nodeNames].map((n) => () => c.get('csinodes', n)),
     ...[...moreDrivers].map((d) => () => c.get('csidrivers', d)),
   ]);
+  // A Lease says something only about a node that is not Ready (is its kubelet still renewing it?).
+  const ready = new Set(c.snapshot.nodes.filter((n) => n.ready === 'True').map((n) => n.name));
+  await all([...nodeNames].filter((n) => !ready.has(n)).map((n) => () => c.get('leases', n, NODE_LEASE_NAMESPACE)));
   if (target.resource !== 'pods') {
     // Volume events of the pods found above: the same server-filtered LISTs as a full run, scoped to their namespaces.
     const namespaces = new Set(c.snapshot.pods.map((p) => p.namespace));
@@ -476,6 +478,16 @@ function onFoundAttachments(c: Collector, pvNames: Set<string>): boolean {
     const va = byName.get(csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, pod.nodeName));
     return !!va && va.attached && !va.deletionTimestamp && va.nodeName === pod.nodeName && va.persistentVolumeName === pv.name;
   });
+}
+
+/**
+ * A claim that is Bound, asks for no more than it has and carries no condition has no provisioning, binding or
+ * resize story left in its events; any other claim (or one not read) has its events read.
+ */
+function settledClaim(snapshot: Snapshot, key: string): boolean {
+  const pvc = snapshot.pvcs.find((p) => `${p.namespace}/${p.name}` === key);
+  return !!pvc && pvc.phase === 'Bound' && !pvc.deletionTimestamp && pvc.conditions.length === 0
+    && pvc.requestedStorage !== undefined && pvc.requestedStorage === pvc.capacityStorage;
 }
 
 /**

@@ -136,12 +136,12 @@ describe('a targeted pod read costs the same at any cluster size', () => {
     return { requests: c.requests, snapshot };
   };
 
-  it('a running pod on its attached volume: at most 12 requests, no LIST of attachments, at 3 and at 60 nodes', async () => {
+  it('a running pod on its attached volume: at most 10 requests, no LIST of attachments, at 3 and at 60 nodes', async () => {
     const target: Target = { resource: 'pods', name: 'app-1-0', namespace: 'apps' };
     const small = await requestsFor(cluster(3, 2), target);
     const large = await requestsFor(cluster(60, 10), target);
     expect(large.requests.length).toBe(small.requests.length);
-    expect(large.requests.length).toBeLessThanOrEqual(12);
+    expect(large.requests.length).toBeLessThanOrEqual(10);
     expect(large.requests.filter((r) => r.startsWith('GET /apis/storage.k8s.io/v1/volumeattachments?'))).toEqual([]);
     expect(large.requests).toContain(`GET /apis/storage.k8s.io/v1/volumeattachments/${vaName('pv-1-0', 'csi.example.com', 'node-1')}`);
     // No Longhorn volume in view: no discovery request for its group.
