@@ -12,7 +12,7 @@ import { isOurs, startDetached, stopProcess } from './processes.js';
 import { ClusterState, ProcessRecord, SIM_KUBELET_ANNOTATION, TEST_DRIVER, saveState, writeControls } from './state.js';
 import { apply, client, waitFor } from './kube.js';
 import { KWOK_NODE_STAGES } from './kwok-stages.js';
-import { createKubeletNetwork, removeKubeletNetwork } from './kubelet-net.js';
+import { checkCanCreateNetwork, createKubeletNetwork, removeKubeletNetwork } from './kubelet-net.js';
 import { startKubelet } from './kubelets.js';
 
 /** The checkout: the nearest directory above this file (source or dist) with a package.json. */
@@ -99,6 +99,7 @@ function nodeManifests(names: string[]): unknown[] {
 }
 
 export async function up(nodeCount: number): Promise<ClusterState> {
+  checkCanCreateNetwork();
   const binDir = buildBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'vd-cluster-'));
   const pki = join(dir, 'pki');

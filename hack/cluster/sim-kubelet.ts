@@ -48,8 +48,9 @@ function metrics(): string {
   const v = view();
   const orphans: OrphanedPod[] = controls().orphanedPods?.[node] ?? [];
   const out: string[] = [];
+  // The registry leaves out a family with no samples (a histogram nothing was observed in).
   const family = (name: string, type: string, help: string, samples: string[]) => {
-    out.push(`# HELP ${name} [ALPHA] ${help}`, `# TYPE ${name} ${type}`, ...samples);
+    if (samples.length) out.push(`# HELP ${name} [ALPHA] ${help}`, `# TYPE ${name} ${type}`, ...samples);
   };
   family('kubelet_orphan_pod_cleaned_volumes', 'gauge', 'The total number of orphaned Pods whose volumes were cleaned in the last periodic sweep.', ['kubelet_orphan_pod_cleaned_volumes 0']);
   family('kubelet_orphan_pod_cleaned_volumes_errors', 'gauge', 'The number of orphaned Pods whose volumes failed to be cleaned in the last periodic sweep.', [`kubelet_orphan_pod_cleaned_volumes_errors ${orphans.length}`]);
@@ -75,13 +76,18 @@ function metrics(): string {
   }
   family('storage_operation_duration_seconds', 'histogram', 'Storage operation duration', histogram);
 
+  // An orphaned pod's volumes have left the desired state of world and stay in the actual one (still mounted),
+  // even while a cut-off kubelet's frozen pod list still shows the pod.
   const totals = new Map<string, number>();
   const add = (plugin: string, state: string) => totals.set(`${plugin}\0${state}`, (totals.get(`${plugin}\0${state}`) ?? 0) + 1);
+  const orphaned = new Set(orphans.map((o) => o.uid));
+  const mounted = new Map<string, string>();
   for (const vol of v.volumes) {
-    add(vol.plugin, 'desired_state_of_world');
-    if (vol.mounted) add(vol.plugin, 'actual_state_of_world');
+    if (!orphaned.has(vol.podUid)) add(vol.plugin, 'desired_state_of_world');
+    if (vol.mounted) mounted.set(`${vol.podUid}/${vol.name}`, vol.plugin);
   }
-  for (const o of orphans) for (const vol of o.volumes) add(vol.plugin, 'actual_state_of_world');
+  for (const o of orphans) for (const vol of o.volumes) mounted.set(`${o.uid}/${vol.name}`, vol.plugin);
+  for (const plugin of mounted.values()) add(plugin, 'actual_state_of_world');
   family('volume_manager_total_volumes', 'gauge', 'Number of volumes in Volume Manager',
     [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => {
       const [plugin, state] = k.split('\0');
@@ -95,16 +101,16 @@ const p2 = (n: number) => String(n).padStart(2, '0');
 const micros = (t: Date) => `${String(t.getUTCMilliseconds()).padStart(3, '0')}000`;
 
 /** One journal entry of the kubelet unit: journalctl --utc --output=short-precise around a klog line. */
-function entry(t: Date, severity: 'I' | 'W' | 'E', source: string, message: string): { message: string; line: string } {
+function entry(t: Date, severity: 'I' | 'W' | 'E', source: string, message: string): { at: number; message: string; line: string } {
   const klog = `${severity}${p2(t.getUTCMonth() + 1)}${p2(t.getUTCDate())} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}.${micros(t)} ${String(process.pid).padStart(7)} ${source}] ${message}`;
   const stamp = `${MONTHS[t.getUTCMonth()]} ${p2(t.getUTCDate())} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}.${micros(t)}`;
-  return { message: klog, line: `${stamp} ${node} kubelet[${process.pid}]: ${klog}` };
+  return { at: t.getTime(), message: klog, line: `${stamp} ${node} kubelet[${process.pid}]: ${klog}` };
 }
 
 const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** The kubelet unit's journal: its start, then the housekeeping sweep's roll-up error every 2 s while pods are orphaned. */
-function journal(): { message: string; line: string }[] {
+function journal(): { at: number; message: string; line: string }[] {
   const lines = [
     entry(started, 'I', 'server.go:1262', '"Started kubelet"'),
     entry(started, 'I', 'server.go:163', `"Starting to listen" address=${quote(address)} port=${port}`),
@@ -124,7 +130,7 @@ function journal(): { message: string; line: string }[] {
       lines.push(entry(new Date(t), 'E', 'kubelet_volumes.go:263', `"There were many similar errors. Turn up verbosity to see them." err=${quote(current[0].text)} numErrs=${current.length}`));
     }
   }
-  return lines.sort((a, b) => a.line.localeCompare(b.line));
+  return lines.sort((a, b) => a.at - b.at);
 }
 
 function send(res: ServerResponse, code: number, type: string, body: string): void {
