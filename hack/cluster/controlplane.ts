@@ -8,19 +8,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCa, makeCert, makeServiceAccountKeys } from './certs.js';
-import { isOurs, startDetached, stopProcess } from './processes.js';
+import { isOurs, repoRoot, startDetached, stopProcess } from './processes.js';
 import { ClusterState, ProcessRecord, SIM_KUBELET_ANNOTATION, TEST_DRIVER, saveState, writeControls } from './state.js';
 import { apply, client, waitFor } from './kube.js';
 import { KWOK_NODE_STAGES } from './kwok-stages.js';
 import { checkCanCreateNetwork, createKubeletNetwork, removeKubeletNetwork } from './kubelet-net.js';
 import { startKubelet } from './kubelets.js';
 
-/** The checkout: the nearest directory above this file (source or dist) with a package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
 const REPO = repoRoot();
 const log = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
 

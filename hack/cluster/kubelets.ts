@@ -5,8 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { isOurs, startDetached, stopProcess } from './processes.js';
+import { isOurs, repoRoot, startDetached, stopProcess } from './processes.js';
 import { ClusterState, saveState } from './state.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -62,8 +61,9 @@ function servingCert(state: ClusterState, node: string, address: string): { cert
   return { cert, key };
 }
 
+/** The built kubelet (npm run build), whether this module runs from source (vitest) or from dist. */
 function script(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), 'sim-kubelet.js');
+  return join(repoRoot(), 'dist/hack/cluster/sim-kubelet.js');
 }
 
 /** GET https://ADDRESS:PORT/healthz from the host, certificate unchecked (as the API server does here). */
