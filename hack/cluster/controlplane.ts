@@ -2,11 +2,10 @@
 // all on 127.0.0.1 with free ports, in a directory of their own; and one simulated kubelet per node in a
 // network namespace of the cluster's own (kubelet-net.ts), reached by the API server's node proxy.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { makeCa, makeCert, makeServiceAccountKeys } from './certs.js';
 import { isOurs, repoRoot, startDetached, stopProcess } from './processes.js';
 import { ClusterState, ProcessRecord, SIM_KUBELET_ANNOTATION, TEST_DRIVER, saveState, writeControls } from './state.js';
