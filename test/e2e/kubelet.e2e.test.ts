@@ -79,8 +79,10 @@ describe('story 9: a node whose kubelet stopped posting status and renewing its 
     for (const f of down) expect(f.evidence.join('\n'), `${f.check}: ${f.summary}`).toContain(`kubelet on ${node} answered through the API server`);
   });
 
-  it('fix --confirm-node-down refuses every action on the node and writes nothing', () => {
+  it('fix --confirm-node-down refuses every action on the node and writes nothing', async () => {
     const node = s.facts.node;
+    // fix judges the real clock: wait until the node has been down past the grace that makes it a finding.
+    await diagnoseUntil(['-A'], (fs) => fs.some((f) => onNode(f, node) && saysDown(f)), 120_000);
     const pods = podsOn(node);
     const attachments = attachmentsOn(node);
     const r = plugin(['fix', '-A', '--confirm-node-down', node, '--node-down-for', '20s', '--yes', '-o', 'json']);
@@ -134,7 +136,7 @@ describe('story 10: a pod force-deleted while its kubelet was cut off, its NFS v
   it('diagnose finds the pod through the kubelet\'s /pods, and the node through its metrics and log; no other node', async () => {
     const node = s.facts.node;
     const isPodFinding = (f: Finding) => f.check === 'orphaned-pod-volumes' && f.subject.kind === 'Pod' && f.subject.name === s.facts.pod;
-    const { doc } = await diagnoseUntil(['-A'], (fs) => fs.some(isPodFinding), 60_000);
+    const { doc } = await diagnoseUntil(['-A'], (fs) => fs.some(isPodFinding), 120_000);
     const pod = doc.findings.find(isPodFinding)!;
     expect(pod.severity).toBe('critical');
     expect(pod.subject).toEqual({ kind: 'Pod', namespace: s.namespace, name: s.facts.pod });
