@@ -1,6 +1,6 @@
 // Indexes built once over a Snapshot: pod→PVC→PV→VolumeAttachment→Node, unique volume names, node health.
 import type {
-  EventFact, LeaseFact, NodeFact, NodeSelectorTerm, PodFact, PvcFact, PvFact, Snapshot, VolumeAttachmentFact,
+  EventFact, KubeletFact, LeaseFact, NodeFact, NodeSelectorTerm, PodFact, PvcFact, PvFact, Snapshot, VolumeAttachmentFact,
 } from './model/snapshot.js';
 import { UNKNOWN_KIND_RESOURCE } from './model/snapshot.js';
 import { selectorMatches } from './util/node-selector.js';
@@ -35,6 +35,8 @@ export interface NodeHealth {
   outOfService: boolean;
   /** Node objects were not read (forbidden, or absent from the dump): a missing node is not known to be deleted. */
   unknown?: boolean;
+  /** What the node's kubelet said through the API server's node proxy, when it was asked. */
+  kubelet?: KubeletFact;
   /** One line for people: "NotReady (NodeStatusUnknown) for 14m, Lease not renewed for 14m". */
   describe: string;
 }
@@ -83,6 +85,7 @@ export class Graph {
   private readonly vasByPv = new Map<string, VolumeAttachmentFact[]>();
   private readonly vasByNode = new Map<string, VolumeAttachmentFact[]>();
   private readonly leases = new Map<string, LeaseFact>();
+  private readonly kubelets = new Map<string, KubeletFact>();
   private readonly csiDrivers = new Map<string, boolean>();
   private readonly csiNodes = new Map<string, string[]>();
   private readonly eventsByObject = new Map<string, EventFact[]>();
@@ -130,6 +133,7 @@ export class Graph {
       push(this.vasByNode, va.nodeName, va);
     }
     for (const l of snapshot.leases) this.leases.set(l.name, l);
+    for (const k of snapshot.kubelets ?? []) this.kubelets.set(k.node, k);
     for (const d of snapshot.csiDrivers) this.csiDrivers.set(d.name, d.attachRequired);
     for (const n of snapshot.csiNodes) this.csiNodes.set(n.name, n.drivers);
     for (const e of snapshot.events) {
@@ -293,7 +297,14 @@ export class Graph {
       parts.push(leaseAgeMs === undefined ? noLease : `Lease last renewed ${formatDuration(leaseAgeMs)} ago`);
     }
     if (outOfService) parts.push('tainted out-of-service');
-    return { name, node, exists: true, ready, conditionForMs, lease, leaseAgeMs, outOfService, describe: parts.join(', ') };
+    const kubelet = this.kubelets.get(name);
+    if (!ready && kubelet?.reach === 'answered') parts.push('but its kubelet answers through the API server');
+    return { name, node, exists: true, ready, conditionForMs, lease, leaseAgeMs, outOfService, kubelet, describe: parts.join(', ') };
+  }
+
+  /** What the node's kubelet said through the node proxy, when it was asked. */
+  kubelet(node: string): KubeletFact | undefined {
+    return this.kubelets.get(node);
   }
 
   /** Not Ready for at least `forMs` (a deleted node counts as down; one that could not be read does not). */

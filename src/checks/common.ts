@@ -82,12 +82,29 @@ export const kubectl = {
   fix: (target: string, node?: string) => `kubectl volume-doctor fix ${target}${node ? ` --confirm-node-down ${node}` : ''} --dry-run`,
 };
 
+/** What the node's kubelet said through the API server's node proxy, as one evidence line; none when it was not asked. */
+export function kubeletEvidence(health: NodeHealth): string[] {
+  const k = health.kubelet;
+  if (!k || health.ready) return [];
+  if (k.reach === 'silent') return [`${k.reachDetail}: consistent with a powered-off machine, not proof of it`];
+  return [k.reachDetail];
+}
+
 /**
  * The advice for a node that holds a volume and is down: the out-of-service taint, after a person confirms it is
- * off. Word for word the same whichever finding points at the node, so the report prints it once per node.
+ * off; never while its kubelet still answers. Word for word the same whichever finding points at the node, so the
+ * report prints it once per node.
  */
-export function nodeDownRemedies(node: string, outOfService = false): string[] {
-  if (outOfService) {
+export function nodeDownRemedies(health: NodeHealth): string[] {
+  const node = health.name;
+  if (health.kubelet?.reach === 'answered' && !health.ready) {
+    return [
+      `Do not mark ${node} out of service, force-delete its pods or delete its VolumeAttachments: its kubelet answers through the API server, so the machine runs and its pods may still write to their volumes (volume-doctor fix refuses).`,
+      `Find out why the kubelet on ${node} stopped updating the node's status and Lease while it runs: on the node, journalctl -u kubelet (an expired client certificate, a hung status loop, the network path to the API server); see it answer with: kubectl get --raw /api/v1/nodes/${node}/proxy/healthz`,
+      `Once its status is current again, Kubernetes finishes the pods and detaches the volumes by itself. If the workload must move before that, power the machine off first; then the node is really down and the out-of-service taint is safe.`,
+    ];
+  }
+  if (health.outOfService) {
     return [
       `Node ${node} already has the out-of-service taint: Kubernetes force-deletes its pods and then detaches their volumes. If pods or volumes stay, see what holds them: kubectl get pods -A --field-selector spec.nodeName=${node}; kubectl get volumeattachments | grep ${node} (a detachError names the storage backend's refusal)`,
       `Remove the taint when the node is back: ${kubectl.untaintOutOfService(node)}`,

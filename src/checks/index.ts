@@ -23,6 +23,7 @@ import { longhornVolumeFaulted } from './longhorn-volume-faulted.js';
 import { longhornNodeDownPolicy } from './longhorn-node-down-policy.js';
 import { podSchedulingBlockedByVolume } from './pod-scheduling-blocked-by-volume.js';
 import { pvcExpansionStuck } from './pvc-expansion-stuck.js';
+import { orphanedPodVolumes } from './orphaned-pod-volumes.js';
 import { volumeWaitUnexplained } from './volume-wait-unexplained.js';
 
 export const CHECKS: Check[] = [
@@ -48,6 +49,7 @@ export const CHECKS: Check[] = [
   longhornNodeDownPolicy,
   podSchedulingBlockedByVolume,
   pvcExpansionStuck,
+  orphanedPodVolumes,
   // Last: it is given the findings above and covers only the waiting pods and claims they do not name.
   volumeWaitUnexplained,
 ];

@@ -4,7 +4,7 @@ import type { Graph } from '../graph.js';
 import { uniqueVolumeName } from '../graph.js';
 import { nodeRef, podRef, pvRef, pvcRef, shortName, vaRef } from '../util/refs.js';
 import { formatDuration } from '../util/time.js';
-import { finding, kubectl, nodeDownRemedies, terminatingFor, vaLine } from './common.js';
+import { finding, kubectl, kubeletEvidence, nodeDownRemedies, terminatingFor, vaLine } from './common.js';
 import { NODE_DOWN_GRACE_MS, WAITING_POD_GRACE_MS } from './thresholds.js';
 
 const ID = 'multi-attach';
@@ -44,7 +44,7 @@ interface Holder {
 function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): Holder {
   const health = graph.nodeHealth(node);
   const related: ObjectRef[] = [nodeRef(node)];
-  const evidence = [`node ${node}: ${health.describe}`];
+  const evidence = [`node ${node}: ${health.describe}`, ...kubeletEvidence(health)];
   for (const va of graph.attachmentsOfPv(pv.name).filter((v) => v.nodeName === node)) {
     related.push(vaRef(va.name));
     evidence.push(vaLine(graph, va));
@@ -87,7 +87,7 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
       node, evidence, related,
       attachedTo: `${health.ready ? '' : 'unreachable '}node ${node}, held by Terminating pod ${terminating.map(shortName).join(', ')}`,
       remedies: down
-        ? nodeDownRemedies(node, graph.nodeHealth(node).outOfService)
+        ? nodeDownRemedies(graph.nodeHealth(node))
         : [`Node ${node} is ${health.ready ? 'Ready' : 'only just NotReady'}: let its kubelet finish stopping ${terminating.map(shortName).join(', ')}; the volume detaches when the pod object is gone. Check it with: ${kubectl.describePod(terminating[0])}`],
     };
   }
@@ -113,7 +113,7 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
     return {
       node, evidence, related,
       attachedTo: `down node ${node} by a stale attachment (no pod there uses it any more)`,
-      remedies: nodeDownRemedies(node, graph.nodeHealth(node).outOfService),
+      remedies: nodeDownRemedies(graph.nodeHealth(node)),
     };
   }
   const inUse = !!unique && !!nodeFact?.volumesInUse.includes(unique);

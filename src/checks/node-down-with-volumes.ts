@@ -2,7 +2,7 @@ import type { Check, Finding } from '../model/finding.js';
 import type { ObjectRef } from '../model/snapshot.js';
 import { uniqueVolumeName } from '../graph.js';
 import { nodeRef, podRef, pvRef, shortName } from '../util/refs.js';
-import { finding, nodeDownRemedies, podsWaitingFor } from './common.js';
+import { finding, kubeletEvidence, nodeDownRemedies, podsWaitingFor } from './common.js';
 import { NODE_DOWN_GRACE_MS } from './thresholds.js';
 
 const ID = 'node-down-with-volumes';
@@ -45,9 +45,10 @@ Never: act as if the node were down while it may still be running.`,
         evidence: [
           ...pvs.map((p) => `volume ${p!.name}${p!.claimRef ? ` (claim ${p!.claimRef.namespace}/${p!.claimRef.name})` : ''}${uniqueVolumeName(p!) ? ` = ${uniqueVolumeName(p!)}` : ''}`),
           ...terminating.map((p) => `pod ${shortName(p)} Terminating on ${node.name}`),
+          ...kubeletEvidence(health),
         ],
         explanation: 'While the node is down, its volumes stay attached to it until its pods are gone and the attach/detach controller detaches them (after 6 minutes NotReady, or at once with the out-of-service taint).',
-        remedies: nodeDownRemedies(node.name, health.outOfService),
+        remedies: nodeDownRemedies(health),
         since: node.readyTransitionTime,
       }));
     }

@@ -1,6 +1,6 @@
 import type { Check, Finding } from '../model/finding.js';
 import { nodeRef, podRef, pvRef, shortName, vaRef } from '../util/refs.js';
-import { finding, kubectl, nodeDownRemedies, podsWaitingRefs, terminatingFor, vaLine } from './common.js';
+import { finding, kubectl, kubeletEvidence, nodeDownRemedies, podsWaitingRefs, terminatingFor, vaLine } from './common.js';
 import { NODE_DOWN_GRACE_MS } from './thresholds.js';
 
 const ID = 'stale-volume-attachment';
@@ -35,7 +35,7 @@ Never: delete it while the node may still be running with the volume mounted.`,
       // A pod that is not being deleted still needs the volume there; a Terminating one on a dead node does not.
       if (users.some((p) => !p.deletionTimestamp)) continue;
       const waiting = pv ? podsWaitingRefs(graph, pv) : [];
-      const evidence = [vaLine(graph, va), `node ${va.nodeName}: ${health.describe}`];
+      const evidence = [vaLine(graph, va), `node ${va.nodeName}: ${health.describe}`, ...kubeletEvidence(health)];
       for (const p of users) evidence.push(`pod ${shortName(p)} on ${va.nodeName}: ${terminatingFor(graph, p)} — the attach/detach controller keeps the volume attached until this pod object is gone`);
       if (users.length === 0) {
         evidence.push(graph.podUsageUnknown
@@ -55,7 +55,7 @@ Never: delete it while the node may still be running with the volume mounted.`,
           ? `Node ${va.nodeName} is not serving this volume any more, but the attachment remains, so an exclusive volume cannot be attached elsewhere. ${users.length ? 'The Terminating pod object on the node keeps the attach/detach controller from detaching it.' : 'The attach/detach controller waits for the node to unmount it (or 6 minutes NotReady before forcing), and the CSI attacher must confirm the detach.'}`
           : `The node object is gone, but the VolumeAttachment was never removed; nothing will clean it up by itself.`,
         remedies: health.exists
-          ? nodeDownRemedies(va.nodeName, graph.nodeHealth(va.nodeName).outOfService)
+          ? nodeDownRemedies(health)
           : [`Delete the stale attachment (guarded): ${kubectl.fix(`volumeattachment/${va.name}`)}`, `By hand: kubectl delete volumeattachment ${va.name}`],
         since: health.node?.readyTransitionTime ?? va.creationTimestamp,
         // With nobody waiting elsewhere, the story is about the Terminating pods that pin the attachment.

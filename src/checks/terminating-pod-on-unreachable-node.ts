@@ -1,7 +1,7 @@
 import type { Check, Finding } from '../model/finding.js';
 import type { ObjectRef } from '../model/snapshot.js';
 import { nodeRef, podRef, pvRef, pvcRef, shortName } from '../util/refs.js';
-import { finding, nodeDownRemedies, podsWaitingRefs, terminatingFor } from './common.js';
+import { finding, kubeletEvidence, nodeDownRemedies, podsWaitingRefs, terminatingFor } from './common.js';
 import { NODE_DOWN_GRACE_MS } from './thresholds.js';
 
 const ID = 'terminating-pod-on-unreachable-node';
@@ -33,7 +33,7 @@ Never: force-delete the pod while the node might still be running its containers
       if (volumes.length === 0) continue;
       const related: ObjectRef[] = [nodeRef(pod.nodeName)];
       const blocks: ObjectRef[] = [];
-      const evidence = [`pod ${shortName(pod)}: ${terminatingFor(graph, pod)}`, `node ${pod.nodeName}: ${health.describe}`];
+      const evidence = [`pod ${shortName(pod)}: ${terminatingFor(graph, pod)}`, `node ${pod.nodeName}: ${health.describe}`, ...kubeletEvidence(health)];
       for (const v of volumes) {
         related.push(pvcRef({ namespace: pod.namespace, name: v.claimName }));
         if (v.pv) {
@@ -59,7 +59,7 @@ Never: force-delete the pod while the node might still be running its containers
         summary: `Pod ${shortName(pod)} is stuck Terminating on unreachable node ${pod.nodeName}: ${blocked.join('; ')}`,
         evidence,
         explanation: `Node ${pod.nodeName} has no running kubelet to confirm that the pod's containers stopped, so the API server keeps the pod object and the attach/detach controller keeps its volumes attached to that node.${pod.owner?.kind === 'StatefulSet' ? ' A StatefulSet creates the replacement pod, with the same name, only after the old object is gone.' : ''}`,
-        remedies: nodeDownRemedies(pod.nodeName, graph.nodeHealth(pod.nodeName).outOfService),
+        remedies: nodeDownRemedies(graph.nodeHealth(pod.nodeName)),
         since: pod.deletionTimestamp,
         blocks: pod.owner?.kind === 'StatefulSet' ? [podRef(pod), ...blocks] : blocks,
         // The pod itself is gone for good; what cannot start is the StatefulSet's replacement of the same name.

@@ -6,6 +6,8 @@ import { UNKNOWN_KIND_RESOURCE } from '../model/snapshot.js';
 import { readDumps, readStreamCapped, STDIN } from '../cluster/dump-reader.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
+import { readKubeletViews } from '../cluster/kubelet-reader.js';
+import { nodesToAskKubelets } from '../engine.js';
 import { CommonFlags, checkNow, parseTarget, requestTimeoutMs } from './options.js';
 import { NotFoundError, UsageError } from './errors.js';
 
@@ -51,7 +53,11 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   // -v writes lines to stderr that a spinner would overwrite.
   const spinner = flags.v !== undefined && Number(flags.v) >= 6 ? undefined : startSpinner(terminalSafe(`Reading ${client.contextName} (${client.server})`, 300));
   try {
-    const snapshot = await client.withDeadline(() => readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString(), podSelector: flags.selector }));
+    const snapshot = await client.withDeadline(async () => {
+      const read = await readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString(), podSelector: flags.selector });
+      await readKubeletViews(client, read, nodesToAskKubelets(read));
+      return read;
+    });
     snapshot.nowBasis = now ? '--now' : 'the clock of this machine';
     return { snapshot, targetRef: parsed?.ref, target: parsed?.target, client };
   } finally {

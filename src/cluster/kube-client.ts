@@ -248,6 +248,17 @@ export class KubeClient {
     }
   }
 
+  /**
+   * One GET whose every answer is data, whatever its status: the status and body as they came (nothing retried,
+   * nothing interpreted). For asking a kubelet through the node proxy, where a 503 or a plain-text 403 is the answer.
+   */
+  async getRaw(path: string, options: { query?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
+    const answer = await this.send(url, 'GET', { timeoutMs: options.timeoutMs });
+    return { status: answer.status, body: answer.body };
+  }
+
   /** How long to wait before retrying, or undefined when the answer is final (or the wait would pass the deadline). */
   private retryDelay(answer: Answer, attempt: number): number | undefined {
     const retryAfter = answer.headers['retry-after'];

@@ -14,6 +14,7 @@ import {
 import { LONGHORN_GROUP } from './fold.js';
 import { emptyLonghorn } from '../model/snapshot.js';
 import { runLimited } from '../util/concurrency.js';
+import { probeNotReadyKubelets } from './kubelet-reader.js';
 
 export type TargetResource = 'pods' | 'persistentvolumeclaims' | 'persistentvolumes' | 'nodes' | 'volumeattachments';
 
@@ -32,6 +33,8 @@ export interface LiveReadOptions {
   concurrency?: number;
   /** -l: a label selector for the pods LIST (cluster-wide runs only). */
   podSelector?: string;
+  /** Probe the kubelets of not-Ready nodes through the node proxy (default true; off while polling for a clear). */
+  askKubelets?: boolean;
 }
 
 /**
@@ -242,6 +245,7 @@ export async function readCluster(client: KubeClient, options: LiveReadOptions):
   if (options.target) await readTarget(c, options.target, limit);
   else await readAll(c, options.namespace, limit, options.podSelector);
   c.finish();
+  if (options.askKubelets !== false) await probeNotReadyKubelets(client, c.snapshot);
   return c.snapshot;
 }
 

@@ -232,6 +232,54 @@ export interface LonghornFacts {
   volumeAttachments: LonghornAttachmentFact[];
 }
 
+// ---- the kubelet, asked through the API server's node proxy (live runs only) -----------------------
+
+/**
+ * answered: the kubelet itself answered (any status it wrote, even an error: the machine runs).
+ * silent: the API server could not reach it, or nothing came back in time: consistent with a machine that is off,
+ * and with a crashed kubelet on a running one.
+ * unknown: we could not ask (no nodes/proxy permission, an address the API server will not proxy to, an answer we
+ * could not understand).
+ */
+export type KubeletReach = 'answered' | 'silent' | 'unknown';
+
+/** A pod in the kubelet's own list (its /pods), with what the API server says about it. */
+export interface KubeletPodFact {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** Volumes that outlive the pod (claims, NFS, CSI, iSCSI, ...), e.g. "nfs 10.0.0.5:/exports/a", "claim data". */
+  volumes: string[];
+  /** present: the API has this pod (same uid); gone: a 404 for it; replaced: the name now belongs to another uid. */
+  api: 'present' | 'gone' | 'replaced' | 'unknown';
+  apiDetail?: string;
+}
+
+/** The kubelet's volume metrics (its /metrics), as far as this kubelet version reports them. */
+export interface KubeletMetricsFact {
+  /** kubelet_orphan_pod_cleaned_volumes_errors: orphaned pods whose volumes failed to be cleaned in the last sweep (1.27+). */
+  orphanCleanupErrors?: number;
+  /** kubelet_orphan_pod_cleaned_volumes (1.27+). */
+  orphansCleaned?: number;
+  /** volume_manager_total_volumes by plugin: volumes the kubelet wants mounted vs has mounted. */
+  volumes: { plugin: string; desired: number; actual: number }[];
+  /** storage_operation_duration_seconds_count{status="fail-unknown"} by plugin and operation (since the kubelet started). */
+  failedOperations: { plugin: string; operation: string; count: number }[];
+}
+
+export interface KubeletFact {
+  node: string;
+  reach: KubeletReach;
+  /** One line for people: what was asked and what came back. */
+  reachDetail: string;
+  pods?: KubeletPodFact[];
+  metrics?: KubeletMetricsFact;
+  /** The kubelet's own log lines about orphaned pod volumes (node log query; off by default). */
+  logLines?: string[];
+  /** What of the kubelet's view could not be read, and why. */
+  notes: string[];
+}
+
 /**
  * The `incomplete` entry for objects dropped before their kind could be told (null items, no kind): any of them
  * may have been a node, a pod or an attachment, so no kind counts as completely read while it is there.
@@ -279,7 +327,11 @@ export interface Snapshot {
   events: EventFact[];
   /** Present only when the longhorn.io API group is served (or the dump holds Longhorn objects). */
   longhorn?: LonghornFacts;
+  /** Kubelets asked through the node proxy (live runs): the not-Ready nodes, and the nodes findings point at. */
+  kubelets?: KubeletFact[];
   incomplete: IncompleteResource[];
+  /** What could not be checked without making the run incomplete (asking kubelets is never required). */
+  notChecked?: string[];
 }
 
 export function emptyLonghorn(): LonghornFacts {

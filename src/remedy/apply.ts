@@ -175,7 +175,7 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
   try {
     while (Date.now() - started < ctx.timeoutMs) {
       try {
-        const snapshot = await readCluster(ctx.client, { namespace: ctx.scope.namespace, target: ctx.scope.target, now: new Date().toISOString() });
+        const snapshot = await readCluster(ctx.client, { namespace: ctx.scope.namespace, target: ctx.scope.target, now: new Date().toISOString(), askKubelets: false });
         last = cleared(snapshot, finding, action.finding, ctx.options);
       } catch (err) {
         // The target pod may be gone for a moment while its controller replaces it; a failed read is not a clear.

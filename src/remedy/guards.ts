@@ -146,7 +146,27 @@ export function podTerminatingGuard(graph: Graph, namespace: string, name: strin
   return { name: 'pod-past-grace', ok, detail: !pod ? `pod ${namespace}/${name} is gone` : ok ? `pod ${namespace}/${name} is Terminating past its grace period` : `pod ${namespace}/${name} is not Terminating past its grace period` };
 }
 
-/** The three guards before acting as if a node were powered off. */
+/**
+ * A kubelet that answers through the API server proves its machine runs, whatever the operator confirmed: the
+ * guard fails. One that does not answer proves nothing (a crashed kubelet on a running machine is silent too), so
+ * it passes and the confirmation stays required; one that could not be asked passes as unknown.
+ */
+export function kubeletSilentGuard(graph: Graph, node: string): Guard {
+  const name = 'kubelet-not-answering';
+  const kubelet = graph.kubelet(node);
+  if (!kubelet) {
+    const guard = { name, ok: true, detail: graph.snapshot.source.type === 'file' ? `the kubelet on ${node} was not asked (read from a file)` : `the kubelet on ${node} was not asked` };
+    UNKNOWN.add(guard);
+    return guard;
+  }
+  if (kubelet.reach === 'answered') return { name, ok: false, detail: `${kubelet.reachDetail}; volume-doctor never acts as if it were powered off, whatever --confirm-node-down says` };
+  if (kubelet.reach === 'silent') return { name, ok: true, detail: `${kubelet.reachDetail}: consistent with a machine that is off, but a crashed kubelet looks the same` };
+  const guard = { name, ok: true, detail: kubelet.reachDetail };
+  UNKNOWN.add(guard);
+  return guard;
+}
+
+/** The guards before acting as if a node were powered off. */
 export function nodeDownGuards(graph: Graph, node: string, forMs: number, confirmed: string[]): Guard[] {
-  return [nodeNotReadyGuard(graph, node, forMs), leaseStaleGuard(graph, node, forMs), confirmedGuard(node, confirmed)];
+  return [nodeNotReadyGuard(graph, node, forMs), leaseStaleGuard(graph, node, forMs), kubeletSilentGuard(graph, node), confirmedGuard(node, confirmed)];
 }

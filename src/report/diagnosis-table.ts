@@ -79,7 +79,8 @@ export function renderDiagnosisTable(diagnosis: Diagnosis, findings: Finding[], 
   const brief = wide ? (s: string) => s : shortenGeneratedNames;
   for (const i of diagnosis.incomplete) push(`! could not read ${t(i.resource)}: ${t(i.reason)}`, '', '  ', style.yellow);
   if (diagnosis.nowNote) push(`! ${t(diagnosis.nowNote)}`, '', '  ', style.yellow);
-  if (diagnosis.incomplete.length || diagnosis.nowNote) out.push('');
+  for (const n of diagnosis.notChecked ?? []) push(`- not checked: ${t(n)}`, '', '  ', style.dim);
+  if (diagnosis.incomplete.length || diagnosis.nowNote || diagnosis.notChecked?.length) out.push('');
   const stories = groupIntoStories(findings);
   if (stories.length === 0) {
     if (diagnosis.incomplete.length) push('Nothing stuck in what could be read, but the run is incomplete: what could not be read (above) may hide the problem.', '', '', style.yellow);

@@ -29,6 +29,8 @@ export interface Diagnosis {
   source: string;
   summary: Record<Severity, number>;
   incomplete: IncompleteResource[];
+  /** What could not be checked without making the run incomplete, e.g. kubelets that could not be asked. */
+  notChecked?: string[];
   findings: DiagnosisFinding[];
 }
 
@@ -58,6 +60,7 @@ export function buildDiagnosis(snapshot: Snapshot, findings: Finding[]): Diagnos
     source: describeSource(snapshot),
     summary,
     incomplete: incompleteWithChecks(snapshot.incomplete),
+    ...(snapshot.notChecked?.length ? { notChecked: snapshot.notChecked } : {}),
     findings: findings.map((f) => {
       const out: DiagnosisFinding = {
         id: f.id, check: f.check, severity: f.severity, subject: f.subject, related: f.related,

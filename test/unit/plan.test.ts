@@ -27,7 +27,7 @@ describe('plan', () => {
     const [a] = result.actions;
     expect(a).toMatchObject({ type: 'taint-out-of-service', target: { kind: 'Node', name: 'worker-3' }, status: 'planned' });
     expect(a.command).toBe('kubectl taint node worker-3 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
-    expect(a.guards.map((g) => g.name)).toEqual(['server-supports-out-of-service', 'taint-absent', 'node-not-ready', 'lease-stale', 'node-down-confirmed']);
+    expect(a.guards.map((g) => g.name)).toEqual(['server-supports-out-of-service', 'taint-absent', 'node-not-ready', 'lease-stale', 'kubelet-not-answering', 'node-down-confirmed']);
     expect(a.guards.every((g) => g.ok)).toBe(true);
   });
 

@@ -1,0 +1,294 @@
+// Asks kubelets through the API server's node proxy (/api/v1/nodes/NODE/proxy/...): read-only, bounded, and never
+// required. What a kubelet says is a witness the Node object cannot be: a kubelet that answers proves its machine
+// runs, however stale the node's status and Lease are.
+import type { KubeletFact, KubeletMetricsFact, KubeletPodFact, KubeletReach, Snapshot } from '../model/snapshot.js';
+import { RequestTimeoutError } from '../errors.js';
+import type { KubeClient } from './kube-client.js';
+import { shorten } from './kube-client.js';
+import { runLimited } from '../util/concurrency.js';
+import { formatDuration } from '../util/time.js';
+
+/** The healthz probe waits at most this long, whatever --request-timeout says: the API server's own dial waits 30s. */
+export const KUBELET_PROBE_TIMEOUT_MS = 3000;
+/** At most this many kubelets are asked per run, this many at a time. */
+export const MAX_KUBELETS_ASKED = 32;
+const CONCURRENCY = 8;
+/** Pods of one kubelet that are looked up by name when the API did not return them. */
+const MAX_POD_LOOKUPS = 20;
+
+const proxyPath = (node: string, rest: string) => `/api/v1/nodes/${encodeURIComponent(node)}/proxy/${rest}`;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseStatus(body: string): { reason?: string; message?: string } | undefined {
+  try {
+    const v: unknown = JSON.parse(body);
+    if (isObject(v) && v.kind === 'Status') return { reason: typeof v.reason === 'string' ? v.reason : undefined, message: typeof v.message === 'string' ? v.message : undefined };
+  } catch {
+    // not JSON: the kubelet's own words
+  }
+  return undefined;
+}
+
+/**
+ * Reads an answer to GET .../proxy/...: a Kubernetes Status came from the API server (it could not, or would not,
+ * reach the kubelet); anything else came through from the kubelet, whatever its status code.
+ */
+export function judgeProbe(node: string, status: number, body: string): { reach: KubeletReach; detail: string } {
+  const asked = `GET ${proxyPath(node, 'healthz')}`;
+  const apiStatus = parseStatus(body);
+  const said = shorten(apiStatus?.message ?? body, 160).replace(/\s+/g, ' ');
+  if (status >= 200 && status < 300) return { reach: 'answered', detail: `the kubelet on ${node} answered through the API server (${asked}: ${status} "${said}"): the machine is running` };
+  if (!apiStatus) {
+    if (status === 502 || status === 503 || status === 504) return { reach: 'silent', detail: `no kubelet answered for ${node} (${asked}: ${status}${said ? ` "${said}"` : ''})` };
+    // What a kubelet itself writes on /healthz: its authn/authz refusals and a failing health check, as plain text.
+    if (status === 401 || status === 403 || status === 500) return { reach: 'answered', detail: `the kubelet on ${node} answered through the API server (${asked}: ${status} "${said}"): the machine is running` };
+    return { reach: 'unknown', detail: `could not ask the kubelet on ${node}: ${asked} answered ${status}${said ? ` "${said}"` : ''}, which is not what a kubelet or the API server's node proxy says` };
+  }
+  if (status === 502 || status === 503 || status === 504) {
+    return { reach: 'silent', detail: `the API server could not reach the kubelet on ${node} (${status} ${apiStatus.reason ?? ''}: ${said})`.replace(/ +:/, ':') };
+  }
+  if (status === 403) return { reach: 'unknown', detail: `could not ask the kubelet on ${node}: no permission to get nodes/proxy (403: ${said})` };
+  if (status === 404) return { reach: 'unknown', detail: `could not ask the kubelet on ${node}: the API server answered 404 (${said})` };
+  return { reach: 'unknown', detail: `could not ask the kubelet on ${node}: the API server answered ${status}${apiStatus.reason ? ` ${apiStatus.reason}` : ''} (${said})` };
+}
+
+/** GET /api/v1/nodes/NODE/proxy/healthz, once, within KUBELET_PROBE_TIMEOUT_MS. */
+export async function probeKubelet(client: KubeClient, node: string): Promise<KubeletFact> {
+  try {
+    const { status, body } = await client.getRaw(proxyPath(node, 'healthz'), { timeoutMs: KUBELET_PROBE_TIMEOUT_MS });
+    const { reach, detail } = judgeProbe(node, status, body);
+    return { node, reach, reachDetail: detail, notes: [] };
+  } catch (err) {
+    if (err instanceof RequestTimeoutError) {
+      return { node, reach: 'silent', reachDetail: `no answer from the kubelet on ${node} through the API server within ${formatDuration(KUBELET_PROBE_TIMEOUT_MS)}`, notes: [] };
+    }
+    return { node, reach: 'unknown', reachDetail: `could not ask the kubelet on ${node}: ${shorten((err as Error).message, 200)}`, notes: [] };
+  }
+}
+
+async function mapLimited<T>(nodes: string[], ask: (node: string) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(nodes.length);
+  await runLimited(nodes.map((node, i) => async () => {
+    out[i] = await ask(node);
+  }), CONCURRENCY);
+  return out;
+}
+
+function record(snapshot: Snapshot, fact: KubeletFact): void {
+  const list = (snapshot.kubelets ??= []);
+  const at = list.findIndex((k) => k.node === fact.node);
+  if (at >= 0) list[at] = fact;
+  else list.push(fact);
+}
+
+function noteNotChecked(snapshot: Snapshot, line: string): void {
+  const list = (snapshot.notChecked ??= []);
+  if (!list.includes(line)) list.push(line);
+}
+
+/** Says once per run which kubelets could not be asked and why (e.g. no nodes/proxy permission). */
+function noteUnasked(snapshot: Snapshot, facts: KubeletFact[]): void {
+  const forbidden = facts.filter((f) => f.reach === 'unknown' && /no permission to get nodes\/proxy/.test(f.reachDetail));
+  if (forbidden.length) noteNotChecked(snapshot, `the kubelet${forbidden.length === 1 ? '' : 's'} of ${listNodes(forbidden.map((f) => f.node))}: no permission to get nodes/proxy, so volume-doctor could not ask whether ${forbidden.length === 1 ? 'that machine runs' : 'those machines run'}`);
+  for (const f of facts.filter((x) => x.reach === 'unknown' && !forbidden.includes(x))) noteNotChecked(snapshot, f.reachDetail);
+}
+
+const listNodes = (nodes: string[]) => (nodes.length > 5 ? `${nodes.slice(0, 5).join(', ')} and ${nodes.length - 5} more` : nodes.join(', '));
+
+/**
+ * Probes the kubelet of every node that is not Ready (those are the only nodes a node-down step can be planned
+ * for), at most MAX_KUBELETS_ASKED of them; the rest are said to be unasked.
+ */
+export async function probeNotReadyKubelets(client: KubeClient, snapshot: Snapshot): Promise<void> {
+  const notReady = snapshot.nodes.filter((n) => n.ready !== 'True').map((n) => n.name).sort();
+  const asked = notReady.slice(0, MAX_KUBELETS_ASKED);
+  const facts = await mapLimited(asked, (node) => probeKubelet(client, node));
+  for (const f of facts) record(snapshot, f);
+  noteUnasked(snapshot, facts);
+  const unasked = notReady.slice(MAX_KUBELETS_ASKED);
+  if (unasked.length) {
+    noteNotChecked(snapshot, `the kubelets of ${listNodes(unasked)}: volume-doctor asks at most ${MAX_KUBELETS_ASKED} kubelets per run; name a node to ask its kubelet (diagnose node/NAME)`);
+  }
+}
+
+/** Volume kinds that live past the pod (the kubelet must unmount them); emptyDir, configMap and the like do not matter here. */
+const EPHEMERAL = new Set(['emptyDir', 'configMap', 'secret', 'projected', 'downwardAPI', 'name', 'ephemeral', 'image']);
+
+function lastingVolumes(spec: unknown): string[] {
+  if (!isObject(spec) || !Array.isArray(spec.volumes)) return [];
+  const out: string[] = [];
+  for (const v of spec.volumes) {
+    if (!isObject(v) || typeof v.name !== 'string') continue;
+    if (isObject(v.persistentVolumeClaim) && typeof v.persistentVolumeClaim.claimName === 'string') out.push(`claim ${v.persistentVolumeClaim.claimName}`);
+    else if (isObject(v.nfs)) out.push(`nfs ${String(v.nfs.server ?? '?')}:${String(v.nfs.path ?? '?')}`);
+    else if (isObject(v.csi)) out.push(`csi ${String(v.csi.driver ?? '?')} (volume ${v.name})`);
+    else {
+      const kind = Object.keys(v).find((k) => !EPHEMERAL.has(k));
+      if (kind) out.push(`${kind} (volume ${v.name})`);
+    }
+  }
+  return out;
+}
+
+/** The kubelet's /pods: the pods it runs that hold lasting volumes, and what the API says about each. */
+async function readKubeletPods(client: KubeClient, snapshot: Snapshot, fact: KubeletFact): Promise<void> {
+  let body: string;
+  try {
+    const answer = await client.getRaw(proxyPath(fact.node, 'pods'));
+    if (answer.status !== 200) {
+      fact.notes.push(`its /pods answered ${answer.status} (${shorten(parseStatus(answer.body)?.message ?? answer.body, 120)})`);
+      return;
+    }
+    body = answer.body;
+  } catch (err) {
+    fact.notes.push(`its /pods could not be read: ${shorten((err as Error).message, 160)}`);
+    return;
+  }
+  let list: unknown;
+  try {
+    list = JSON.parse(body);
+  } catch {
+    fact.notes.push('its /pods answer is not JSON');
+    return;
+  }
+  if (!isObject(list) || !(Array.isArray(list.items) || list.items === null)) {
+    fact.notes.push('its /pods answer is not a pod list');
+    return;
+  }
+  const byUid = new Map(snapshot.pods.map((p) => [p.uid, p]));
+  const pods: KubeletPodFact[] = [];
+  let lookups = 0;
+  for (const item of list.items ?? []) {
+    const meta = isObject(item) ? item.metadata : undefined;
+    if (!isObject(meta) || typeof meta.name !== 'string' || typeof meta.namespace !== 'string' || typeof meta.uid !== 'string') continue;
+    // Static pods (from a file or URL on the node) have another uid than their mirror pod in the API.
+    const source = isObject(meta.annotations) ? meta.annotations['kubernetes.io/config.source'] : undefined;
+    if (source !== undefined && source !== 'api') continue;
+    const volumes = lastingVolumes(item.spec);
+    if (!volumes.length) continue;
+    const pod: KubeletPodFact = { namespace: meta.namespace, name: meta.name, uid: meta.uid, volumes, api: 'unknown' };
+    if (byUid.has(meta.uid)) pod.api = 'present';
+    else if (lookups++ >= MAX_POD_LOOKUPS) pod.apiDetail = `not looked up: more than ${MAX_POD_LOOKUPS} pods of this kubelet were missing from what was read`;
+    else await lookUpPod(client, pod);
+    pods.push(pod);
+  }
+  fact.pods = pods;
+}
+
+/** Absence proven only by a 404 for the pod; a pod of that name with another uid is a replacement. */
+async function lookUpPod(client: KubeClient, pod: KubeletPodFact): Promise<void> {
+  try {
+    const found = await client.get<{ metadata?: { uid?: unknown; deletionTimestamp?: unknown } }>(`/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}`);
+    if (found === undefined) {
+      pod.api = 'gone';
+      pod.apiDetail = `the API server has no pod ${pod.namespace}/${pod.name} (404)`;
+    } else if (typeof found.metadata?.uid !== 'string') {
+      pod.apiDetail = `the API server's pod ${pod.namespace}/${pod.name} has no uid`;
+    } else if (found.metadata.uid === pod.uid) {
+      pod.api = 'present';
+    } else {
+      pod.api = 'replaced';
+      pod.apiDetail = `the API server's pod ${pod.namespace}/${pod.name} is another pod (uid ${found.metadata.uid}): the one the kubelet runs (uid ${pod.uid}) was deleted`;
+    }
+  } catch (err) {
+    pod.apiDetail = `could not look pod ${pod.namespace}/${pod.name} up: ${shorten((err as Error).message, 160)}`;
+  }
+}
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Prometheus text exposition: `name{label="value",...} number`; comments and anything unreadable are skipped. */
+export function parsePrometheusText(text: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line.trim());
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2].replace(/\\(.)/g, (_x, c: string) => (c === 'n' ? '\n' : c));
+    const value = Number(m[4]);
+    if (!Number.isNaN(value)) out.push({ name: m[1], labels, value });
+  }
+  return out;
+}
+
+export function kubeletVolumeMetrics(samples: Sample[]): KubeletMetricsFact {
+  const one = (name: string) => samples.find((s) => s.name === name)?.value;
+  const volumes = new Map<string, { plugin: string; desired: number; actual: number }>();
+  for (const s of samples.filter((x) => x.name === 'volume_manager_total_volumes')) {
+    const plugin = s.labels.plugin_name ?? '?';
+    const v = volumes.get(plugin) ?? { plugin, desired: 0, actual: 0 };
+    if (s.labels.state === 'desired_state_of_world') v.desired += s.value;
+    if (s.labels.state === 'actual_state_of_world') v.actual += s.value;
+    volumes.set(plugin, v);
+  }
+  const failedOperations = samples
+    .filter((s) => s.name === 'storage_operation_duration_seconds_count' && s.labels.status === 'fail-unknown' && s.value > 0)
+    .map((s) => ({ plugin: s.labels.volume_plugin ?? '?', operation: s.labels.operation_name ?? '?', count: s.value }));
+  return {
+    orphanCleanupErrors: one('kubelet_orphan_pod_cleaned_volumes_errors'),
+    orphansCleaned: one('kubelet_orphan_pod_cleaned_volumes'),
+    volumes: [...volumes.values()].sort((a, b) => a.plugin.localeCompare(b.plugin)),
+    failedOperations,
+  };
+}
+
+async function readKubeletMetrics(client: KubeClient, fact: KubeletFact): Promise<void> {
+  try {
+    const answer = await client.getRaw(proxyPath(fact.node, 'metrics'));
+    if (answer.status !== 200) {
+      fact.notes.push(`its /metrics answered ${answer.status} (${shorten(parseStatus(answer.body)?.message ?? answer.body, 120)})`);
+      return;
+    }
+    fact.metrics = kubeletVolumeMetrics(parsePrometheusText(answer.body));
+  } catch (err) {
+    fact.notes.push(`its /metrics could not be read: ${shorten((err as Error).message, 160)}`);
+  }
+}
+
+/** The kubelet's lines about orphaned pods whose volumes it cannot clean (1.21+ wording, and the older one). */
+export const ORPHAN_LOG_PATTERN = '[Oo]rphaned pod .*found, but';
+const MAX_LOG_LINES = 5;
+
+/**
+ * The node log query (/logs/?query=kubelet): off unless the NodeLogQuery gate and enableSystemLogQuery are on.
+ * Without them the kubelet ignores the query and lists /var/log as HTML, which is not its log.
+ */
+async function readKubeletLog(client: KubeClient, fact: KubeletFact): Promise<void> {
+  try {
+    const answer = await client.getRaw(proxyPath(fact.node, 'logs/'), { query: { query: 'kubelet', pattern: ORPHAN_LOG_PATTERN } });
+    if (answer.status !== 200) {
+      fact.notes.push(`its log query answered ${answer.status} (${shorten(parseStatus(answer.body)?.message ?? answer.body, 120)})`);
+      return;
+    }
+    if (/^\s*<|<a href=/i.test(answer.body)) {
+      fact.notes.push('its log query is not enabled (the NodeLogQuery feature gate and enableSystemLogQuery are off): the kubelet log was not read');
+      return;
+    }
+    const orphan = new RegExp(ORPHAN_LOG_PATTERN);
+    fact.logLines = answer.body.split('\n').filter((l) => orphan.test(l)).slice(-MAX_LOG_LINES).map((l) => shorten(l, 400));
+  } catch (err) {
+    fact.notes.push(`its log could not be read: ${shorten((err as Error).message, 160)}`);
+  }
+}
+
+/**
+ * The kubelet's own view of the given nodes (at most MAX_KUBELETS_ASKED): healthz first (unless already probed),
+ * then, only from kubelets that answer, their /pods, /metrics and orphaned-volume log lines.
+ */
+export async function readKubeletViews(client: KubeClient, snapshot: Snapshot, nodes: string[]): Promise<void> {
+  const known = new Set(snapshot.nodes.map((n) => n.name));
+  const wanted = [...new Set(nodes)].filter((n) => known.has(n)).slice(0, MAX_KUBELETS_ASKED);
+  const facts = await mapLimited(wanted, async (node) => {
+    const fact = snapshot.kubelets?.find((k) => k.node === node) ?? await probeKubelet(client, node);
+    if (fact.reach === 'answered') await Promise.all([readKubeletPods(client, snapshot, fact), readKubeletMetrics(client, fact), readKubeletLog(client, fact)]);
+    return fact;
+  });
+  for (const f of facts) record(snapshot, f);
+  noteUnasked(snapshot, facts.filter((f) => !f.pods && !f.metrics));
+}
