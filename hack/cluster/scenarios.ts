@@ -385,6 +385,7 @@ async function nodeBack(state: ClusterState, c: KubeClient, node: string): Promi
   if (taints.some((t) => t.key === OUT_OF_SERVICE)) {
     await c.request(`/api/v1/nodes/${node}`, { method: 'PATCH', body: { spec: { taints: taints.filter((t) => t.key !== OUT_OF_SERVICE) } }, contentType: 'application/merge-patch+json' });
   }
+  await nodeIs(c, node, 'True');
 }
 
 /** The kubelet's own answer through the API server's node proxy. */
