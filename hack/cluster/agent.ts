@@ -3,9 +3,12 @@
 //   delete, and can be paused or made to fail attach or detach (controls.json);
 // - the kubelet's volume manager for pods kwok leaves alone: it reports the node's volumesInUse, keeps a pod in
 //   ContainerCreating until its volumes are in the node's volumesAttached, and finishes pod deletions, but only
-//   on nodes that are up: a "down" node's kubelet does nothing at all.
+//   on nodes that are up: a "down" or "cut off" node's kubelet does nothing at all;
+// - the simulated kubelets' link to the API server: each connected node's pods and volumes, written to
+//   <dir>/kubelets/NODE.json for its kubelet to serve (a cut-off kubelet keeps serving the last one).
 import { readControls, SIM_KUBELET_ANNOTATION, TEST_DRIVER, findCluster } from './state.js';
 import { client } from './kube.js';
+import { pluginOf, writeView, ViewVolume } from './kubelets.js';
 import type { KubeClient } from '../../src/cluster/kube-client.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -60,12 +63,12 @@ async function attacher(c: KubeClient, vas: Raw[], controls: ReturnType<typeof r
   }
 }
 
-function podStatus(pod: Raw, running: boolean): Raw {
+function podStatus(pod: Raw, running: boolean, hostIP: string): Raw {
   const t = pod.status?.startTime ?? now();
   const cond = (type: string, ok: boolean, reason?: string) => ({ type, status: ok ? 'True' : 'False', lastTransitionTime: now(), ...(reason ? { reason } : {}) });
   return {
     phase: running ? 'Running' : 'Pending',
-    hostIP: '10.0.0.1',
+    hostIP,
     ...(running ? { podIP: '10.0.0.2', podIPs: [{ ip: '10.0.0.2' }] } : {}),
     startTime: t,
     conditions: [cond('PodScheduled', true), cond('Initialized', true), cond('ContainersReady', running, running ? undefined : 'ContainersNotReady'), cond('Ready', running, running ? undefined : 'ContainersNotReady')],
@@ -89,7 +92,8 @@ async function kubelet(c: KubeClient, nodes: Raw[], pods: Raw[], pvcs: Raw[], pv
   });
   for (const node of nodes) {
     const name = node.metadata.name;
-    if (controls.downNodes.includes(name)) continue;
+    if (controls.downNodes.includes(name) || (controls.cutOffNodes ?? []).includes(name)) continue;
+    const hostIP = node.status?.addresses?.find((a: Raw) => a.type === 'InternalIP')?.address ?? '10.0.0.1';
     const attached = new Set<string>((node.status?.volumesAttached ?? []).map((v: Raw) => v.name));
     const here = pods.filter((p) => p.spec?.nodeName === name && p.metadata.annotations?.[SIM_KUBELET_ANNOTATION] === 'custom');
     const inUse = new Set<string>(controls.pinnedInUse[name] ?? []);
@@ -107,10 +111,10 @@ async function kubelet(c: KubeClient, nodes: Raw[], pods: Raw[], pvcs: Raw[], pv
       const isRunning = pod.status?.phase === 'Running';
       const isCreating = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ContainerCreating';
       if (ready && !isRunning) {
-        await patch(c, `${path}/status`, { status: podStatus(pod, true) });
+        await patch(c, `${path}/status`, { status: podStatus(pod, true, hostIP) });
         log(`pod ${pod.metadata.namespace}/${pod.metadata.name} runs on ${name}`);
       } else if (!ready && !isCreating && !isRunning) {
-        await patch(c, `${path}/status`, { status: podStatus(pod, false) });
+        await patch(c, `${path}/status`, { status: podStatus(pod, false, hostIP) });
       }
     }
     const want = [...inUse].sort();
@@ -119,6 +123,27 @@ async function kubelet(c: KubeClient, nodes: Raw[], pods: Raw[], pvcs: Raw[], pv
       await patch(c, `/api/v1/nodes/${name}/status`, { status: { volumesInUse: want } });
       log(`node ${name} volumesInUse = [${want.join(', ')}]`);
     }
+  }
+}
+
+/** What each connected node's kubelet knows: the pods bound to it, and their volumes (mounted once the pod runs). */
+function kubeletViews(dir: string, nodes: Raw[], pods: Raw[], pvcs: Raw[], pvs: Raw[], controls: ReturnType<typeof readControls>): void {
+  const pvByName = new Map(pvs.map((p) => [p.metadata.name, p]));
+  const pvcByKey = new Map(pvcs.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+  const updated = now();
+  for (const node of nodes) {
+    const name = node.metadata.name;
+    if (controls.downNodes.includes(name) || (controls.cutOffNodes ?? []).includes(name)) continue;
+    const here = pods.filter((p) => p.spec?.nodeName === name);
+    const volumes: ViewVolume[] = here.filter((p) => !['Succeeded', 'Failed'].includes(p.status?.phase)).flatMap((pod) => (pod.spec.volumes ?? []).flatMap((v: Raw) => {
+      const claim = v.persistentVolumeClaim?.claimName;
+      const pvName = claim ? pvcByKey.get(`${pod.metadata.namespace}/${claim}`)?.spec?.volumeName : undefined;
+      const pv = pvName ? pvByName.get(pvName) : undefined;
+      if (claim && !pv) return [];
+      const plugin = pluginOf(v, pv);
+      return plugin ? [{ podUid: pod.metadata.uid, name: pv ? pv.metadata.name : v.name, plugin, mounted: pod.status?.phase === 'Running' }] : [];
+    }));
+    writeView(dir, { node: name, updated, pods: here, volumes });
   }
 }
 
@@ -134,6 +159,7 @@ async function main(): Promise<void> {
         list(c, '/api/v1/nodes?labelSelector=type%3Dkwok'), list(c, '/api/v1/pods'), list(c, '/api/v1/persistentvolumeclaims'),
         list(c, '/api/v1/persistentvolumes'), list(c, '/apis/storage.k8s.io/v1/volumeattachments'),
       ]);
+      kubeletViews(dir, nodes, pods, pvcs, pvs, controls);
       await attacher(c, vas, controls);
       await kubelet(c, nodes, pods, pvcs, pvs, controls);
     } catch (err) {

@@ -1,23 +1,19 @@
 // up / down / status: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the agent,
-// all on 127.0.0.1 with free ports, in a directory of their own.
+// all on 127.0.0.1 with free ports, in a directory of their own; and one simulated kubelet per node in a
+// network namespace of the cluster's own (kubelet-net.ts), reached by the API server's node proxy.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { makeCa, makeCert, makeServiceAccountKeys } from './certs.js';
-import { isOurs, startDetached, stopProcess } from './processes.js';
+import { isOurs, repoRoot, startDetached, stopProcess } from './processes.js';
 import { ClusterState, ProcessRecord, SIM_KUBELET_ANNOTATION, TEST_DRIVER, saveState, writeControls } from './state.js';
 import { apply, client, waitFor } from './kube.js';
 import { KWOK_NODE_STAGES } from './kwok-stages.js';
+import { checkCanCreateNetwork, createKubeletNetwork, removeKubeletNetwork } from './kubelet-net.js';
+import { startKubelet } from './kubelets.js';
 
-/** The checkout: the nearest directory above this file (source or dist) with a package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
 const REPO = repoRoot();
 const log = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
 
@@ -95,7 +91,18 @@ function nodeManifests(names: string[]): unknown[] {
   ]);
 }
 
-export async function up(nodeCount: number): Promise<ClusterState> {
+export interface UpOptions {
+  /**
+   * false: etcd and kube-apiserver only (no controller manager, scheduler, kwok or agent), so no component but the
+   * caller writes objects; nodes are created without status and nothing waits for them to be Ready.
+   */
+  controllers?: boolean;
+}
+
+export async function up(nodeCount: number, options: UpOptions = {}): Promise<ClusterState> {
+  const controllers = options.controllers ?? true;
+  // The simulated kubelets (and their network namespace) come with the controllers; etcd + kube-apiserver need neither.
+  if (controllers) checkCanCreateNetwork();
   const binDir = buildBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'vd-cluster-'));
   const pki = join(dir, 'pki');
@@ -126,9 +133,14 @@ export async function up(nodeCount: number): Promise<ClusterState> {
     return p;
   };
   writeControls(dir, { attacherPaused: false, pinnedInUse: {}, downNodes: [] });
+  state.nodes = Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`);
   saveState(state);
 
   try {
+    if (controllers) {
+      createKubeletNetwork(state);
+      log(`kubelets in network namespace ${state.network!.netns} (${state.network!.subnet}, host end ${state.network!.hostLink})`);
+    }
     start('etcd', [
       '--name', 'vd', '--data-dir', join(dir, 'etcd'),
       '--listen-client-urls', `http://127.0.0.1:${ports.etcd}`, '--advertise-client-urls', `http://127.0.0.1:${ports.etcd}`,
@@ -142,11 +154,13 @@ export async function up(nodeCount: number): Promise<ClusterState> {
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local', `--service-account-key-file=${sa.pub}`, `--service-account-signing-key-file=${sa.key}`,
       `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${join(dir, 'audit.log')}`,
       '--enable-priority-and-fairness=false', '--event-ttl=1h', '--v=1',
+      // The node proxy dials the node's InternalIP (the simulated kubelet), not its Hostname (the node name, not in DNS).
+      '--kubelet-preferred-address-types=InternalIP',
     ]);
     const admin0 = await client(kubeconfig);
     await waitFor('kube-apiserver /readyz', async () => (await admin0.request<string>('/readyz', { raw: true })) === 'ok', 120_000, 1000);
     log('kube-apiserver is ready');
-    start('kube-controller-manager', [
+    if (controllers) start('kube-controller-manager', [
       `--kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`, `--authentication-kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`,
       `--authorization-kubeconfig=${join(dir, 'controller-manager.kubeconfig')}`, '--bind-address=127.0.0.1', `--secure-port=${ports.controllerManager}`,
       '--leader-elect=false', '--controllers=*', '--use-service-account-credentials=true', `--service-account-private-key-file=${sa.key}`, `--root-ca-file=${ca}`,
@@ -154,18 +168,19 @@ export async function up(nodeCount: number): Promise<ClusterState> {
       '--node-monitor-grace-period=20s', '--node-monitor-period=2s', '--disable-force-detach-on-timeout=true',
       '--attach-detach-reconcile-sync-period=5s', '--v=2',
     ]);
-    start('kube-scheduler', [
+    if (controllers) start('kube-scheduler', [
       `--kubeconfig=${join(dir, 'scheduler.kubeconfig')}`, `--authentication-kubeconfig=${join(dir, 'scheduler.kubeconfig')}`,
       `--authorization-kubeconfig=${join(dir, 'scheduler.kubeconfig')}`, '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`, '--leader-elect=false',
     ]);
     apply(kubeconfig, limitedRbac());
-    state.nodes = Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`);
     apply(kubeconfig, [
       { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: TEST_DRIVER }, spec: { attachRequired: true, podInfoOnMount: false } },
       ...nodeManifests(state.nodes),
     ]);
     saveState(state);
+    if (!controllers) return state;
     for (const node of state.nodes) await startKwok(state, node);
+    for (const node of state.nodes) await startKubelet(state, node);
     const agent = startDetached('agent', process.execPath, [join(REPO, 'dist/hack/cluster/agent.js'), dir], join(dir, 'agent.log'));
     state.processes.push({ ...agent, binary: process.execPath });
     saveState(state);
@@ -192,9 +207,13 @@ export async function startKwok(state: ClusterState, node: string): Promise<void
   const name = `kwok-${node}`;
   const stages = join(state.dir, 'kwok-stages.yaml');
   writeFileSync(stages, KWOK_NODE_STAGES);
+  const kubelet = state.kubelets?.[node];
+  // --node-ip and --node-port only fill the node's InternalIP and daemonEndpoints (the simulated kubelet's address);
+  // kwok's own server stays on 127.0.0.1 (--server-address).
   const args = [
     `--kubeconfig=${state.kubeconfig}`, `--config=${stages}`, '--manage-all-nodes=false', `--manage-single-node=${node}`,
-    `--disregard-status-with-annotation-selector=${SIM_KUBELET_ANNOTATION}=custom`, '--cidr=10.0.0.1/24', '--node-ip=10.0.0.1',
+    `--disregard-status-with-annotation-selector=${SIM_KUBELET_ANNOTATION}=custom`, '--cidr=10.0.0.1/24', `--node-ip=${kubelet?.ip ?? '10.0.0.1'}`,
+    ...(kubelet ? [`--node-port=${kubelet.port}`] : []),
     '--node-lease-duration-seconds=40', `--server-address=127.0.0.1:${await freePort()}`,
   ];
   const p = startDetached(name, join(state.binDir, 'kwok'), args, join(state.dir, `${name}.log`));
@@ -230,6 +249,10 @@ export async function stopApiServer(state: ClusterState): Promise<() => Promise<
 export async function down(state: ClusterState): Promise<void> {
   for (const p of [...state.processes].reverse()) await stopProcess(p);
   log(`stopped ${state.processes.length} processes of ${state.dir}`);
+  if (state.network) {
+    removeKubeletNetwork(state);
+    log(`removed network namespace ${state.network.netns} and link ${state.network.hostLink}`);
+  }
 }
 
 export function status(state: ClusterState): { name: string; pid: number; running: boolean }[] {

@@ -1,7 +1,16 @@
 // Starting and stopping exactly the processes a cluster owns, by PID.
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ProcessRecord } from './state.js';
+
+/** The checkout: the nearest directory above this file (source or dist) with a package.json. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
 
 export function startDetached(name: string, binary: string, args: string[], log: string, env: NodeJS.ProcessEnv = process.env): ProcessRecord {
   const out = openSync(log, 'a');

@@ -1,9 +1,10 @@
 // The stuck-volume stories, built with real objects; the real controllers and scheduler make the stuck state.
 // Each scenario lives in its own namespace and waits until the stuck state really exists.
 import type { KubeClient } from '../../src/cluster/kube-client.js';
-import { ClusterState, SIM_KUBELET_ANNOTATION, TEST_DRIVER } from './state.js';
+import { ClusterState, SIM_KUBELET_ANNOTATION, TEST_DRIVER, findCluster } from './state.js';
 import { apply, client, kubectl, waitFor } from './kube.js';
-import { nodeDown, nodeUp, setAttacher, setInUse } from './controls.js';
+import { kubeletAnswers, kubeletCutOff, kubeletSilent, nodeDown, nodeUp, setAttacher, setInUse, setLogQuery, setOrphanedPods } from './controls.js';
+import { volumeDir } from './kubelets.js';
 import { lh, longhornCrds, LONGHORN_DRIVER, LONGHORN_NS } from './longhorn.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -373,6 +374,99 @@ async function expansionStuck(state: ClusterState, c: KubeClient): Promise<Scena
   return { namespace: ns, facts: { claim: 'reports-db-data', pv: 'pv-story8', storageClass, pod: 'reports-db', requested: '2Gi', capacity: '1Gi', driver: TEST_DRIVER, message: event.message } };
 }
 
+const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+
+/** Brings a node a story took down back, without the out-of-service taint a fix may have written. */
+async function nodeBack(state: ClusterState, c: KubeClient, node: string): Promise<void> {
+  // Re-read: the test may have started or stopped this cluster's processes since the story was built.
+  await nodeUp(findCluster(state.dir), node);
+  const n = await c.get<Raw>(`/api/v1/nodes/${node}`);
+  const taints: Raw[] = n?.spec?.taints ?? [];
+  if (taints.some((t) => t.key === OUT_OF_SERVICE)) {
+    await c.request(`/api/v1/nodes/${node}`, { method: 'PATCH', body: { spec: { taints: taints.filter((t) => t.key !== OUT_OF_SERVICE) } }, contentType: 'application/merge-patch+json' });
+  }
+  await nodeIs(c, node, 'True');
+}
+
+/** The kubelet's own answer through the API server's node proxy. */
+async function kubeletPods(c: KubeClient, node: string): Promise<Raw[]> {
+  return (JSON.parse(await c.request<string>(`/api/v1/nodes/${node}/proxy/pods`, { raw: true })) as { items: Raw[] }).items;
+}
+
+/**
+ * Story 9: a StatefulSet pod on a CSI volume; its node's kubelet loses the API server (no status, no Lease: the
+ * node goes Unknown and the pod is evicted, Terminating) but the machine runs on and the kubelet answers through
+ * the node proxy. Acting as if the node were down would now corrupt data.
+ */
+async function kubeletStillAnswers(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
+  const ns = 'story9';
+  namespace(state, ns);
+  apply(state.kubeconfig, [...volume(ns, 'data-vault-0', 'pv-story9'), {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'vault', namespace: ns },
+    spec: { replicas: 1, serviceName: 'vault', selector: { matchLabels: { app: 'vault' } }, template: template('vault', 'data-vault-0') },
+  }]);
+  const pod = await runningPod(c, ns, 'vault');
+  const node = pod.spec.nodeName as string;
+  log(`story9: vault-0 runs on ${node}; cutting its kubelet off the API server (it keeps answering)`);
+  await kubeletCutOff(state, node);
+  await nodeIs(c, node, 'Unknown');
+  await waitFor('vault-0 evicted by the taint manager', async () => !!(await c.get<Raw>(`/api/v1/namespaces/${ns}/pods/vault-0`))?.metadata?.deletionTimestamp, 120_000);
+  await waitFor(`the kubelet of ${node} answering through the node proxy`, async () => (await c.request<string>(`/api/v1/nodes/${node}/proxy/healthz`, { raw: true })) === 'ok', 30_000);
+  return { namespace: ns, facts: { node, pod: 'vault-0', pv: 'pv-story9', uid: pod.metadata.uid }, undo: () => nodeBack(state, c, node) };
+}
+
+/**
+ * Story 10, NFS after a kubelet outage: a pod on an NFS volume; its kubelet is cut off and silent; the operator
+ * force-deletes the pod through the API. The kubelet answers again but still cannot post status (the node stays
+ * Unknown): it still lists the pod in /pods, and it cannot clean up the volume, still mounted
+ * (kubelet_orphan_pod_cleaned_volumes_errors 1, more kubernetes.io/nfs volumes actual than desired, and, with the
+ * log query on, its "failed to rmdir() volume" line with the pod's uid and path). Nothing in the API shows it:
+ * NFS is not attachable, so no VolumeAttachment or volumesInUse.
+ */
+async function forceDeletedPodStillMounted(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
+  const ns = 'story10';
+  namespace(state, ns);
+  const node = state.nodes[1] ?? state.nodes[0];
+  await nodeSettled(c, node);
+  const pv = 'pv-story10-nfs';
+  apply(state.kubeconfig, [
+    {
+      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pv },
+      spec: {
+        capacity: { storage: '1Gi' }, accessModes: ['ReadWriteMany'], persistentVolumeReclaimPolicy: 'Retain', storageClassName: '',
+        nfs: { server: 'nfs.storage.example', path: '/exports/reports' }, claimRef: { namespace: ns, name: 'reports-nfs' },
+      },
+    },
+    {
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'reports-nfs', namespace: ns },
+      spec: { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: pv, resources: { requests: { storage: '1Gi' } } },
+    },
+    pod(ns, 'reports', 'reports', 'reports-nfs', { nodeSelector: { 'kubernetes.io/hostname': node } }),
+  ]);
+  const running = await runningPod(c, ns, 'reports');
+  const uid = running.metadata.uid as string;
+  log(`story10: reports (${uid}) runs on ${node} on NFS; its kubelet loses the API server, then stops answering`);
+  await kubeletCutOff(state, node);
+  await kubeletSilent(state, node);
+  await nodeIs(c, node, 'Unknown');
+  log(`story10: ${node} is Unknown; force-deleting reports as an operator would`);
+  kubectl(state.kubeconfig, ['delete', 'pod', 'reports', '-n', ns, '--grace-period=0', '--force']);
+  const plugin = 'kubernetes.io/nfs';
+  setOrphanedPods(state, node, [{ uid, pod: `${ns}/reports`, volumes: [{ plugin, name: pv }], since: new Date().toISOString() }]);
+  setLogQuery(state, node, true);
+  await kubeletAnswers(state, node);
+  await waitFor(`the kubelet of ${node} listing reports through the node proxy`, async () => (await kubeletPods(c, node)).some((p) => p.metadata.uid === uid), 30_000);
+  return {
+    namespace: ns,
+    facts: { node, pod: 'reports', uid, pv, plugin, path: volumeDir(uid, plugin, pv).path },
+    undo: async () => {
+      setOrphanedPods(state, node, []);
+      setLogQuery(state, node, false);
+      await nodeBack(state, c, node);
+    },
+  };
+}
+
 export const SCENARIOS: Record<string, (state: ClusterState, c: KubeClient) => Promise<ScenarioResult>> = {
   'deployment-multi-attach': deploymentMultiAttach,
   'statefulset-terminating': statefulSetTerminating,
@@ -382,13 +476,15 @@ export const SCENARIOS: Record<string, (state: ClusterState, c: KubeClient) => P
   'longhorn-disk-replaced': longhornDiskReplaced,
   'scheduling-blocked-by-volume': schedulingBlockedByVolume,
   'expansion-stuck': expansionStuck,
+  'kubelet-still-answers': kubeletStillAnswers,
+  'force-deleted-pod-still-mounted': forceDeletedPodStillMounted,
 };
 
 /** Story numbers from CATALOG.md work too: `scenario 1`. */
-export const SCENARIO_BY_NUMBER = ['deployment-multi-attach', 'statefulset-terminating', 'in-use-without-pod', 'detach-fails', 'taint-left', 'longhorn-disk-replaced', 'scheduling-blocked-by-volume', 'expansion-stuck'];
+export const SCENARIO_BY_NUMBER = ['deployment-multi-attach', 'statefulset-terminating', 'in-use-without-pod', 'detach-fails', 'taint-left', 'longhorn-disk-replaced', 'scheduling-blocked-by-volume', 'expansion-stuck', 'kubelet-still-answers', 'force-deleted-pod-still-mounted'];
 
 export async function runScenario(state: ClusterState, name: string): Promise<ScenarioResult> {
-  const id = /^\d$/.test(name) ? SCENARIO_BY_NUMBER[Number(name) - 1] : name;
+  const id = /^\d+$/.test(name) ? SCENARIO_BY_NUMBER[Number(name) - 1] : name;
   const build = id ? SCENARIOS[id] : undefined;
   if (!build) throw new Error(`unknown scenario "${name}": ${SCENARIO_BY_NUMBER.map((s, i) => `${i + 1}=${s}`).join(', ')}`);
   log(`building ${id}`);

@@ -1,5 +1,5 @@
 // Where a running test cluster keeps its facts: <dir>/state.json, next to its kubeconfig.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface ProcessRecord {
@@ -19,6 +19,30 @@ export interface ClusterState {
   processes: ProcessRecord[];
   driver: string;
   binDir: string;
+  /** Where the simulated kubelets live; recorded before anything is created, so `down` can remove it after a crash. */
+  network?: KubeletNetwork;
+  /** node → the address its kubelet listens on (the node's InternalIP) and port. */
+  kubelets?: Record<string, { ip: string; port: number }>;
+}
+
+/** A network namespace named after the cluster and a veth pair: the host end, and the namespace end carrying the node addresses. */
+export interface KubeletNetwork {
+  netns: string;
+  hostLink: string;
+  nsLink: string;
+  /** e.g. 10.231.7.0/24: the host end is .1, node i is .(10+i). */
+  subnet: string;
+  hostIp: string;
+}
+
+/** A pod the kubelet no longer has in the API but whose volumes it cannot remove (still mounted on the node). */
+export interface OrphanedPod {
+  uid: string;
+  /** The pod's name, for people reading controls.json; the kubelet itself only knows the uid on disk. */
+  pod?: string;
+  /** plugin as the volume manager's metrics name it (kubernetes.io/nfs, kubernetes.io/csi:DRIVER), and the volume directory name. */
+  volumes: { plugin: string; name: string }[];
+  since: string;
 }
 
 /** The test CSI driver the attacher plays. */
@@ -50,8 +74,14 @@ export interface Controls {
   failDetach?: string;
   /** node → unique volume names kept in volumesInUse whatever the pods say (a kubelet with an orphaned mount). */
   pinnedInUse: Record<string, string[]>;
-  /** Nodes whose kubelet is "dead": no status, no pod handling. */
+  /** Nodes whose machine is off: no status, no pod handling, no kubelet answering. */
   downNodes: string[];
+  /** Nodes whose kubelet lost the API server (no status, no Lease, no pod handling) but still runs and answers. */
+  cutOffNodes?: string[];
+  /** Nodes whose kubelet serves /logs/?query= (the NodeLogQuery gate and enableSystemLogQuery on). */
+  logQueryNodes?: string[];
+  /** node → pods whose volume directories the kubelet fails to clean up. */
+  orphanedPods?: Record<string, OrphanedPod[]>;
 }
 
 export function controlsPath(dir: string): string {
@@ -64,6 +94,9 @@ export function readControls(dir: string): Controls {
   return JSON.parse(readFileSync(path, 'utf8')) as Controls;
 }
 
+/** Atomic (write, then rename), because the agent and the simulated kubelets read it at any moment. */
 export function writeControls(dir: string, controls: Controls): void {
-  writeFileSync(controlsPath(dir), `${JSON.stringify(controls, null, 2)}\n`);
+  const path = controlsPath(dir);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(controls, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
 }

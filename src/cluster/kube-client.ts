@@ -1,13 +1,12 @@
-// The only code that talks HTTP to the API server. Auth comes from @kubernetes/client-node's KubeConfig
-// (client certs, tokens, OIDC, in-cluster) after kubeconfig.ts picked the context as kubectl would; bodies are
-// read as raw JSON to fold page by page. Every answer is checked before it is believed: an answer we cannot
+// The only code that talks HTTP to the API server, over one pooled keep-alive agent per client. Credentials come
+// from kubeconfig.ts (which picked the context as kubectl would, and loads @kubernetes/client-node only for auth
+// providers and proxies); bodies are read as raw JSON to fold page by page. Every answer is checked before it is believed: an answer we cannot
 // understand is an UnreadableAnswerError, never "absent".
 import * as https from 'node:https';
 import * as http from 'node:http';
 import { createHash } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, RequestTimeoutError, UnreadableAnswerError } from '../errors.js';
-import { ConnectionOverrides, Impersonation, resolveKubeconfig, toKubeConfig } from './kubeconfig.js';
+import { authenticator, Authenticator, ConnectionOverrides, Impersonation, resolveKubeconfig } from './kubeconfig.js';
 import { formatDuration as formatLong } from '../util/time.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 
@@ -29,6 +28,8 @@ export interface ClientOptions {
   /** Limits, lowered by tests. */
   maxResponseBytes?: number;
   maxPages?: number;
+  /** Connections to the API server at most (requests beyond wait for one); about the readers' concurrency. */
+  maxConnections?: number;
   /** Environment, home and service account directory to locate the kubeconfig in (tests). */
   env?: NodeJS.ProcessEnv;
   home?: string;
@@ -71,6 +72,10 @@ const RETRY_AFTER_CAP_MS = 10_000;
 const EXEC_BOUND_MS = 30_000;
 /** Reading the cluster is bounded by this many request timeouts. */
 export const DEADLINE_FACTOR = 10;
+/** The live reader runs 6 requests at once; Longhorn's kinds add a few. */
+export const MAX_CONNECTIONS = 8;
+/** An idle connection is closed after this long, before an API server's idle timeout (90s in kube-apiserver) could race a reuse. */
+const IDLE_SOCKET_MS = 30_000;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -102,9 +107,10 @@ export class KubeClient {
   /** Requests sent, by method and path (without query): the benchmark and tests read it. */
   readonly requests: string[] = [];
   private deadline?: Deadline;
+  private agent?: Promise<http.Agent>;
 
   private constructor(
-    private readonly kc: KubeConfig,
+    private readonly auth: Authenticator,
     readonly server: string,
     readonly contextName: string,
     readonly namespace: string,
@@ -116,6 +122,7 @@ export class KubeClient {
     private readonly impersonate: Impersonation | undefined,
     private readonly verbosity: number,
     private readonly log: (line: string) => void,
+    private readonly maxConnections: number,
   ) {}
 
   static async load(options: ClientOptions): Promise<KubeClient> {
@@ -123,14 +130,35 @@ export class KubeClient {
       kubeconfig: options.kubeconfig, context: options.context, overrides: options.overrides, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir,
     });
     let client: KubeClient | undefined;
-    // Loaded on demand inside toKubeConfig: the library takes ~0.4s to import, which dumps, explain and --help do not need.
-    const kc = await toKubeConfig(resolved, () => client?.execBoundMs() ?? EXEC_BOUND_MS);
+    const auth = await authenticator(resolved, () => client?.execBoundMs() ?? EXEC_BOUND_MS);
     client = new KubeClient(
-      kc, resolved.server, resolved.contextName || '(none)', resolved.namespace, options.requestTimeoutMs, options.userAgent ?? 'kubectl-volume_doctor',
+      auth, resolved.server, resolved.contextName || '(none)', resolved.namespace, options.requestTimeoutMs, options.userAgent ?? 'kubectl-volume_doctor',
       options.warn ?? (() => undefined), options.maxResponseBytes ?? MAX_RESPONSE_BYTES, options.maxPages ?? MAX_PAGES,
       resolved.impersonate, options.verbosity ?? 0, options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+      Math.max(1, options.maxConnections ?? MAX_CONNECTIONS),
     );
     return client;
+  }
+
+  /**
+   * The run's one agent: keep-alive, at most maxConnections sockets. Each request passes its own TLS material, so
+   * requests share a connection exactly when their credentials agree (an exec plugin's new certificate gets a new
+   * one). Idle sockets do not keep the process alive (Node unrefs them) and close after IDLE_SOCKET_MS.
+   */
+  private pool(secure: boolean): Promise<http.Agent> {
+    this.agent ??= (async () => {
+      const options = { keepAlive: true, maxSockets: this.maxConnections, maxFreeSockets: this.maxConnections, timeout: IDLE_SOCKET_MS };
+      if (this.auth.proxyAgent) return this.auth.proxyAgent(options);
+      return secure ? new https.Agent(options) : new http.Agent(options);
+    })();
+    return this.agent;
+  }
+
+  /** Closes the pooled connections (the process exits without it too: idle sockets are unreferenced). */
+  async close(): Promise<void> {
+    const agent = await this.agent?.catch(() => undefined);
+    this.agent = undefined;
+    agent?.destroy();
   }
 
   /**
@@ -275,12 +303,25 @@ export class KubeClient {
 
   private async send(url: URL, method: string, options: RequestOptions): Promise<Answer> {
     this.requests.push(`${method} ${url.pathname}${url.search}`);
+    const answer = await this.sendOnce(url, method, options);
+    // Only a read is sent again: a write on a connection that broke may have reached the server.
+    if (answer instanceof StaleConnectionError) {
+      if (method !== 'GET') throw answer.cause;
+      return this.sendOnce(url, method, options, true).then((a) => { if (a instanceof StaleConnectionError) throw a.cause; return a; });
+    }
+    return answer;
+  }
+
+  private async sendOnce(url: URL, method: string, options: RequestOptions, retried = false): Promise<Answer | StaleConnectionError> {
     const opts: https.RequestOptions = {
       method,
       headers: { Accept: 'application/json', 'User-Agent': this.userAgent } as Record<string, string>,
     };
     try {
-      await this.kc.applyToHTTPSOptions(opts);
+      const { headers, tls } = await this.auth.credentials();
+      Object.assign(opts.headers as object, headers);
+      if (url.protocol === 'https:') Object.assign(opts, tls);
+      opts.agent = await this.pool(url.protocol === 'https:');
     } catch (err) {
       if (err instanceof ClusterError) throw err;
       throw new ClusterError(`cannot get credentials for context "${this.contextName}": ${shorten((err as Error).message)}`);
@@ -294,7 +335,6 @@ export class KubeClient {
       (opts.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(payload));
     }
     const transport = url.protocol === 'http:' ? http : https;
-    if (url.protocol === 'http:') delete opts.agent;
     const budget = this.budget();
     const ms = options.timeoutMs !== undefined && options.timeoutMs < budget.ms ? options.timeoutMs : budget.ms;
     const byDeadline = budget.byDeadline && ms === budget.ms;
@@ -302,9 +342,10 @@ export class KubeClient {
     const cap = this.maxResponseBytes;
     const started = Date.now();
     if (this.verbosity >= 7) this.logRequest(method, url, opts.headers as Record<string, string | string[]>, payload);
-    return new Promise<Answer>((resolve, reject) => {
+    return new Promise<Answer | StaleConnectionError>((resolve, reject) => {
       let done = false;
       let req: http.ClientRequest | undefined;
+      let responded = false;
       const finish = (err: Error | undefined, answer?: Answer) => {
         if (done) return;
         done = true;
@@ -322,6 +363,7 @@ export class KubeClient {
           : new RequestTimeoutError(`${what} timed out after ${formatDuration(ms)} (--request-timeout): the API server at ${this.server} did not finish answering; raise --request-timeout for a slow server`)), ms)
         : undefined;
       const onResponse = (res: http.IncomingMessage) => {
+        responded = true;
         const tooLarge = () => new UnreadableAnswerError(`the API server's answer to ${what} is larger than ${formatBytes(cap)}; the server may ignore \`limit\``);
         const declared = Number(res.headers['content-length']);
         if (declared > cap) {
@@ -351,7 +393,17 @@ export class KubeClient {
         finish(new ClusterError(`cannot send ${what} to ${this.server}: ${shorten((err as Error).message)}`));
         return;
       }
-      req.on('error', (err) => finish(this.unreachable(err)));
+      req.on('error', (err) => {
+        // A kept-alive connection the server closed just as we reused it: nothing reached the server.
+        if (!done && !retried && !responded && req?.reusedSocket && isReset(err)) {
+          done = true;
+          clearTimeout(timer);
+          req.destroy();
+          resolve(new StaleConnectionError(this.unreachable(err)));
+          return;
+        }
+        finish(this.unreachable(err));
+      });
       if (payload !== undefined) req.write(payload);
       req.end();
     });
@@ -410,6 +462,13 @@ export class KubeClient {
     throw new ApiError(status, reason, message, statusBody);
   }
 }
+
+/** A reused keep-alive connection that failed before any answer: the request is sent again on a new one. */
+class StaleConnectionError {
+  constructor(readonly cause: Error) {}
+}
+
+const isReset = (err: Error): boolean => ['ECONNRESET', 'EPIPE', 'ECONNABORTED'].includes((err as NodeJS.ErrnoException).code ?? '');
 
 /**
  * Impersonate-User, one Impersonate-Group line per group, Impersonate-Uid and Impersonate-Extra-<key> (the key

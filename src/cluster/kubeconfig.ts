@@ -450,8 +450,137 @@ class ExecAuthenticator {
   }
 }
 
+/** TLS options of one connection, in node:https's terms. */
+export interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer | string;
+  key?: Buffer | string;
+  servername?: string;
+  /** Only ever false (insecure-skip-tls-verify); otherwise Node's default applies, as with client-node. */
+  rejectUnauthorized?: false;
+}
+
+/** What one request needs to authenticate: headers and the TLS material of its connection. */
+export interface RequestCredentials {
+  headers: Record<string, string>;
+  tls: TlsMaterial;
+}
+
 /**
- * Hands the one context we use to client-node's KubeConfig (client certificates, tokens, auth providers, proxies).
+ * Credentials for each request of a run. Static ones (certificates, tokens, basic auth) are read once; an exec
+ * plugin's or an auth provider's are asked for on every request, since they expire and refresh.
+ */
+export interface Authenticator {
+  credentials(): Promise<RequestCredentials>;
+  /**
+   * With the cluster's proxy-url: builds the run's one agent through that proxy, as client-node does; undefined
+   * for a direct connection.
+   */
+  proxyAgent?: (options: import('node:https').AgentOptions) => Promise<import('node:http').Agent>;
+}
+
+/** A file's bytes or base64 data, as client-node reads certificate fields (the file wins). */
+function fileOrData(file: unknown, data: unknown): Buffer | undefined {
+  if (str(file)) return readFileSync(file as string);
+  if (str(data)) return Buffer.from(data as string, 'base64');
+  return undefined;
+}
+
+/** A token from the user entry, or its token file (read once, as kubectl reads it). */
+function userToken(r: ResolvedKubeconfig): string | undefined {
+  const u = r.user;
+  const token = str(u.token);
+  if (token || !str(u.tokenFile)) return token;
+  try {
+    return readFileSync(u.tokenFile, 'utf8').trim();
+  } catch (err) {
+    throw new ClusterError(`cannot read the token file ${u.tokenFile} of user "${r.userName}": ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The authenticator for the resolved context. Client certificates, tokens, basic auth and exec plugins (through our
+ * own bounded runner) need nothing from @kubernetes/client-node; auth providers (OIDC, gcp, azure) and proxy-url
+ * load it (it takes about 0.35s and 70 MB to import), as does nothing else.
+ */
+export async function authenticator(r: ResolvedKubeconfig, execBoundMs: () => number): Promise<Authenticator> {
+  if (isObject(r.user['auth-provider']) || str(r.cluster['proxy-url'])) return libraryAuthenticator(r, execBoundMs);
+  const token = userToken(r);
+  const u = r.user;
+  const c = r.cluster;
+  const exec = isObject(u.exec) ? execAuthenticator(r) : undefined;
+  const execRunner = exec ? new ExecAuthenticator(r.userName ?? '', exec, execBoundMs) : undefined;
+  // Read on the first request, as client-node reads them (an unreadable file is that request's error).
+  let fixed: TlsMaterial | undefined;
+  const username = str(u.username);
+  return {
+    async credentials() {
+      fixed ??= {
+        ca: fileOrData(c['certificate-authority'], c['certificate-authority-data']),
+        cert: fileOrData(u['client-certificate'], u['client-certificate-data']),
+        key: fileOrData(u['client-key'], u['client-key-data']),
+        servername: str(c['tls-server-name']),
+        ...(insecure(r) ? { rejectUnauthorized: false as const } : {}),
+      };
+      const tls: TlsMaterial = { ...fixed };
+      const headers: Record<string, string> = {};
+      if (execRunner) {
+        const got: { headers?: Record<string, unknown>; cert?: unknown; key?: unknown } = {};
+        await execRunner.applyAuthentication({ name: r.userName ?? '' } as User, got);
+        if (typeof got.cert === 'string') tls.cert = got.cert;
+        if (typeof got.key === 'string') tls.key = got.key;
+        if (typeof got.headers?.Authorization === 'string') headers.Authorization = got.headers.Authorization;
+      }
+      // client-node's order: a static token wins over the plugin's; basic auth only when no token was sent.
+      if (token) headers.Authorization = `Bearer ${token}`;
+      if (username && !headers.Authorization) headers.Authorization = `Basic ${Buffer.from(`${username}:${str(u.password) ?? ''}`).toString('base64')}`;
+      return { headers, tls };
+    },
+  };
+}
+
+/** TLS settings mean nothing over plain http (kubectl proxy); client-node refuses http unless skip-verify is set. */
+const insecure = (r: ResolvedKubeconfig): boolean => r.cluster['insecure-skip-tls-verify'] === true || r.server.startsWith('http:');
+
+function execAuthenticator(r: ResolvedKubeconfig): ExecConfig {
+  const exec = r.user.exec;
+  if (typeof exec.command !== 'string' || exec.command === '') throw new ClusterError(`the kubeconfig's user "${r.userName ?? ''}" has an exec plugin without a command`);
+  return exec as ExecConfig;
+}
+
+/** Auth providers and proxies go through client-node's KubeConfig; only its agent is replaced by the run's pooled one. */
+async function libraryAuthenticator(r: ResolvedKubeconfig, execBoundMs: () => number): Promise<Authenticator> {
+  const kc = await toKubeConfig(r, execBoundMs);
+  const credentials = async (): Promise<RequestCredentials & { agent?: unknown }> => {
+    const opts: import('node:https').RequestOptions & { headers: Record<string, unknown> } = { headers: {} };
+    await kc.applyToHTTPSOptions(opts);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers)) if (typeof v === 'string') headers[k] = v;
+    if (opts.auth && !headers.Authorization) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    const tls: TlsMaterial = {
+      ca: opts.ca as Buffer | undefined, cert: opts.cert as Buffer | string | undefined, key: opts.key as Buffer | string | undefined,
+      servername: opts.servername, ...(opts.rejectUnauthorized === false ? { rejectUnauthorized: false as const } : {}),
+    };
+    return { headers, tls, agent: opts.agent };
+  };
+  const proxied = !!str(r.cluster['proxy-url']);
+  return {
+    async credentials() {
+      const { headers, tls } = await credentials();
+      return { headers, tls };
+    },
+    proxyAgent: proxied ? async (options) => {
+      // client-node builds a proxy agent per call and keeps its constructor private; one built with keep-alive
+      // options serves the whole run. Without that method, the agent of one call is reused (still one pool).
+      const create = (kc as unknown as { createAgent?: (cluster: unknown, o: unknown) => import('node:http').Agent }).createAgent;
+      if (typeof create === 'function') return create.call(kc, kc.getCurrentCluster(), options);
+      return (await credentials()).agent as import('node:http').Agent;
+    } : undefined,
+  };
+}
+
+/**
+ * Hands the one context we use to client-node's KubeConfig (auth providers, proxies).
  * Exec plugins run through our own runner: client-node's has no time bound and leaves the plugin's stdin open.
  */
 export async function toKubeConfig(r: ResolvedKubeconfig, execBoundMs: () => number): Promise<KubeConfig> {
@@ -466,20 +595,12 @@ export async function toKubeConfig(r: ResolvedKubeconfig, execBoundMs: () => num
     server: r.server,
     caData: str(c['certificate-authority-data']),
     caFile: str(c['certificate-authority']),
-    // TLS settings mean nothing over plain http (kubectl proxy): client-node refuses http unless this is set.
-    skipTLSVerify: c['insecure-skip-tls-verify'] === true || r.server.startsWith('http:'),
+    skipTLSVerify: insecure(r),
     tlsServerName: str(c['tls-server-name']),
     proxyUrl: str(c['proxy-url']),
   };
   const u = r.user;
-  let token = str(u.token);
-  if (!token && str(u.tokenFile)) {
-    try {
-      token = readFileSync(u.tokenFile, 'utf8').trim();
-    } catch (err) {
-      throw new ClusterError(`cannot read the token file ${u.tokenFile} of user "${r.userName}": ${(err as Error).message}`);
-    }
-  }
+  const token = userToken(r);
   const userName = r.userName ?? '';
   const user: User = {
     name: userName,
@@ -492,10 +613,7 @@ export async function toKubeConfig(r: ResolvedKubeconfig, execBoundMs: () => num
     username: str(u.username),
     password: str(u.password),
   };
-  if (isObject(u.exec) && !user.authProvider) {
-    if (typeof u.exec.command !== 'string' || u.exec.command === '') throw new ClusterError(`the kubeconfig's user "${userName}" has an exec plugin without a command`);
-    kc.addAuthenticator(new ExecAuthenticator(userName, u.exec as ExecConfig, execBoundMs));
-  }
+  if (isObject(u.exec) && !user.authProvider) kc.addAuthenticator(new ExecAuthenticator(userName, execAuthenticator(r), execBoundMs));
   const context: Context = { name: contextName, cluster: clusterName, user: userName, namespace: r.namespace };
   kc.loadFromOptions({ clusters: [cluster], users: [user], contexts: [context], currentContext: contextName });
   return kc;

@@ -9,7 +9,8 @@ import { malformedReason } from './shape.js';
 import { ApiError, KubeClient } from './kube-client.js';
 import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
 import {
-  eventSelector, LONGHORN_NAMESPACE, LONGHORN_RESOURCES, NODE_LEASE_NAMESPACE, RESOURCES, ResourceName, VOLUME_EVENTS, resourcePath,
+  csiAttachmentName, eventSelector, LONGHORN_DRIVER, LONGHORN_NAMESPACE, LONGHORN_RESOURCES, NODE_LEASE_NAMESPACE, RESOURCES, ResourceName,
+  VOLUME_EVENTS, resourcePath,
 } from './resources.js';
 import { LONGHORN_GROUP } from './fold.js';
 import { emptyLonghorn } from '../model/snapshot.js';
@@ -281,6 +282,12 @@ async function readTargetObject(c: Collector, target: Target): Promise<Raw> {
 /**
  * Follows the graph from one object: pod → claims → volumes → attachments → nodes, and back from nodes to
  * the pods scheduled there (field-selected), so both the waiting pod and what holds its volume are seen.
+ *
+ * Attachments are fetched by the name the CSI attacher derives for each volume and node in view, so a pod, claim
+ * or volume costs the same number of requests in any cluster. That cannot show where else a volume is attached,
+ * and a 404 proves only that one name is absent; so when a pod in view is not running on an attachment found that
+ * way (it waits for its volume, or is not scheduled), where the volume is held is the diagnosis, and every
+ * attachment is listed as before. A node or an attachment as target lists them all too.
  */
 async function readTarget(c: Collector, target: Target, limit: number): Promise<void> {
   const all = async (tasks: (() => Promise<unknown>)[]) => runLimited(tasks.map((t) => async () => void (await t())), limit);
@@ -288,6 +295,7 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
   const nodeNames = new Set<string>();
   const claimKeys = new Set<string>();
   const podNamespaces = new Set<string>();
+  let scanned = target.resource === 'nodes' || target.resource === 'volumeattachments';
 
   const addPodClaims = (pod: PodFact | undefined) => {
     if (!pod) return;
@@ -302,8 +310,8 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
     for (const pvc of c.snapshot.pvcs) if (pvc.volumeName && claimKeys.has(`${pvc.namespace}/${pvc.name}`)) pvNames.add(pvc.volumeName);
   };
 
-  // The target and every attachment are read side by side; a 404 for the target wins over a failed LIST.
-  const [got, vas] = await Promise.allSettled([readTargetObject(c, target), c.list('volumeattachments')]);
+  // The target (and, when listed, every attachment) side by side; a 404 for the target wins over a failed LIST.
+  const [got, vas] = await Promise.allSettled([readTargetObject(c, target), scanned ? c.list('volumeattachments') : Promise.resolve()]);
   if (got.status === 'rejected') throw got.reason;
   if (vas.status === 'rejected') throw vas.reason;
   const obj = got.value;
@@ -312,7 +320,10 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
     case 'pods': {
       addPodClaims(foldPod(obj));
       podNamespaces.add(target.namespace!);
-      await c.list('events', target.namespace, `involvedObject.kind=Pod,involvedObject.name=${target.name},type=Warning`);
+      await Promise.all([
+        c.list('events', target.namespace, `involvedObject.kind=Pod,involvedObject.name=${target.name},type=Warning`),
+        fetchClaims(),
+      ]);
       break;
     }
     case 'persistentvolumeclaims': {
@@ -345,12 +356,14 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
   }
 
   await fetchClaims();
-  // Provisioning and binding events of the claims in view (Pending claims explain themselves only there).
-  await all([...claimKeys].flatMap((k) => {
-    const [ns, name] = k.split('/');
-    return [() => c.list('events', ns, `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name}`)];
-  }));
-  await all([...pvNames].map((name) => () => c.get('persistentvolumes', name)));
+  // Provisioning and binding events of the claims in view (Pending claims explain themselves only there), and the volumes.
+  await all([
+    ...[...claimKeys].filter((k) => !settledClaim(c.snapshot, k)).map((k) => {
+      const [ns, name] = k.split('/');
+      return () => c.list('events', ns, `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name}`);
+    }),
+    ...[...pvNames].map((name) => () => c.get('persistentvolumes', name)),
+  ]);
   const pvs: PvFact[] = c.snapshot.pvs.filter((pv) => pvNames.has(pv.name));
   for (const pv of pvs) {
     if (pv.claimRef && target.resource !== 'nodes') {
@@ -358,6 +371,8 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
       podNamespaces.add(pv.claimRef.namespace);
     }
   }
+  const drivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d));
+  const driverTasks = [...drivers].map((d) => () => c.get('csidrivers', d));
   // A node target reads every PV only to map volumesInUse back to names; it follows the volumes on the node.
   const followed = target.resource === 'nodes'
     ? new Set(c.snapshot.volumeAttachments.filter((va) => va.nodeName === target.name).flatMap((va) => va.persistentVolumeName ?? []))
@@ -369,13 +384,28 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
     for (const n of fresh) podsListedOn.add(n);
     return fresh.map((node) => () => c.list('pods', undefined, `spec.nodeName=${node}`));
   };
+  /** Attachments by derived name, or all of them when those do not settle where the volumes are (see above). */
+  const settle = async () => {
+    if (scanned) return;
+    await all(wantedAttachments(c, pvNames));
+    if (!onFoundAttachments(c, pvNames)) {
+      scanned = true;
+      await c.list('volumeattachments');
+    }
+    await all(listPodsOnNodesOf(followed));
+  };
 
   // Pods that can use these claims live in the claims' namespaces; pods that can hold the volumes live on these nodes.
   const podLists = listPodsOnNodesOf(followed);
   if (target.resource !== 'pods' && target.resource !== 'nodes') {
     podLists.push(...[...podNamespaces].map((ns) => () => c.list('pods', ns)));
   }
-  await all(podLists);
+  // The target pod's own attachments go along (its node is known); a driver without attach is told apart after.
+  const own = target.resource === 'pods' && obj.spec?.nodeName
+    ? pvs.filter((pv) => pv.csi).map((pv) => () => c.get('volumeattachments', csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, obj.spec.nodeName)))
+    : [];
+  await all([...podLists, ...driverTasks, ...own]);
+  await settle();
   if (target.resource === 'nodes') {
     for (const pod of c.snapshot.pods) if (pod.nodeName === target.name) addPodClaims(pod);
     await fetchClaims();
@@ -384,24 +414,80 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
     await all(listPodsOnNodesOf(claimed));
   }
   await fetchClaims();
+  // Pods listed on the nodes found since may use these volumes too: the same rule (no request when nothing is new).
+  await settle();
+  await fetchClaims();
   // Only attachments on nodes this run reads: an attachment whose node was never fetched would look like one
   // left behind by a deleted node.
   c.snapshot.volumeAttachments = c.snapshot.volumeAttachments.filter((va) => nodeNames.has(va.nodeName));
-  await c.longhorn();
-  for (const n of scopeLonghorn(c.snapshot, pvNames)) nodeNames.add(n);
+  // Longhorn is read only when a volume in view is Longhorn's (one discovery request otherwise).
+  if (target.resource === 'nodes' || c.snapshot.pvs.some((pv) => pvNames.has(pv.name) && pv.csi?.driver === LONGHORN_DRIVER)) {
+    await c.longhorn();
+    for (const n of scopeLonghorn(c.snapshot, pvNames)) nodeNames.add(n);
+  }
 
-  const drivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d));
+  const moreDrivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d && !drivers.has(d)));
   await all([
     ...[...nodeNames].map((n) => () => c.get('nodes', n)),
-    ...[...nodeNames].map((n) => () => c.get('leases', n, NODE_LEASE_NAMESPACE)),
     ...[...nodeNames].map((n) => () => c.get('csinodes', n)),
-    ...[...drivers].map((d) => () => c.get('csidrivers', d)),
+    ...[...moreDrivers].map((d) => () => c.get('csidrivers', d)),
   ]);
+  // A Lease says something only about a node that is not Ready (is its kubelet still renewing it?).
+  const ready = new Set(c.snapshot.nodes.filter((n) => n.ready === 'True').map((n) => n.name));
+  await all([...nodeNames].filter((n) => !ready.has(n)).map((n) => () => c.get('leases', n, NODE_LEASE_NAMESPACE)));
   if (target.resource !== 'pods') {
     // Volume events of the pods found above: the same server-filtered LISTs as a full run, scoped to their namespaces.
     const namespaces = new Set(c.snapshot.pods.map((p) => p.namespace));
     await all([...namespaces].flatMap((ns) => VOLUME_EVENTS.map((e) => () => c.list('events', ns, eventSelector(e)))));
   }
+}
+
+/** The volumes (among `pvNames`) that go through the attach/detach controller, by the drivers read. */
+function attachable(c: Collector, pvNames: Set<string>): Map<string, PvFact> {
+  const attachRequired = new Map(c.snapshot.csiDrivers.map((d) => [d.name, d.attachRequired]));
+  return new Map(c.snapshot.pvs.filter((pv) => pvNames.has(pv.name) && pv.csi && attachRequired.get(pv.csi.driver) !== false).map((pv) => [pv.name, pv]));
+}
+
+/** Each scheduled pod in view that uses one of these volumes, with the volume. */
+function podsUsing(c: Collector, volumes: Map<string, PvFact>): { pod: PodFact; pv: PvFact }[] {
+  const claims = new Map(c.snapshot.pvcs.map((pvc) => [`${pvc.namespace}/${pvc.name}`, pvc.volumeName]));
+  return c.snapshot.pods.flatMap((pod) => pod.claims.flatMap((claim) => {
+    const pv = volumes.get(claims.get(`${pod.namespace}/${claim.claimName}`) ?? '');
+    return pv ? [{ pod, pv }] : [];
+  }));
+}
+
+/** GETs, once per name, the attachment the CSI attacher makes for each volume on the node of each pod using it. */
+function wantedAttachments(c: Collector, pvNames: Set<string>): (() => Promise<unknown>)[] {
+  const names = new Set(podsUsing(c, attachable(c, pvNames)).filter(({ pod }) => pod.nodeName)
+    .map(({ pod, pv }) => csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, pod.nodeName!)));
+  return [...names].map((name) => () => c.get('volumeattachments', name));
+}
+
+/**
+ * Whether every pod in view that uses one of these volumes through the attach/detach controller sits on a live
+ * attachment of it, on its own node, found by its derived name. The controller attaches an exclusive volume to one
+ * node at a time, so then no other node holds it; otherwise (a pod waiting, unscheduled, or an attachment deleting
+ * or not yet attached) other attachments are the story and must all be read. A volume whose driver needs no
+ * attach (CSIDriver attachRequired: false) has none to find.
+ */
+function onFoundAttachments(c: Collector, pvNames: Set<string>): boolean {
+  const byName = new Map(c.snapshot.volumeAttachments.map((va) => [va.name, va]));
+  return podsUsing(c, attachable(c, pvNames)).every(({ pod, pv }) => {
+    if (!pod.nodeName) return false;
+    const va = byName.get(csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, pod.nodeName));
+    return !!va && va.attached && !va.deletionTimestamp && va.nodeName === pod.nodeName && va.persistentVolumeName === pv.name;
+  });
+}
+
+/**
+ * A claim that is Bound, asks for no more than it has and carries no condition has no provisioning, binding or
+ * resize story left in its events; any other claim (or one not read) has its events read.
+ */
+function settledClaim(snapshot: Snapshot, key: string): boolean {
+  const pvc = snapshot.pvcs.find((p) => `${p.namespace}/${p.name}` === key);
+  return !!pvc && pvc.phase === 'Bound' && !pvc.deletionTimestamp && pvc.conditions.length === 0
+    && pvc.requestedStorage !== undefined && pvc.requestedStorage === pvc.capacityStorage;
 }
 
 /**

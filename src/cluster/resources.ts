@@ -1,4 +1,5 @@
 // The resources volume-doctor reads, where they live in the API, and how their facts are folded.
+import { createHash } from 'node:crypto';
 import type { FoldableKind } from './fold.js';
 
 export interface ResourceInfo {
@@ -63,3 +64,15 @@ export const LONGHORN_RESOURCES = [
   { resource: 'settings.longhorn.io', plural: 'settings', key: 'Setting.longhorn.io' },
   { resource: 'volumeattachments.longhorn.io', plural: 'volumeattachments', key: 'VolumeAttachment.longhorn.io', optional: true },
 ] as const;
+
+/**
+ * The name the CSI attacher gives the VolumeAttachment of a volume on a node: "csi-" and the hex SHA-256 of the
+ * volume handle, driver and node name run together (getAttachmentName in Kubernetes' pkg/volume/csi). Other
+ * attachers may name theirs otherwise, so a 404 for this name proves only that this one name is absent.
+ */
+export function csiAttachmentName(volumeHandle: string, driver: string, node: string): string {
+  return `csi-${createHash('sha256').update(volumeHandle + driver + node).digest('hex')}`;
+}
+
+/** Longhorn's CSI driver: a targeted run reads Longhorn's objects only for volumes of this driver. */
+export const LONGHORN_DRIVER = 'driver.longhorn.io';

@@ -127,7 +127,13 @@ describe('fail closed: a missing or unreadable target (item 10)', () => {
   });
 
   it('a pod that exists while the attachment LIST fails: exit 3 naming the server, no stack', async () => {
-    server = await startMisbehavingServer({ '/api/v1/namespaces/shop/pods': [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: 'shop', uid: 'u1' }, spec: {}, status: { phase: 'Running' } }] }, (req) => {
+    // It waits for a CSI volume not attached on its node, so every attachment is listed to find where it is.
+    const [pv, pvc] = boundVolume('shop', 'data', 'pv-a');
+    server = await startMisbehavingServer({
+      '/api/v1/namespaces/shop/pods': [pod('shop', 'web-0', { node: 'worker-1', claims: ['data'], state: 'ContainerCreating' })],
+      '/api/v1/namespaces/shop/persistentvolumeclaims': [pvc],
+      '/api/v1/persistentvolumes': [pv],
+    }, (req) => {
       if (req.path === VAS) throw new Error('drop the connection');
       return undefined;
     });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { findCluster, ClusterState } from '../../hack/cluster/state.js';
+import { runScenario, ScenarioResult } from '../../hack/cluster/scenarios.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -141,4 +142,19 @@ export async function pluginAtTerminal(args: string[], prompt: RegExp, answer: s
     child.on('close', (code) => resolve({ code: code ?? -1, output, killed }));
     setTimeout(() => { killed = true; child.kill('SIGKILL'); }, timeoutMs).unref();
   });
+}
+
+/** `kubectl get --raw PATH` (e.g. a node proxy path): what the API server answered, failures included. */
+export function kubectlRaw(path: string): Run {
+  const r = spawnSync('kubectl', ['--request-timeout=30s', 'get', '--raw', path], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: cluster().kubeconfig }, timeout: 60_000, killSignal: 'SIGKILL' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Builds a story; when the cluster does not get there, the error shows what it looks like instead. */
+export async function buildStory(name: string, namespace: string, state = cluster()): Promise<ScenarioResult> {
+  try {
+    return await runScenario(state, name);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${clusterReport(namespace)}`);
+  }
 }

@@ -1,0 +1,152 @@
+// The kubelet as a witness: each node's simulated kubelet answers through the real API server's node proxy
+// (hack/cluster/sim-kubelet.ts, in a network namespace of the cluster's own). Story 9: a kubelet that lost the
+// API server but still answers stops every node-down action. Story 10: a pod force-deleted while its kubelet
+// was cut off, found again through the kubelet's /pods, metrics and log once it answers.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ScenarioResult } from '../../hack/cluster/scenarios.js';
+import { kubeletAnswers, kubeletSilent } from '../../hack/cluster/controls.js';
+import { waitFor } from '../../hack/cluster/kube.js';
+import { buildStory, cluster, clusterReport, diagnose, diagnoseUntil, Finding, kubectlJson, kubectlRaw, later, plugin } from './helpers.js';
+
+const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+const taints = (node: string): { key: string }[] => kubectlJson(['get', 'node', node]).spec.taints ?? [];
+const onNode = (f: Finding, node: string) => (f.subject.kind === 'Node' && f.subject.name === node) || f.related.some((r) => r.kind === 'Node' && r.name === node);
+const saysDown = (f: Finding) => /\b(down|unreachable|not ready|notready)\b/i.test(f.summary);
+const podsOn = (node: string): string[] => kubectlJson(['get', 'pods', '-A', '--field-selector', `spec.nodeName=${node}`]).items.map((p: { metadata: { uid: string } }) => p.metadata.uid).sort();
+const attachmentsOn = (node: string): string[] => kubectlJson(['get', 'volumeattachments']).items
+  .filter((v: { spec: { nodeName: string } }) => v.spec.nodeName === node).map((v: { metadata: { name: string } }) => v.metadata.name).sort();
+
+interface Action { type: string; target: { kind: string; namespace?: string; name: string }; status: string; message?: string; guards: { name: string; ok: boolean; detail: string }[] }
+
+/** The node an action acts on: its target, or the node of the pod or attachment it deletes. */
+function nodeOf(a: Action): string | undefined {
+  if (a.target.kind === 'Node') return a.target.name;
+  try {
+    if (a.target.kind === 'Pod') return kubectlJson(['get', 'pod', a.target.name, '-n', a.target.namespace!]).spec.nodeName;
+    if (a.target.kind === 'VolumeAttachment') return kubectlJson(['get', 'volumeattachment', a.target.name]).spec.nodeName;
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** Until the node's Ready condition has been other than True for `ms` (fix's --node-down-for reads it). */
+async function notReadyFor(node: string, ms: number): Promise<void> {
+  const ready = kubectlJson(['get', 'node', node]).status.conditions.find((c: { type: string }) => c.type === 'Ready');
+  if (ready.status === 'True') throw new Error(`${node} is Ready`);
+  const wait = Date.parse(ready.lastTransitionTime) + ms - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
+describe('the harness: every node\'s kubelet answers through the API server\'s node proxy', () => {
+  it('healthz, its pods as the API binds them, metrics with the kubelet\'s names, the /var/log listing; 503 once silent', async () => {
+    const state = cluster();
+    const node = state.nodes[0];
+    expect(kubectlRaw(`/api/v1/nodes/${node}/proxy/healthz`).stdout).toBe('ok');
+    await waitFor(`the kubelet of ${node} listing the pods the API binds to it`, async () => {
+      const listed = JSON.parse(kubectlRaw(`/api/v1/nodes/${node}/proxy/pods`).stdout);
+      return listed.kind === 'PodList' && JSON.stringify(listed.items.map((p: { metadata: { uid: string } }) => p.metadata.uid).sort()) === JSON.stringify(podsOn(node));
+    }, 15_000, 500);
+    const metrics = kubectlRaw(`/api/v1/nodes/${node}/proxy/metrics`).stdout;
+    expect(metrics).toContain('# TYPE kubelet_orphan_pod_cleaned_volumes_errors gauge\nkubelet_orphan_pod_cleaned_volumes_errors 0\n');
+    expect(metrics).toContain('# TYPE kubelet_orphan_pod_cleaned_volumes gauge');
+    // Without the NodeLogQuery gate a kubelet ignores ?query= and lists /var/log.
+    expect(kubectlRaw(`/api/v1/nodes/${node}/proxy/logs/?query=kubelet&pattern=orphaned`).stdout).toContain('<pre>\n<a href=');
+
+    await kubeletSilent(cluster(), node);
+    try {
+      const silent = kubectlRaw(`/api/v1/nodes/${node}/proxy/healthz`);
+      expect(silent.code).not.toBe(0);
+      expect(silent.stderr).toContain('ServiceUnavailable');
+      expect(silent.stderr).toContain(`error trying to reach service: dial tcp ${state.kubelets![node].ip}:${state.kubelets![node].port}`);
+    } finally {
+      await kubeletAnswers(cluster(), node);
+    }
+    expect(kubectlRaw(`/api/v1/nodes/${node}/proxy/healthz`).stdout).toBe('ok');
+  });
+});
+
+describe('story 9: a node whose kubelet stopped posting status and renewing its Lease, but still answers', () => {
+  let s: ScenarioResult;
+  afterAll(async () => s?.undo?.());
+
+  it('diagnose says, on every finding that calls the node down, that its kubelet answered', async () => {
+    s = await buildStory('kubelet-still-answers', 'story9');
+    const node = s.facts.node;
+    const { doc } = diagnose(['-A', '--now', later(Date.now(), 10 * 60_000)]);
+    const down = doc.findings.filter((f) => onNode(f, node) && saysDown(f));
+    expect(down.length, `no finding calls ${node} down: ${JSON.stringify(doc.findings.map((f) => [f.check, f.summary]), null, 1)}`).toBeGreaterThan(0);
+    for (const f of down) expect(f.evidence.join('\n'), `${f.check}: ${f.summary}`).toContain(`kubelet on ${node} answered through the API server`);
+  });
+
+  it('fix --confirm-node-down refuses every action on the node and writes nothing', async () => {
+    const node = s.facts.node;
+    // fix judges the real clock: wait until the node has been down past the grace that makes it a finding.
+    await diagnoseUntil(['-A'], (fs) => fs.some((f) => onNode(f, node) && saysDown(f)), 120_000);
+    const pods = podsOn(node);
+    const attachments = attachmentsOn(node);
+    const r = plugin(['fix', '-A', '--confirm-node-down', node, '--node-down-for', '20s', '--yes', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(1);
+    const actions = (JSON.parse(r.stdout).actions as Action[]).filter((a) => nodeOf(a) === node);
+    expect(actions.map((a) => `${a.type} ${a.target.name}`)).toContain(`taint-out-of-service ${node}`);
+    for (const a of actions) {
+      expect(a.status, `${a.type} ${a.target.name}`).toBe('refused');
+      const guard = a.guards.find((g) => g.name === 'kubelet-not-answering');
+      expect(guard, `${a.type} ${a.target.name}: ${JSON.stringify(a.guards)}`).toMatchObject({ ok: false });
+      expect(guard!.detail).toContain('answered');
+    }
+    expect(taints(node).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+    expect(podsOn(node)).toEqual(pods);
+    expect(attachmentsOn(node)).toEqual(attachments);
+  });
+
+  it('once the kubelet is silent too (the machine really is off), the same fix writes the taint', async () => {
+    const node = s.facts.node;
+    await kubeletSilent(cluster(), node);
+    expect(kubectlRaw(`/api/v1/nodes/${node}/proxy/healthz`).stderr).toContain('ServiceUnavailable');
+    await notReadyFor(node, 25_000);
+    const r = plugin(['fix', '-A', '--confirm-node-down', node, '--node-down-for', '20s', '--yes', '-o', 'json', '--timeout', '2m']);
+    const why = `fix exited ${r.code}: ${r.stderr}\n${clusterReport(s.namespace)}`;
+    const taint = (JSON.parse(r.stdout).actions as Action[]).find((a) => a.type === 'taint-out-of-service' && a.target.name === node);
+    expect(taint, why).toBeDefined();
+    expect(taint!.status, why).toBe('applied');
+    expect(taint!.guards.find((g) => g.name === 'kubelet-not-answering'), why).toMatchObject({ ok: true });
+    expect(taints(node).some((t) => t.key === OUT_OF_SERVICE)).toBe(true);
+  });
+});
+
+describe('story 10: a pod force-deleted while its kubelet was cut off, its NFS volume still mounted', () => {
+  let s: ScenarioResult;
+  afterAll(async () => s?.undo?.());
+
+  it('the kubelet still lists the pod the API no longer has, and says it cannot clean up its volume', async () => {
+    s = await buildStory('force-deleted-pod-still-mounted', 'story10');
+    const node = s.facts.node;
+    expect(kubectlJson(['get', 'pods', '-n', s.namespace]).items.map((p: { metadata: { uid: string } }) => p.metadata.uid)).not.toContain(s.facts.uid);
+    const listed = JSON.parse(kubectlRaw(`/api/v1/nodes/${node}/proxy/pods`).stdout);
+    expect(listed.items.map((p: { metadata: { uid: string } }) => p.metadata.uid)).toContain(s.facts.uid);
+    const metrics = kubectlRaw(`/api/v1/nodes/${node}/proxy/metrics`).stdout;
+    expect(metrics).toContain('\nkubelet_orphan_pod_cleaned_volumes_errors 1\n');
+    expect(metrics).toContain('volume_manager_total_volumes{plugin_name="kubernetes.io/nfs",state="actual_state_of_world"} 1');
+    expect(metrics).not.toContain('volume_manager_total_volumes{plugin_name="kubernetes.io/nfs",state="desired_state_of_world"}');
+    const log = kubectlRaw(`/api/v1/nodes/${node}/proxy/logs/?query=kubelet&pattern=${encodeURIComponent('orphaned pod')}`).stdout;
+    expect(log).toContain(`err="orphaned pod \\"${s.facts.uid}\\" found, but failed to rmdir() volume at path ${s.facts.path}: device or resource busy" numErrs=1`);
+  });
+
+  it('diagnose finds the pod through the kubelet\'s /pods, and the node through its metrics and log; no other node', async () => {
+    const node = s.facts.node;
+    const isPodFinding = (f: Finding) => f.check === 'orphaned-pod-volumes' && f.subject.kind === 'Pod' && f.subject.name === s.facts.pod;
+    const { doc } = await diagnoseUntil(['-A'], (fs) => fs.some(isPodFinding), 120_000);
+    const pod = doc.findings.find(isPodFinding)!;
+    expect(pod.severity).toBe('critical');
+    expect(pod.subject).toEqual({ kind: 'Pod', namespace: s.namespace, name: s.facts.pod });
+    expect(pod.related).toContainEqual({ kind: 'Node', name: node });
+    expect(pod.evidence.join('\n')).toContain('/pods');
+    const onTheNode = doc.findings.find((f) => f.check === 'orphaned-pod-volumes' && f.subject.kind === 'Node' && f.subject.name === node);
+    expect(onTheNode, JSON.stringify(doc.findings.filter((f) => f.check === 'orphaned-pod-volumes'), null, 1)).toBeDefined();
+    expect(onTheNode!.evidence.join('\n')).toContain('kubelet_orphan_pod_cleaned_volumes_errors');
+    expect(onTheNode!.evidence.join('\n')).toContain(s.facts.path);
+    const elsewhere = doc.findings.filter((f) => f.check === 'orphaned-pod-volumes' && !onNode(f, node));
+    expect(elsewhere).toEqual([]);
+  });
+});

@@ -1,0 +1,171 @@
+// Targeted reads against the stories of the example cluster: the same findings as a whole-cluster read filtered
+// to the target, with a request count that does not grow with the cluster. The stub serves the objects with
+// kube-apiserver's field selectors (spec.nodeName, involvedObject.*, type, reason) so targeted LISTs see only what
+// the real server would send.
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubeClient } from '../../src/cluster/kube-client.js';
+import { readCluster, Target } from '../../src/cluster/live-reader.js';
+import { diagnoseSnapshot } from '../../src/engine.js';
+import type { ObjectRef } from '../../src/model/snapshot.js';
+import { listKind, LoggedRequest, MisbehavingServer, Reply, startMisbehavingServer } from '../support/misbehaving-server.js';
+import { boundVolume, csiDriver, csiNode, lease, node, NOW, pod, Raw, vaName, volumeAttachment } from '../fixtures/builders.js';
+import { exampleCluster } from '../fixtures/stories.js';
+import before from '../fixtures/targeted-findings-before.json' with { type: 'json' };
+
+let server: MisbehavingServer | undefined;
+afterEach(async () => { await server?.close(); server = undefined; });
+
+const PLURALS: Record<string, string> = {
+  Node: 'nodes', Pod: 'pods', PersistentVolumeClaim: 'persistentvolumeclaims', PersistentVolume: 'persistentvolumes',
+  VolumeAttachment: 'volumeattachments', CSINode: 'csinodes', CSIDriver: 'csidrivers', StorageClass: 'storageclasses',
+  Lease: 'leases', Event: 'events', Volume: 'volumes', Replica: 'replicas', Engine: 'engines', Setting: 'settings',
+};
+
+/** The collection an object lives in, as kube-apiserver serves it. */
+function collectionOf(o: Raw): string {
+  const plural = PLURALS[o.kind];
+  if (o.apiVersion.startsWith('longhorn.io/')) return `/apis/longhorn.io/v1beta2/namespaces/longhorn-system/${o.kind === 'VolumeAttachment' ? 'volumeattachments' : o.kind === 'Node' ? 'nodes' : plural}`;
+  const group = o.apiVersion === 'v1' ? '/api/v1' : `/apis/${o.apiVersion}`;
+  return o.metadata.namespace ? `${group}/namespaces/${o.metadata.namespace}/${plural}` : `${group}/${plural}`;
+}
+
+const FIELDS: Record<string, (o: Raw) => unknown> = {
+  'spec.nodeName': (o) => o.spec?.nodeName ?? '',
+  'involvedObject.kind': (o) => o.involvedObject?.kind,
+  'involvedObject.name': (o) => o.involvedObject?.name,
+  'metadata.name': (o) => o.metadata?.name,
+  type: (o) => o.type,
+  reason: (o) => o.reason,
+};
+
+/** Serves `objects` with field selectors honoured, and Longhorn's group when it holds Longhorn objects. */
+async function serve(objects: Raw[]): Promise<MisbehavingServer> {
+  const byCollection: Record<string, Raw[]> = {};
+  for (const o of objects) (byCollection[collectionOf(o)] ??= []).push(o);
+  const longhorn = objects.some((o) => o.apiVersion.startsWith('longhorn.io/'));
+  const override = (req: LoggedRequest): Reply | undefined => {
+    if (req.path === '/apis/longhorn.io' && longhorn) return { body: { kind: 'APIGroup', name: 'longhorn.io', versions: [{ groupVersion: 'longhorn.io/v1beta2', version: 'v1beta2' }] } };
+    const selector = req.query.get('fieldSelector');
+    if (!selector) return undefined;
+    const all = Object.entries(byCollection).filter(([p]) => p === req.path || (p.endsWith(req.path.slice(req.path.lastIndexOf('/'))) && p.startsWith(req.path.replace(/\/[^/]+$/, '/namespaces/')))).flatMap(([, items]) => items);
+    const terms = selector.split(',').map((t) => t.split('='));
+    for (const [field] of terms) if (!FIELDS[field]) throw new Error(`the stub does not know field selector ${field}`);
+    const items = all.filter((o) => terms.every(([field, value]) => FIELDS[field](o) === value));
+    return { body: { kind: listKind(req.path), apiVersion: 'v1', metadata: { resourceVersion: '1' }, items } };
+  };
+  server = await startMisbehavingServer(byCollection, override);
+  return server;
+}
+
+async function client(s: MisbehavingServer): Promise<KubeClient> {
+  return KubeClient.load({ kubeconfig: s.kubeconfig, requestTimeoutMs: 5000 });
+}
+
+const KINDS: Record<Target['resource'], string> = {
+  pods: 'Pod', persistentvolumeclaims: 'PersistentVolumeClaim', persistentvolumes: 'PersistentVolume', nodes: 'Node', volumeattachments: 'VolumeAttachment',
+};
+const refOf = (t: Target): ObjectRef => ({ kind: KINDS[t.resource], name: t.name, namespace: t.namespace });
+const findingsOf = (snapshot: Parameters<typeof diagnoseSnapshot>[0], target?: ObjectRef) => diagnoseSnapshot(snapshot, target).findings.map((f) => ({ id: f.id, severity: f.severity, summary: f.summary, evidence: f.evidence, remedies: f.remedies }));
+
+/** Every pod, claim, volume, node and attachment of the example cluster. */
+function targetsOf(objects: Raw[]): Target[] {
+  const resources: Record<string, Target['resource']> = { Pod: 'pods', PersistentVolumeClaim: 'persistentvolumeclaims', PersistentVolume: 'persistentvolumes', Node: 'nodes', VolumeAttachment: 'volumeattachments' };
+  return objects.filter((o) => resources[o.kind] && !o.apiVersion.startsWith('longhorn.io/'))
+    .map((o) => ({ resource: resources[o.kind], name: o.metadata.name, namespace: o.metadata.namespace }));
+}
+
+/**
+ * Targets whose targeted findings already differed from the whole read's before targeted reads stopped listing
+ * every attachment (a node's or a volume's targeted read sees less around it; the Pending claim's story reads only
+ * its namespace): their findings, as that reader produced them, are in targeted-findings-before.json.
+ */
+const RECORDED = before as Record<string, unknown>;
+
+describe('a targeted read finds what a whole-cluster read finds about the target', () => {
+  it('for every pod, claim, volume, node and attachment of the stories (or what the previous reader found)', async () => {
+    const objects = exampleCluster();
+    const s = await serve(objects);
+    // The kubelets are not what this compares: the stub has none.
+    const whole = await readCluster(await client(s), { now: NOW, askKubelets: false });
+    expect(whole.incomplete).toEqual([]);
+    const targets = targetsOf(objects);
+    expect(targets.length).toBeGreaterThan(40);
+    const differing: string[] = [];
+    let withFindings = 0;
+    for (const target of targets) {
+      const targeted = await readCluster(await client(s), { now: NOW, target, askKubelets: false });
+      const key = `${target.resource}/${target.name}`;
+      const expected = key in RECORDED ? RECORDED[key] as ReturnType<typeof findingsOf> : findingsOf(whole, refOf(target));
+      if (expected.length) withFindings++;
+      try {
+        expect(targeted.incomplete).toEqual([]);
+        expect(findingsOf(targeted, refOf(target))).toEqual(expected);
+      } catch (err) {
+        differing.push(`${key}: ${(err as Error).message.slice(0, 2000)}`);
+      }
+    }
+    expect(differing).toEqual([]);
+    expect(Object.keys(RECORDED).every((k) => targets.some((t) => `${t.resource}/${t.name}` === k))).toBe(true);
+    expect(withFindings).toBeGreaterThan(10);
+  }, 120_000);
+});
+
+/** `n` Ready nodes, each with `perNode` running pods on their own attached CSI volumes, plus a story pod. */
+function cluster(n: number, perNode: number): Raw[] {
+  const objects: Raw[] = [csiDriver('csi.example.com')];
+  for (let i = 0; i < n; i++) {
+    const name = `node-${i}`;
+    objects.push(node(name), lease(name, NOW), csiNode(name, ['csi.example.com']));
+    for (let j = 0; j < perNode; j++) {
+      const id = `${i}-${j}`;
+      objects.push(...boundVolume('apps', `data-${id}`, `pv-${id}`, { driver: 'csi.example.com' }));
+      objects.push(volumeAttachment({ pv: `pv-${id}`, node: name, attached: true, driver: 'csi.example.com' }));
+      objects.push(pod('apps', `app-${id}`, { node: name, claims: [`data-${id}`], state: 'Running' }));
+    }
+  }
+  return objects;
+}
+
+describe('a targeted pod read costs the same at any cluster size', () => {
+  const requestsFor = async (objects: Raw[], target: Target) => {
+    const s = await serve(objects);
+    const c = await client(s);
+    const snapshot = await readCluster(c, { now: NOW, target });
+    await s.close();
+    server = undefined;
+    return { requests: c.requests, snapshot };
+  };
+
+  it('a running pod on its attached volume: at most 10 requests, no LIST of attachments, at 3 and at 60 nodes', async () => {
+    const target: Target = { resource: 'pods', name: 'app-1-0', namespace: 'apps' };
+    const small = await requestsFor(cluster(3, 2), target);
+    const large = await requestsFor(cluster(60, 10), target);
+    expect(large.requests.length).toBe(small.requests.length);
+    expect(large.requests.length).toBeLessThanOrEqual(10);
+    expect(large.requests.filter((r) => r.startsWith('GET /apis/storage.k8s.io/v1/volumeattachments?'))).toEqual([]);
+    expect(large.requests).toContain(`GET /apis/storage.k8s.io/v1/volumeattachments/${vaName('pv-1-0', 'csi.example.com', 'node-1')}`);
+    // No Longhorn volume in view: no discovery request for its group.
+    expect(large.requests.some((r) => r.includes('longhorn'))).toBe(false);
+    expect(large.snapshot.volumeAttachments.map((v) => v.persistentVolumeName)).toEqual(['pv-1-0']);
+    expect(large.snapshot.incomplete).toEqual([]);
+  }, 60_000);
+
+  it('a pod waiting for a volume attached elsewhere: every attachment is listed, so the holder is found', async () => {
+    const objects = cluster(4, 1);
+    objects.push(pod('apps', 'moved', { node: 'node-2', claims: ['data-0-0'], state: 'ContainerCreating' }));
+    const { requests, snapshot } = await requestsFor(objects, { resource: 'pods', name: 'moved', namespace: 'apps' });
+    expect(requests).toContain('GET /apis/storage.k8s.io/v1/volumeattachments?limit=500');
+    expect(snapshot.volumeAttachments.filter((v) => v.persistentVolumeName === 'pv-0-0').map((v) => v.nodeName)).toEqual(['node-0']);
+    expect(snapshot.nodes.map((n) => n.name).sort()).toEqual(['node-0', 'node-2']);
+  }, 60_000);
+
+  it('an attachment named otherwise (404 for the derived name) is not taken as absent: every attachment is listed', async () => {
+    const objects = cluster(3, 1);
+    const va = objects.find((o) => o.kind === 'VolumeAttachment' && o.spec.source.persistentVolumeName === 'pv-1-0');
+    va.metadata.name = 'attachment-by-another-attacher';
+    const { requests, snapshot } = await requestsFor(objects, { resource: 'pods', name: 'app-1-0', namespace: 'apps' });
+    expect(requests).toContain('GET /apis/storage.k8s.io/v1/volumeattachments?limit=500');
+    expect(snapshot.volumeAttachments.map((v) => v.name)).toEqual(['attachment-by-another-attacher']);
+    expect(snapshot.incomplete).toEqual([]);
+  }, 60_000);
+});
