@@ -11,14 +11,22 @@ export interface Sizes {
   events: number;
 }
 
-/** What was planted: the moment to judge it at (--now), the pod for the targeted run, and the findings it must give. */
+/** A pod for a targeted run, and the findings `diagnose pod/<it>` must report, and no other. */
+export interface Target {
+  namespace: string;
+  name: string;
+  findings: string[];
+}
+
+/** What was planted: the moment to judge it at (--now), the findings of each run, and the pods of the targeted runs. */
 export interface Planted {
   now: string;
-  target: { namespace: string; name: string };
   /** "check Kind namespace/name" of every finding `diagnose -A` must report, and no other. */
   all: string[];
-  /** The same for `diagnose pod/<target>`. */
-  targeted: string[];
+  /** A running synthetic pod with a bound CSI volume attached on its node: nothing to report. */
+  healthy: Target;
+  /** The Multi-Attach pod, waiting for a volume still attached to a down node. */
+  stuck: Target;
 }
 
 export const findingKey = (check: string, subject: { kind: string; namespace?: string; name: string }) =>
@@ -131,6 +139,8 @@ export async function populate(api: BenchApi, sizes: Sizes, driver: string, log:
     await createVolume(api, driver, cache.ns, cache.claim, cache.pv, GONE);
   });
 
+  // The healthy targeted run's pod: one with a claim, on another node than the stuck pod's (nodes[0]) when there is one.
+  const healthy = pods[Array.from({ length: sizes.claims }, (_, i) => i).find((i) => i % nodes.length !== 0) ?? 0];
   const va = (pv: string, node: string) => o.attachmentName(pv, driver, node);
   const key = (check: string, kind: string, name: string, ns?: string) => findingKey(check, { kind, namespace: ns, name });
   const webFindings = [
@@ -142,7 +152,6 @@ export async function populate(api: BenchApi, sizes: Sizes, driver: string, log:
   ];
   return {
     now: o.iso(T),
-    target: { namespace: web.ns, name: web.name },
     all: [
       ...webFindings,
       key('terminating-pod-on-unreachable-node', 'Pod', db.name, db.ns),
@@ -150,7 +159,8 @@ export async function populate(api: BenchApi, sizes: Sizes, driver: string, log:
       key('node-down-with-volumes', 'Node', DOWN_B),
       key('stale-volume-attachment', 'VolumeAttachment', va(cache.pv, GONE)),
     ].sort(),
-    targeted: [...webFindings].sort(),
+    healthy: { namespace: healthy.ns, name: healthy.name, findings: [] },
+    stuck: { namespace: web.ns, name: web.name, findings: [...webFindings].sort() },
   };
 }
 

@@ -1,8 +1,8 @@
 // npm run bench:cluster -- [--nodes N] [--pods P] [--claims C] [--events E] [--rounds R] [--check]
 // Starts etcd and kube-apiserver only (hack/cluster, nothing else writes), fills them with a synthetic cluster and
 // a known set of problems, then times interleaved rounds of `kubectl get pods -A -o json`, `diagnose -A -o json`
-// and a targeted `diagnose pod/X`, and prints a table. Exit 1 when the planted problems are not found exactly,
-// or with --check when a goal is missed.
+// and two targeted `diagnose pod/X` (a healthy running pod, and the planted stuck one), and prints a table. Exit 1
+// when the planted problems are not found exactly, or with --check when a goal is missed.
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { TEST_DRIVER, type ClusterState } from '../../hack/cluster/state.js';
 import { BENCH_USER_AGENT, BenchApi } from './api.js';
 import { AuditLog, runMeasured, type Sample } from './measure.js';
 import { findingKey, populate, type Planted, type Sizes } from './populate.js';
-import { goalsFor, summarize, table, type RunName } from './report.js';
+import { goalsFor, LABELS, RUN_NAMES, summarize, table, type RunName } from './report.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(REPO, 'bin/kubectl-volume_doctor');
@@ -43,7 +43,7 @@ const program = new Command('npm run bench:cluster --')
   .description('Benchmark volume-doctor against kubectl on a real kube-apiserver filled with a synthetic cluster')
   .option('--nodes <n>', 'healthy nodes (two down nodes are planted besides)', count(1), 1000)
   .option('--pods <n>', 'running pods, spread over the nodes', count(1), 30_000)
-  .option('--claims <n>', 'claims (each with its PV and VolumeAttachment), used by the first pods (default: a third of --pods)', count(0))
+  .option('--claims <n>', 'claims (each with its PV and VolumeAttachment), used by the first pods (default: a third of --pods)', count(1))
   .option('--events <n>', 'events about the pods, most of them Normal (default: one per 15 pods)', count(0))
   .option('--rounds <n>', 'measured rounds (after one warm-up round)', count(1), 7)
   .option('--check', 'exit 1 when a goal is missed')
@@ -55,6 +55,7 @@ const program = new Command('npm run bench:cluster --')
 async function main(options: Flags): Promise<number> {
   const flags = { ...options, claims: options.claims ?? Math.round(options.pods / 3), events: options.events ?? Math.round(options.pods / 15) };
   if (flags.claims > flags.pods) throw new InvalidArgumentError(`--claims (${flags.claims}) cannot exceed --pods (${flags.pods}): each claim is used by one pod`);
+  if (flags.claims < 1) throw new InvalidArgumentError('--claims must be at least 1: the healthy targeted run needs a pod with a volume');
   if (!existsSync(join(REPO, 'dist/src/cli/main.js'))) throw new Error('dist/ is missing: run npm run build (npm run bench:cluster does)');
   const kubectlVersion = execFileSync(flags.kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, kubectl ${JSON.parse(kubectlVersion).clientVersion.gitVersion}`;
@@ -95,17 +96,18 @@ async function main(options: Flags): Promise<number> {
     const commands: Record<RunName, string[]> = {
       kubectl: [flags.kubectl, 'get', 'pods', '-A', '-o', 'json', '--cache-dir', join(work, 'kube-cache')],
       diagnose: [process.execPath, CLI, 'diagnose', '-A', '-o', 'json', '--now', planted.now],
-      targeted: [process.execPath, CLI, 'diagnose', `pod/${planted.target.name}`, '-n', planted.target.namespace, '-o', 'json', '--now', planted.now],
+      healthy: [process.execPath, CLI, 'diagnose', `pod/${planted.healthy.name}`, '-n', planted.healthy.namespace, '-o', 'json', '--now', planted.now],
+      stuck: [process.execPath, CLI, 'diagnose', `pod/${planted.stuck.name}`, '-n', planted.stuck.namespace, '-o', 'json', '--now', planted.now],
     };
-    const samples: Record<RunName, Sample[]> = { kubectl: [], diagnose: [], targeted: [] };
+    const expected: Record<Exclude<RunName, 'kubectl'>, string[]> = { diagnose: planted.all, healthy: planted.healthy.findings, stuck: planted.stuck.findings };
+    const samples: Record<RunName, Sample[]> = { kubectl: [], diagnose: [], healthy: [], stuck: [] };
     const problems: string[] = [];
     const unsound: string[] = [];
-    const order: RunName[] = ['kubectl', 'diagnose', 'targeted'];
     for (let round = 0; round <= flags.rounds; round++) {
       // Round 0 warms the caches (kubectl's discovery cache, the page cache, etcd) and is not counted. The order
       // rotates so no command always runs right after the same other one.
-      for (let k = 0; k < order.length; k++) {
-        const name = order[(k + round) % order.length];
+      for (let k = 0; k < RUN_NAMES.length; k++) {
+        const name = RUN_NAMES[(k + round) % RUN_NAMES.length];
         const before = audit.size();
         const out = join(work, `${name}.out`);
         const run = await runMeasured(commands[name], env, out, join(work, 'rss'));
@@ -114,10 +116,10 @@ async function main(options: Flags): Promise<number> {
         const ok = name === 'kubectl' ? run.exitCode === 0 : run.exitCode === 0 || run.exitCode === 1;
         if (!ok) throw new Error(`${commands[name].join(' ')} exited ${run.exitCode}: ${run.stderr.trim().slice(-2000)}`);
         unsound.push(...measurementProblems(name, round, sample, flags.pods + 2));
-        if (name !== 'kubectl') problems.push(...compareFindings(name, round, readFileSync(out, 'utf8'), name === 'diagnose' ? planted.all : planted.targeted));
+        if (name !== 'kubectl') problems.push(...compareFindings(LABELS[name], round, readFileSync(out, 'utf8'), expected[name]));
         else problems.push(...checkPodList(out, flags.pods + 2, round));
         rmSync(out);
-        log(`round ${round}${round === 0 ? ' (warm-up)' : ''} ${name}: ${(run.wallMs / 1000).toFixed(2)} s, ${(run.rssBytes / 2 ** 20).toFixed(0)} MiB, ${sample.requests} requests`);
+        log(`round ${round}${round === 0 ? ' (warm-up)' : ''} ${LABELS[name]}: ${(run.wallMs / 1000).toFixed(2)} s, ${(run.rssBytes / 2 ** 20).toFixed(0)} MiB, ${sample.requests} requests`);
         if (round > 0) samples[name].push(sample);
       }
     }
@@ -140,7 +142,7 @@ async function main(options: Flags): Promise<number> {
 }
 
 /** The findings of one diagnose run against the planted set: what is missing and what is extra. */
-function compareFindings(name: RunName, round: number, stdout: string, expected: string[]): string[] {
+function compareFindings(name: string, round: number, stdout: string, expected: string[]): string[] {
   let got: string[];
   try {
     const diagnosis = JSON.parse(stdout) as { findings: { check: string; subject: { kind: string; namespace?: string; name: string } }[]; incomplete?: unknown[] };
@@ -165,11 +167,11 @@ function compareFindings(name: RunName, round: number, stdout: string, expected:
 function measurementProblems(name: RunName, round: number, sample: Sample, pods: number): string[] {
   const problems: string[] = [];
   const agentsOk = name === 'kubectl' ? sample.userAgents.every((a) => a.startsWith('kubectl')) : sample.userAgents.join() === 'kubectl-volume_doctor';
-  if (!agentsOk) problems.push(`${name} (round ${round}): requests from other user agents in its window: ${sample.userAgents.join(', ')}`);
+  if (!agentsOk) problems.push(`${LABELS[name]} (round ${round}): requests from other user agents in its window: ${sample.userAgents.join(', ')}`);
   if (name === 'kubectl' && sample.byRequest['list pods'] !== Math.ceil(pods / 500)) {
     problems.push(`kubectl (round ${round}): ${sample.byRequest['list pods'] ?? 0} pod LISTs in the audit log, expected ${Math.ceil(pods / 500)} pages of 500`);
   }
-  if (sample.requests === 0) problems.push(`${name} (round ${round}): no request in the audit log`);
+  if (sample.requests === 0) problems.push(`${LABELS[name]} (round ${round}): no request in the audit log`);
   return problems;
 }
 
