@@ -28,10 +28,11 @@ export const RECENTLY_BACK_MS = 60 * 60 * 1000;
 /**
  * The nodes whose kubelet is worth asking for its own view (its pods, volume metrics and log): the nodes findings
  * point at, not-Ready nodes whose kubelet still answers, and nodes that came back within RECENTLY_BACK_MS after
- * having existed a while. Never every node of a large cluster: the reader caps how many it asks.
+ * having existed a while (for a targeted run: the findings about the target). Never every node of a large cluster: the reader caps how many it asks.
  */
-export function nodesToAskKubelets(snapshot: Snapshot): string[] {
-  const { graph, findings } = diagnoseSnapshot(snapshot);
+export function nodesToAskKubelets(snapshot: Snapshot, target?: ObjectRef): string[] {
+  // A targeted read sees the target's neighbours only partly: findings about them are not what was asked.
+  const { graph, findings } = diagnoseSnapshot(snapshot, target);
   const named = findings.flatMap((f) => [f.subject, ...f.related]).filter((r) => r.kind === 'Node').map((r) => r.name);
   const answering = (snapshot.kubelets ?? []).filter((k) => k.reach === 'answered').map((k) => k.node);
   const back = snapshot.nodes.filter((n) => {

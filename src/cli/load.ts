@@ -55,7 +55,7 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   try {
     const snapshot = await client.withDeadline(async () => {
       const read = await readCluster(client, { namespace, target: parsed?.target, now: now ?? new Date().toISOString(), podSelector: flags.selector });
-      await readKubeletViews(client, read, nodesToAskKubelets(read));
+      await readKubeletViews(client, read, nodesToAskKubelets(read, parsed?.ref));
       return read;
     });
     snapshot.nowBasis = now ? '--now' : 'the clock of this machine';

@@ -31,6 +31,13 @@ function parseStatus(body: string): { reason?: string; message?: string } | unde
   return undefined;
 }
 
+/** The kubelet's plain-text refusals and its failing healthz (pkg/kubelet/server and the healthz handler). */
+const KUBELET_OWN_ANSWER: Record<number, RegExp> = {
+  401: /^Unauthorized\s*$/,
+  403: /^Forbidden \(user=[^,]*, verb=[^,]*, resource=/,
+  500: /^\[[+-]\]\w+ (ok|failed)|healthz check failed|^Authorization error \(user=/m,
+};
+
 /**
  * Reads an answer to GET .../proxy/...: a Kubernetes Status came from the API server (it could not, or would not,
  * reach the kubelet); anything else came through from the kubelet, whatever its status code.
@@ -42,8 +49,9 @@ export function judgeProbe(node: string, status: number, body: string): { reach:
   if (status >= 200 && status < 300) return { reach: 'answered', detail: `the kubelet on ${node} answered through the API server (${asked}: ${status} "${said}"): the machine is running` };
   if (!apiStatus) {
     if (status === 502 || status === 503 || status === 504) return { reach: 'silent', detail: `no kubelet answered for ${node} (${asked}: ${status}${said ? ` "${said}"` : ''})` };
-    // What a kubelet itself writes on /healthz: its authn/authz refusals and a failing health check, as plain text.
-    if (status === 401 || status === 403 || status === 500) return { reach: 'answered', detail: `the kubelet on ${node} answered through the API server (${asked}: ${status} "${said}"): the machine is running` };
+    // Only what a kubelet itself writes on /healthz counts: its authn/authz refusals and a failing health check, in
+    // their own words. A proxy or gateway between the API server and the node may answer too, and proves nothing.
+    if (KUBELET_OWN_ANSWER[status]?.test(body)) return { reach: 'answered', detail: `the kubelet on ${node} answered through the API server (${asked}: ${status} "${said}"): the machine is running` };
     return { reach: 'unknown', detail: `could not ask the kubelet on ${node}: ${asked} answered ${status}${said ? ` "${said}"` : ''}, which is not what a kubelet or the API server's node proxy says` };
   }
   if (status === 502 || status === 503 || status === 504) {

@@ -42,6 +42,10 @@ describe('asking the kubelet through the node proxy', () => {
     expect(judgeProbe('n', 400, JSON.stringify({ kind: 'Status', message: 'address not allowed', reason: 'BadRequest', code: 400 })).reach).toBe('unknown');
     expect(judgeProbe('n', 500, JSON.stringify({ kind: 'Status', message: 'no preferred addresses found; known addresses: []', code: 500 })).reach).toBe('unknown');
     expect(judgeProbe('n', 502, 'Bad Gateway').reach).toBe('silent');
+    // Something else on the way to the node (an egress proxy, a gateway) is no witness either way.
+    expect(judgeProbe('n', 403, 'resolve_deny: denied destination').reach).toBe('unknown');
+    expect(judgeProbe('n', 500, 'Internal Server Error').reach).toBe('unknown');
+    expect(judgeProbe('n', 401, 'Unauthorized\n').reach).toBe('answered');
     // A server in front that does not serve the node proxy is no witness either way.
     expect(judgeProbe('n', 404, '404 page not found').reach).toBe('unknown');
   });
