@@ -2,7 +2,7 @@
 // and, separately, what the status subresource takes (a create drops status). Pure: names, times and sizes in.
 import { createHash } from 'node:crypto';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 export type Raw = any;
 
 /** RFC 3339 with seconds, as the API server writes metav1.Time. */

@@ -13,7 +13,7 @@ import { down, up } from '../../hack/cluster/controlplane.js';
 import { TEST_DRIVER, type ClusterState } from '../../hack/cluster/state.js';
 import { BENCH_USER_AGENT, BenchApi } from './api.js';
 import { AuditLog, runMeasured, type Sample } from './measure.js';
-import { findingKey, populate, type Planted, type Sizes } from './populate.js';
+import { findingKey, populate, type Sizes } from './populate.js';
 import { goalsFor, LABELS, RUN_NAMES, summarize, table, type RunName } from './report.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');

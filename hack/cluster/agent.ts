@@ -11,7 +11,7 @@ import { client } from './kube.js';
 import { pluginOf, writeView, ViewVolume } from './kubelets.js';
 import type { KubeClient } from '../../src/cluster/kube-client.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Raw = any;
 
 const FINALIZER = `external-attacher/${TEST_DRIVER.replace(/[^a-zA-Z0-9-]/g, '-')}`;

@@ -72,7 +72,7 @@ export function createKubeletNetwork(state: ClusterState): void {
       must(['-n', net.netns, 'link', 'set', 'lo', 'up']);
     } catch (err) {
       removeKubeletNetwork(state);
-      throw new Error(`${NEEDS}: ${(err as Error).message}`);
+      throw new Error(`${NEEDS}: ${(err as Error).message}`, { cause: err });
     }
     if (routesTo(net.subnet) === 1) return;
     removeKubeletNetwork(state);

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { isOurs, repoRoot, startDetached, stopProcess } from './processes.js';
 import { ClusterState, saveState } from './state.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Raw = any;
 
 /** A volume the kubelet's volume manager has for a pod: desired while the pod is in its list, mounted once it runs. */

@@ -1,6 +1,6 @@
 // Longhorn-shaped CRDs (longhorn.io/v1beta2, namespaced, used in longhorn-system), written from the fields
 // CATALOG.md documents; the test cluster has no longhorn-manager, so scenarios write the objects as it would.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Raw = any;
 
 export const LONGHORN_DRIVER = 'driver.longhorn.io';

@@ -7,7 +7,7 @@ import { kubeletAnswers, kubeletCutOff, kubeletSilent, nodeDown, nodeUp, setAtta
 import { volumeDir } from './kubelets.js';
 import { lh, longhornCrds, LONGHORN_DRIVER, LONGHORN_NS } from './longhorn.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Raw = any;
 const log = (line: string) => process.stderr.write(`[scenario] ${line}\n`);
 

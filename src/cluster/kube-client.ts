@@ -129,14 +129,16 @@ export class KubeClient {
     const resolved = resolveKubeconfig({
       kubeconfig: options.kubeconfig, context: options.context, overrides: options.overrides, env: options.env, home: options.home, serviceAccountDir: options.serviceAccountDir,
     });
-    let client: KubeClient | undefined;
-    const auth = await authenticator(resolved, () => client?.execBoundMs() ?? EXEC_BOUND_MS);
-    client = new KubeClient(
+    // The exec plugin's bound is the client's time left, known only once the client exists.
+    const made: { client?: KubeClient } = {};
+    const auth = await authenticator(resolved, () => made.client?.execBoundMs() ?? EXEC_BOUND_MS);
+    const client = new KubeClient(
       auth, resolved.server, resolved.contextName || '(none)', resolved.namespace, options.requestTimeoutMs, options.userAgent ?? 'kubectl-volume_doctor',
       options.warn ?? (() => undefined), options.maxResponseBytes ?? MAX_RESPONSE_BYTES, options.maxPages ?? MAX_PAGES,
       resolved.impersonate, options.verbosity ?? 0, options.log ?? ((line) => process.stderr.write(`${line}\n`)),
       Math.max(1, options.maxConnections ?? MAX_CONNECTIONS),
     );
+    made.client = client;
     return client;
   }
 

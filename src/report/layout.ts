@@ -11,6 +11,7 @@ export function terminalWidth(stream: { isTTY?: boolean; columns?: number }): nu
   return columns && columns > 0 ? columns : DEFAULT_WIDTH;
 }
 
+// eslint-disable-next-line no-control-regex -- terminal control characters are exactly what this matches
 const SGR = /\x1b\[[0-9;]*m/g;
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 
@@ -49,6 +50,7 @@ function splitWord(word: string, width: number): string[] {
   const pieces: string[] = [];
   let cur = '';
   let w = 0;
+  // eslint-disable-next-line no-control-regex -- terminal control characters are exactly what this matches
   const tokens = word.split(/(\x1b\[[0-9;]*m)/);
   for (const token of tokens) {
     if (token.startsWith('\x1b[')) {

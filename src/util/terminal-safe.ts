@@ -6,6 +6,7 @@
  * DEL, C1 controls, bidirectional overrides and isolates, invisible marks and joiners, line and paragraph
  * separators, the byte order mark, and lone surrogates.
  */
+// eslint-disable-next-line no-control-regex -- terminal control characters are exactly what this matches
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
 

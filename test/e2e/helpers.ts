@@ -155,6 +155,6 @@ export async function buildStory(name: string, namespace: string, state = cluste
   try {
     return await runScenario(state, name);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${clusterReport(namespace)}`);
+    throw new Error(`${(err as Error).message}\n${clusterReport(namespace)}`, { cause: err });
   }
 }

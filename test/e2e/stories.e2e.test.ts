@@ -23,7 +23,7 @@ async function story(name: string, namespace: string, state = cluster()): Promis
   try {
     return await runScenario(state, name);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${clusterReport(namespace)}`);
+    throw new Error(`${(err as Error).message}\n${clusterReport(namespace)}`, { cause: err });
   }
 }
 

@@ -96,7 +96,7 @@ describe('the diagnosis table', () => {
   it('marks every finding line with its severity', () => {
     const lines = table.split('\n').filter((l) => /^ {2}[├└]─/.test(l));
     expect(lines.length).toBe(findings.length);
-    for (const l of lines) expect(l).toMatch(/^ {2}[├└]─ (CRITICAL|WARNING |INFO    ) \[/);
+    for (const l of lines) expect(l).toMatch(/^ {2}[├└]─ (CRITICAL|WARNING |INFO {4}) \[/);
     expect(lines.some((l) => l.includes('INFO     [volume-in-use-without-pod]'))).toBe(true);
   });
 
