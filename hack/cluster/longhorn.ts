@@ -1,5 +1,5 @@
 // Longhorn-shaped CRDs (longhorn.io/v1beta2, namespaced, used in longhorn-system), written from the fields
-// CATALOG.md documents; the test cluster has no longhorn-manager, so scenarios write the objects as it would.
+// Longhorn's own controllers write; the test cluster has no longhorn-manager, so scenarios write the objects as it would.
  
 type Raw = any;
 

@@ -480,7 +480,7 @@ export const SCENARIOS: Record<string, (state: ClusterState, c: KubeClient) => P
   'force-deleted-pod-still-mounted': forceDeletedPodStillMounted,
 };
 
-/** Story numbers from CATALOG.md work too: `scenario 1`. */
+/** Story numbers work too: `scenario 1` (the order of SCENARIO_BY_NUMBER). */
 export const SCENARIO_BY_NUMBER = ['deployment-multi-attach', 'statefulset-terminating', 'in-use-without-pod', 'detach-fails', 'taint-left', 'longhorn-disk-replaced', 'scheduling-blocked-by-volume', 'expansion-stuck', 'kubelet-still-answers', 'force-deleted-pod-still-mounted'];
 
 export async function runScenario(state: ClusterState, name: string): Promise<ScenarioResult> {

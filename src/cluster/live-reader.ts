@@ -1,4 +1,4 @@
-// Reads a live cluster into a Snapshot, following DESIGN.md's performance rules:
+// Reads a live cluster into a Snapshot, at a cost that stays small on a large cluster:
 // one paginated LIST per kind cluster-wide, server-side event filters, and for a target only GETs
 // and field-selected LISTs along the object graph (never every pod of the cluster).
 import type { PodFact, PvFact, Snapshot } from '../model/snapshot.js';

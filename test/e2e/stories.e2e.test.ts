@@ -1,4 +1,4 @@
-// The stories of CATALOG.md on a real control plane (etcd, kube-apiserver, kube-controller-manager,
+// The stories (the stuck states volume-doctor exists for, README "Checks") on a real control plane (etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler, kwok), stuck by the real controllers, diagnosed and fixed through the real kubectl.
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScenario, ScenarioResult } from '../../hack/cluster/scenarios.js';
