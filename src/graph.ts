@@ -3,6 +3,7 @@ import type {
   EventFact, KubeletFact, LeaseFact, NodeFact, NodeSelectorTerm, PodFact, PvcFact, PvFact, Snapshot, VolumeAttachmentFact,
 } from './model/snapshot.js';
 import { UNKNOWN_KIND_RESOURCE } from './model/snapshot.js';
+import { OUT_OF_SERVICE_TAINT } from './model/kubernetes-names.js';
 import { selectorMatches } from './util/node-selector.js';
 import { formatDuration, toMillis } from './util/time.js';
 
@@ -11,9 +12,6 @@ export interface JudgingSettings {
   readyTrustMs?: number;
 }
 
-export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
-export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
-export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 
 export interface PodVolume {
   volume: string;

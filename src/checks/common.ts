@@ -6,6 +6,7 @@ import type { Graph, NodeHealth } from '../graph.js';
 import { uniqueRefs, refKey, podRef } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
 import { WAITING_POD_GRACE_MS } from './thresholds.js';
+import { OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_TAINT, OUT_OF_SERVICE_VALUE } from '../model/kubernetes-names.js';
 
 export interface FindingInput {
   severity: Severity;
@@ -77,8 +78,8 @@ export const kubectl = {
   getNode: (node: string) => `kubectl get node ${node} -o wide && kubectl get lease ${node} -n kube-node-lease -o yaml`,
   getVa: (name: string) => `kubectl get volumeattachment ${name} -o yaml`,
   vasForPv: (pv: string) => `kubectl get volumeattachments -o custom-columns=NAME:.metadata.name,PV:.spec.source.persistentVolumeName,NODE:.spec.nodeName,ATTACHED:.status.attached | grep -w ${pv}`,
-  taintOutOfService: (node: string) => `kubectl taint node ${node} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute`,
-  untaintOutOfService: (node: string) => `kubectl taint node ${node} node.kubernetes.io/out-of-service-`,
+  taintOutOfService: (node: string) => `kubectl taint node ${node} ${OUT_OF_SERVICE_TAINT}=${OUT_OF_SERVICE_VALUE}:${OUT_OF_SERVICE_EFFECT}`,
+  untaintOutOfService: (node: string) => `kubectl taint node ${node} ${OUT_OF_SERVICE_TAINT}-`,
   fix: (target: string, node?: string) => `kubectl volume-doctor fix ${target}${node ? ` --confirm-node-down ${node}` : ''} --dry-run`,
 };
 

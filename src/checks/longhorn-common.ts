@@ -1,4 +1,5 @@
 // Links between Longhorn's objects and Kubernetes': a Longhorn volume is named after its PV (CSI volume handle).
+import { LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
 import type { Graph } from '../graph.js';
 import type { LonghornVolumeFact, ObjectRef, PodFact, PvFact } from '../model/snapshot.js';
 
@@ -31,8 +32,8 @@ export function longhornVolumeNameOf(pv: PvFact | undefined, attacher?: string):
  * on the message alone, and how to look by hand.
  */
 export function longhornLink(graph: Graph, volumeName: string): { related: ObjectRef[]; evidence: string[]; remedy?: string } {
-  const ref: ObjectRef = { kind: 'Volume.longhorn.io', namespace: 'longhorn-system', name: volumeName };
-  const byHand = `kubectl -n longhorn-system get volumes.longhorn.io ${volumeName} -o yaml`;
+  const ref: ObjectRef = { kind: 'Volume.longhorn.io', namespace: LONGHORN_NAMESPACE, name: volumeName };
+  const byHand = `kubectl -n ${LONGHORN_NAMESPACE} get volumes.longhorn.io ${volumeName} -o yaml`;
   const lh = graph.snapshot.longhorn;
   if (!lh || !graph.wasRead('volumes.longhorn.io')) {
     return { related: [], evidence: [`Longhorn volume ${volumeName}: not read (Longhorn's objects were not available), so this rests on the message alone`], remedy: `Look at the Longhorn volume by hand: ${byHand}` };

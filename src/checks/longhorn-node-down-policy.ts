@@ -1,4 +1,5 @@
 import { defineCheck, type FindingDraft } from './check.js';
+import { LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
 import type { PodFact } from '../model/snapshot.js';
 import { nodeRef, podRef } from '../util/refs.js';
 import { finding } from './common.js';
@@ -46,7 +47,7 @@ Never: force-delete the pods, or change the policy to let Longhorn do it, unless
       findings.push(finding({
         severity: 'info',
         subject: nodeRef(node.name),
-        related: [{ kind: 'Setting.longhorn.io', namespace: 'longhorn-system', name: SETTING }, ...stuck.map(podRef)],
+        related: [{ kind: 'Setting.longhorn.io', namespace: LONGHORN_NAMESPACE, name: SETTING }, ...stuck.map(podRef)],
         summary: `Node ${node.name} is down with ${stuck.length} Terminating workload pod${stuck.length === 1 ? '' : 's'}; ${SETTING}=${value}: ${policy.text}`,
         evidence: stuck.map((p) => `pod ${p.namespace}/${p.name} (${p.owner?.kind === 'ReplicaSet' ? 'Deployment' : p.owner?.kind}): ${handled.includes(p) ? 'Longhorn will force-delete it' : 'Longhorn leaves it'}`),
         explanation: 'Longhorn can resolve stuck pods on a down node by itself, depending on this setting.',

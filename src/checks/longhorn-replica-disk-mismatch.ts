@@ -1,4 +1,5 @@
 import { defineCheck, type FindingDraft } from './check.js';
+import { LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
 import { finding } from './common.js';
 import { pvOfLonghornVolume, waitingPodsOf } from './longhorn-common.js';
 import { podRef, shortName } from '../util/refs.js';
@@ -37,8 +38,8 @@ Never: delete the last replica of a volume, or all of them at once.`,
       const waiting = volume ? waitingPodsOf(graph, pvOfLonghornVolume(graph, volume)) : [];
       findings.push(finding({
         severity: healthyOthers.length === 0 || waiting.length ? 'critical' : 'warning',
-        subject: { kind: 'Replica.longhorn.io', namespace: 'longhorn-system', name: r.name },
-        related: [{ kind: 'Volume.longhorn.io', namespace: 'longhorn-system', name: r.volumeName }, { kind: 'Node.longhorn.io', namespace: 'longhorn-system', name: r.nodeID }, ...waiting.map(podRef)],
+        subject: { kind: 'Replica.longhorn.io', namespace: LONGHORN_NAMESPACE, name: r.name },
+        related: [{ kind: 'Volume.longhorn.io', namespace: LONGHORN_NAMESPACE, name: r.volumeName }, { kind: 'Node.longhorn.io', namespace: LONGHORN_NAMESPACE, name: r.nodeID }, ...waiting.map(podRef)],
         summary: `Replica ${r.name} of volume ${r.volumeName} is ${r.currentState || 'failed'}: it points at disk UUID ${r.diskID}, but node ${r.nodeID}${sameDisk ? `'s disk ${sameDisk.name} now has UUID ${sameDisk.diskUUID}` : ` has disks ${node.disks.map((d) => `${d.name}=${d.diskUUID}`).join(', ') || 'none'}`}${waiting.length ? `; ${waiting.map(shortName).join(', ')} waits` : ''}`,
         evidence: [
           `replica ${r.name}: spec.nodeID ${r.nodeID}, spec.diskID ${r.diskID}${r.diskPath ? `, diskPath ${r.diskPath}` : ''}, state ${r.currentState}${r.failedAt ? `, failedAt ${r.failedAt}` : ''}`,
@@ -47,7 +48,7 @@ Never: delete the last replica of a volume, or all of them at once.`,
         ],
         explanation: 'The disk this replica lived on was replaced or reformatted (its UUID changed, typically during a node upgrade), so Longhorn cannot start the replica from it.',
         remedies: healthyOthers.length
-          ? [`Another replica is healthy: remove the stale replica ${r.name} (Longhorn UI, or kubectl -n longhorn-system delete replicas.longhorn.io ${r.name}) and Longhorn rebuilds it on a good disk.`]
+          ? [`Another replica is healthy: remove the stale replica ${r.name} (Longhorn UI, or kubectl -n ${LONGHORN_NAMESPACE} delete replicas.longhorn.io ${r.name}) and Longhorn rebuilds it on a good disk.`]
           : [`No healthy replica is left: if the old disk still holds the data, mount it again at ${r.diskPath ?? 'its old path'} so its UUID matches; otherwise restore the volume from a backup.`, `Do not delete replica ${r.name}: it may be the last copy of the data.`],
         blocks: waiting.map(podRef),
       }));

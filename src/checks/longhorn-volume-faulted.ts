@@ -1,4 +1,5 @@
 import { defineCheck, type FindingDraft } from './check.js';
+import { LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
 import { podRef, pvRef, shortName } from '../util/refs.js';
 import { finding } from './common.js';
 import { inScope, pvOfLonghornVolume, waitingPodsOf } from './longhorn-common.js';
@@ -35,7 +36,7 @@ Never: delete the volume or its replicas while trying to recover.`,
       const waiting = waitingPodsOf(graph, pv);
       findings.push(finding({
         severity: faulted || waiting.length ? 'critical' : 'warning',
-        subject: { kind: 'Volume.longhorn.io', namespace: 'longhorn-system', name: v.name },
+        subject: { kind: 'Volume.longhorn.io', namespace: LONGHORN_NAMESPACE, name: v.name },
         related: [...(pv ? [pvRef(pv.name)] : []), ...waiting.map(podRef)],
         summary: faulted
           ? `Longhorn volume ${v.name} is faulted: no usable replica${waiting.length ? `; ${waiting.map(shortName).join(', ')} cannot start` : ''}`

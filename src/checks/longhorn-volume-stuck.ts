@@ -1,4 +1,5 @@
 import { defineCheck, type FindingDraft } from './check.js';
+import { LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
 import type { ObjectRef } from '../model/snapshot.js';
 import { podRef, pvcRef, pvRef, shortName } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
@@ -40,13 +41,13 @@ Never: delete the volume's replicas or engine objects to "reset" it: with no hea
       const engines = lh.engines.filter((e) => e.volumeName === v.name);
       // Longhorn ≥1.5 names its VolumeAttachment after the volume; each ticket is one requester of the attach.
       const tickets = lh.volumeAttachments.find((a) => a.name === v.name)?.tickets ?? [];
-      const related: ObjectRef[] = [{ kind: 'Volume.longhorn.io', namespace: 'longhorn-system', name: v.name }];
+      const related: ObjectRef[] = [{ kind: 'Volume.longhorn.io', namespace: LONGHORN_NAMESPACE, name: v.name }];
       if (pv) related.push(pvRef(pv.name));
       if (pv?.claimRef) related.push(pvcRef(pv.claimRef));
       related.push(...waiting.map(podRef));
       findings.push(finding({
         severity: waiting.length ? 'critical' : 'warning',
-        subject: { kind: 'Volume.longhorn.io', namespace: 'longhorn-system', name: v.name },
+        subject: { kind: 'Volume.longhorn.io', namespace: LONGHORN_NAMESPACE, name: v.name },
         related,
         summary: `Longhorn volume ${v.name}${pv?.claimRef ? ` (claim ${pv.claimRef.namespace}/${pv.claimRef.name})` : ''} has been ${v.state} for ${formatDuration(stuckFor)} on ${v.currentNodeID || v.nodeID || 'no node'}${waiting.length ? `; ${waiting.map(shortName).join(', ')} waits` : ''}`,
         evidence: [
@@ -60,8 +61,8 @@ Never: delete the volume's replicas or engine objects to "reset" it: with no hea
         remedies: [
           replicas.some((r) => r.currentState === 'stopped' || r.currentState === 'error' || r.failedAt)
             ? 'Replicas are stopped or failed: see the replica findings for why (a changed disk UUID after a node upgrade is common).'
-            : `Check the engine and instance-manager on ${v.currentNodeID || v.nodeID || 'the node'}: kubectl -n longhorn-system get instancemanagers -o wide`,
-          `kubectl -n longhorn-system get volumes.longhorn.io ${v.name} -o yaml`,
+            : `Check the engine and instance-manager on ${v.currentNodeID || v.nodeID || 'the node'}: kubectl -n ${LONGHORN_NAMESPACE} get instancemanagers -o wide`,
+          `kubectl -n ${LONGHORN_NAMESPACE} get volumes.longhorn.io ${v.name} -o yaml`,
         ],
         blocks: waiting.map(podRef),
       }));

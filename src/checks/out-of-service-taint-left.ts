@@ -1,5 +1,5 @@
 import { defineCheck, type FindingDraft } from './check.js';
-import { OUT_OF_SERVICE_TAINT } from '../graph.js';
+import { OUT_OF_SERVICE_TAINT } from '../model/kubernetes-names.js';
 import { nodeRef } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
 import { READY_TRUST_MS } from './thresholds.js';

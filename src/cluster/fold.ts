@@ -214,7 +214,8 @@ export function foldEvent(o: Raw): EventFact {
 
 // ---- Longhorn ---------------------------------------------------------------------------------
 
-export const LONGHORN_GROUP = 'longhorn.io';
+import { LONGHORN_GROUP } from '../model/kubernetes-names.js';
+export { LONGHORN_GROUP };
 
 /** Conditions are a list in v1beta2 and were a map keyed by type before; accept both. */
 function conditionList(c: unknown): LonghornVolumeFact['conditions'] {

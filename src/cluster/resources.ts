@@ -27,7 +27,8 @@ export const RESOURCES = {
 export type ResourceName = keyof typeof RESOURCES;
 
 /** Node Leases live here and are named after their node. */
-export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+import { NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
+export { NODE_LEASE_NAMESPACE };
 
 /** Events that carry volume trouble; each (type, reason) is one server-side field-selected LIST. */
 export const VOLUME_EVENTS: { type: 'Warning' | 'Normal'; reason: string }[] = [
@@ -55,7 +56,8 @@ export function resourcePath(info: ResourceInfo, namespace?: string, name?: stri
 }
 
 /** Longhorn's CRDs (longhorn.io/v1beta2), all in longhorn-system; read only when the group is served. */
-export const LONGHORN_NAMESPACE = 'longhorn-system';
+import { LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
+export { LONGHORN_NAMESPACE };
 export const LONGHORN_RESOURCES = [
   { resource: 'volumes.longhorn.io', plural: 'volumes', key: 'Volume.longhorn.io' },
   { resource: 'replicas.longhorn.io', plural: 'replicas', key: 'Replica.longhorn.io' },

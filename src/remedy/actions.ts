@@ -5,7 +5,7 @@ import type { KubeClient } from '../cluster/kube-client.js';
 import type { Finding } from '../model/finding.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
-import { OUT_OF_SERVICE_TAINT } from '../graph.js';
+import { OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_TAINT, OUT_OF_SERVICE_VALUE } from '../model/kubernetes-names.js';
 import { findCheck } from '../checks/index.js';
 import { readsResource } from '../checks/check.js';
 import { READY_TRUST_MS } from '../checks/thresholds.js';
@@ -15,7 +15,7 @@ import {
 } from './guards.js';
 import type { ActionType, Guard, PlanOptions } from './types.js';
 import type { Precondition, WriteOptions } from './writes.js';
-import { deleteVolumeAttachment, forceDeletePod, OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_VALUE, patchOutOfServiceTaint } from './writes.js';
+import { deleteVolumeAttachment, forceDeletePod, patchOutOfServiceTaint } from './writes.js';
 
 export interface Cleared {
   done: boolean;

@@ -1,6 +1,6 @@
 // Guards are pure: they judge a Graph (the snapshot at plan time, or re-read just before a write).
 import type { Graph } from '../graph.js';
-import { OUT_OF_SERVICE_TAINT } from '../graph.js';
+import { OUT_OF_SERVICE_TAINT } from '../model/kubernetes-names.js';
 import type { Guard } from './types.js';
 import { formatDuration, toMillis } from '../util/time.js';
 

@@ -4,7 +4,7 @@
 import type { Finding } from '../model/finding.js';
 import type { ObjectRef } from '../model/snapshot.js';
 import type { Graph } from '../graph.js';
-import { OUT_OF_SERVICE_TAINT } from '../graph.js';
+import { OUT_OF_SERVICE_TAINT } from '../model/kubernetes-names.js';
 import { nodeRef, podRef, refKey, vaRef } from '../util/refs.js';
 import type { CheckId } from '../checks/index.js';
 import { isCheckId } from '../checks/index.js';

@@ -3,12 +3,10 @@
 import { hostname } from 'node:os';
 import type { KubeClient } from '../cluster/kube-client.js';
 import type { Graph } from '../graph.js';
-import { OUT_OF_SERVICE_TAINT } from '../graph.js';
+import { OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_TAINT, OUT_OF_SERVICE_VALUE } from '../model/kubernetes-names.js';
 import type { Action } from './types.js';
 
 /** The out-of-service taint fix applies: the value and effect of the non-graceful node shutdown procedure. */
-export const OUT_OF_SERVICE_VALUE = 'nodeshutdown';
-export const OUT_OF_SERVICE_EFFECT = 'NoExecute';
 
 export const EVENT_REASON = 'VolumeDoctorRemediation';
 

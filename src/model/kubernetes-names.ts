@@ -1,0 +1,16 @@
+// The names Kubernetes (and Longhorn) give things that volume-doctor reads and writes: one place for each.
+
+/** The non-graceful node shutdown taint (Kubernetes 1.26+), as volume-doctor applies it. */
+export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
+export const OUT_OF_SERVICE_VALUE = 'nodeshutdown';
+export const OUT_OF_SERVICE_EFFECT = 'NoExecute';
+/** Taints the node lifecycle controller puts on a node whose Ready condition is Unknown or False. */
+export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
+export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+
+/** Where each node's kubelet renews its Lease, named after the node. */
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+/** Longhorn's API group and the namespace its objects live in. */
+export const LONGHORN_GROUP = 'longhorn.io';
+export const LONGHORN_NAMESPACE = 'longhorn-system';
