@@ -20,7 +20,7 @@ Confirm by hand:
   kubectl get node NODE; kubectl get lease NODE -n kube-node-lease -o yaml
   kubectl get volumeattachments -o wide | grep NODE
 
-Safe fix: confirm the machine is powered off, then apply the out-of-service taint (volume-doctor fix does it behind guards); remove it when the node is back.
+Safe fix: confirm the machine is powered off, then apply the out-of-service taint (volume-doctor fix does it behind guards); remove it when the node is back. volume-doctor also asks the node's kubelet through the API server (GET /api/v1/nodes/NODE/proxy/healthz): if it answers, the machine runs, the findings say so and fix refuses every node-down step whatever --confirm-node-down says.
 
 Never: act as if the node were down while it may still be running.`,
   run(graph) {

@@ -19,7 +19,7 @@ Confirm by hand:
   kubectl get node NODE; kubectl get lease NODE -n kube-node-lease -o yaml
   kubectl get pods -A --field-selector spec.nodeName=NODE
 
-Safe fix: if the node object is gone, delete the VolumeAttachment. If the node still exists, first make sure the machine is powered off, then apply the out-of-service taint (Kubernetes detaches at once); delete the VolumeAttachment by hand only on servers older than 1.26 or if the taint did not help.
+Safe fix: if the node object is gone, delete the VolumeAttachment. If the node still exists, first make sure the machine is powered off, then apply the out-of-service taint (Kubernetes detaches at once); delete the VolumeAttachment by hand only on servers older than 1.26 or if the taint did not help. volume-doctor also asks the node's kubelet through the API server (GET /api/v1/nodes/NODE/proxy/healthz): if it answers, the machine runs, the findings say so and fix refuses every node-down step whatever --confirm-node-down says.
 
 Never: delete it while the node may still be running with the volume mounted.`,
   run(graph) {

@@ -19,7 +19,7 @@ Confirm by hand:
   kubectl get pod POD -n NS -o wide
   kubectl get node NODE; kubectl get lease NODE -n kube-node-lease -o yaml
 
-Safe fix: make sure the machine is really powered off, then apply the out-of-service taint to the node (Kubernetes 1.26+): pod GC force-deletes the pods and the volumes are detached at once. Remove the taint when the node comes back. On older servers, force-delete the pod (kubectl delete pod --grace-period=0 --force) after confirming the node is off.
+Safe fix: make sure the machine is really powered off, then apply the out-of-service taint to the node (Kubernetes 1.26+): pod GC force-deletes the pods and the volumes are detached at once. Remove the taint when the node comes back. On older servers, force-delete the pod (kubectl delete pod --grace-period=0 --force) after confirming the node is off. volume-doctor also asks the node's kubelet through the API server (GET /api/v1/nodes/NODE/proxy/healthz): if it answers, the machine runs, the findings say so and fix refuses every node-down step whatever --confirm-node-down says.
 
 Never: force-delete the pod while the node might still be running its containers; a replacement would then write to the same volume.`,
   run(graph) {
