@@ -14,9 +14,7 @@ const NEVER = `Never remove a pod's directory under ${PODS_DIR} while a volume i
 function ghostPodFinding(graph: Graph, kubelet: KubeletFact, pod: KubeletPodFact): FindingDraft {
   const node = kubelet.node;
   const related: ObjectRef[] = [nodeRef(node)];
-  for (const v of pod.volumes) {
-    const claim = /^claim (.+)$/.exec(v)?.[1];
-    if (!claim) continue;
+  for (const claim of pod.claims) {
     related.push(pvcRef({ namespace: pod.namespace, name: claim }));
     const pvName = graph.pvc(pod.namespace, claim)?.volumeName;
     if (pvName) related.push(pvRef(pvName));

@@ -124,12 +124,16 @@ export async function probeNotReadyKubelets(client: KubeClient, snapshot: Snapsh
 /** Volume kinds that live past the pod (the kubelet must unmount them); emptyDir, configMap and the like do not matter here. */
 const EPHEMERAL = new Set(['emptyDir', 'configMap', 'secret', 'projected', 'downwardAPI', 'name', 'ephemeral', 'image']);
 
-function lastingVolumes(spec: unknown): string[] {
-  if (!isObject(spec) || !Array.isArray(spec.volumes)) return [];
+function lastingVolumes(spec: unknown): { volumes: string[]; claims: string[] } {
   const out: string[] = [];
+  const claims: string[] = [];
+  if (!isObject(spec) || !Array.isArray(spec.volumes)) return { volumes: out, claims };
   for (const v of spec.volumes) {
     if (!isObject(v) || typeof v.name !== 'string') continue;
-    if (isObject(v.persistentVolumeClaim) && typeof v.persistentVolumeClaim.claimName === 'string') out.push(`claim ${v.persistentVolumeClaim.claimName}`);
+    if (isObject(v.persistentVolumeClaim) && typeof v.persistentVolumeClaim.claimName === 'string') {
+      claims.push(v.persistentVolumeClaim.claimName);
+      out.push(`claim ${v.persistentVolumeClaim.claimName}`);
+    }
     else if (isObject(v.nfs)) out.push(`nfs ${String(v.nfs.server ?? '?')}:${String(v.nfs.path ?? '?')}`);
     else if (isObject(v.csi)) out.push(`csi ${String(v.csi.driver ?? '?')} (volume ${v.name})`);
     else {
@@ -137,7 +141,7 @@ function lastingVolumes(spec: unknown): string[] {
       if (kind) out.push(`${kind} (volume ${v.name})`);
     }
   }
-  return out;
+  return { volumes: out, claims };
 }
 
 /** The kubelet's /pods: the pods it runs that hold lasting volumes, and what the API says about each. */
@@ -174,9 +178,9 @@ async function readKubeletPods(client: KubeClient, snapshot: Snapshot, fact: Kub
     // Static pods (from a file or URL on the node) have another uid than their mirror pod in the API.
     const source = isObject(meta.annotations) ? meta.annotations['kubernetes.io/config.source'] : undefined;
     if (source !== undefined && source !== 'api') continue;
-    const volumes = lastingVolumes(item.spec);
+    const { volumes, claims } = lastingVolumes(item.spec);
     if (!volumes.length) continue;
-    const pod: KubeletPodFact = { namespace: meta.namespace, name: meta.name, uid: meta.uid, volumes, api: 'unknown' };
+    const pod: KubeletPodFact = { namespace: meta.namespace, name: meta.name, uid: meta.uid, volumes, claims, api: 'unknown' };
     if (byUid.has(meta.uid)) pod.api = 'present';
     else if (lookups++ >= MAX_POD_LOOKUPS) pod.apiDetail = `not looked up: more than ${MAX_POD_LOOKUPS} pods of this kubelet were missing from what was read`;
     else await lookUpPod(client, pod);

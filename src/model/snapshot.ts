@@ -248,8 +248,10 @@ export interface KubeletPodFact {
   namespace: string;
   name: string;
   uid: string;
-  /** Volumes that outlive the pod (claims, NFS, CSI, iSCSI, ...), e.g. "nfs 10.0.0.5:/exports/a", "claim data". */
+  /** Volumes that outlive the pod (claims, NFS, CSI, iSCSI, ...), for people: "nfs 10.0.0.5:/exports/a", "claim data". */
   volumes: string[];
+  /** The claims among them, by name (in the pod's namespace). */
+  claims: string[];
   /** present: the API has this pod (same uid); gone: a 404 for it; replaced: the name now belongs to another uid. */
   api: 'present' | 'gone' | 'replaced' | 'unknown';
   apiDetail?: string;

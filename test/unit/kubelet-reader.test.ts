@@ -66,8 +66,8 @@ describe('kubelet reader', () => {
     const k = s.kubelets!.find((x) => x.node === 'worker-1')!;
     expect(k.reach).toBe('answered');
     expect(k.pods).toEqual([
-      { namespace: 'shop', name: 'web-0', uid: 'uid-web-0', volumes: ['nfs 10.0.0.5:/exports/a'], api: 'present' },
-      { namespace: 'media', name: 'uploader-0', uid: 'uid-gone', volumes: ['nfs 10.0.0.5:/exports/a'], api: 'gone', apiDetail: 'the API server has no pod media/uploader-0 (404)' },
+      { namespace: 'shop', name: 'web-0', uid: 'uid-web-0', volumes: ['nfs 10.0.0.5:/exports/a'], claims: [], api: 'present' },
+      { namespace: 'media', name: 'uploader-0', uid: 'uid-gone', volumes: ['nfs 10.0.0.5:/exports/a'], claims: [], api: 'gone', apiDetail: 'the API server has no pod media/uploader-0 (404)' },
     ]);
     expect(k.metrics?.orphanCleanupErrors).toBe(1);
     expect(k.logLines).toBeUndefined();

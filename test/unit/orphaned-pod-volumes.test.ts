@@ -16,7 +16,7 @@ function run(kubelet: Partial<KubeletFact>, objects: unknown[] = []) {
 
 describe('orphaned-pod-volumes', () => {
   it('fires, critical, for a pod the kubelet still runs that the API no longer has', () => {
-    const [f] = run({ pods: [{ namespace: 'media', name: 'uploader-0', uid: UID, volumes: ['nfs 10.0.0.5:/exports/shared'], api: 'gone', apiDetail: 'the API server has no pod media/uploader-0 (404)' }] });
+    const [f] = run({ pods: [{ namespace: 'media', name: 'uploader-0', uid: UID, volumes: ['nfs 10.0.0.5:/exports/shared'], claims: [], api: 'gone', apiDetail: 'the API server has no pod media/uploader-0 (404)' }] });
     expect(f).toMatchObject({ check: 'orphaned-pod-volumes', severity: 'critical', subject: { kind: 'Pod', namespace: 'media', name: 'uploader-0' } });
     expect(f.related).toContainEqual({ kind: 'Node', name: 'worker-2' });
     expect(f.evidence[0]).toContain('/pods');
@@ -27,7 +27,7 @@ describe('orphaned-pod-volumes', () => {
 
   it('fires for a pod whose name now belongs to a replacement on another node, naming both copies', () => {
     const objects = [...boundVolume('db', 'data-db-0', 'pvc-db0'), pod('db', 'db-0', { node: 'worker-1', claims: ['data-db-0'], uid: 'new-uid' })];
-    const [f] = run({ pods: [{ namespace: 'db', name: 'db-0', uid: UID, volumes: ['claim data-db-0'], api: 'replaced', apiDetail: 'the API server\'s pod db/db-0 is another pod (uid new-uid)' }] }, objects);
+    const [f] = run({ pods: [{ namespace: 'db', name: 'db-0', uid: UID, volumes: ['claim data-db-0'], claims: ['data-db-0'], api: 'replaced', apiDetail: 'the API server\'s pod db/db-0 is another pod (uid new-uid)' }] }, objects);
     expect(f.severity).toBe('critical');
     expect(f.related).toEqual(expect.arrayContaining([{ kind: 'PersistentVolumeClaim', namespace: 'db', name: 'data-db-0' }, { kind: 'PersistentVolume', name: 'pvc-db0' }]));
     expect(f.evidence.join('\n')).toContain('is on worker-1: two copies may write to the same volumes');
@@ -46,8 +46,8 @@ describe('orphaned-pod-volumes', () => {
   });
 
   it('stays quiet for pods the API has, for lookups that failed, for a clean sweep, and for kubelets not asked', () => {
-    expect(run({ pods: [{ namespace: 'a', name: 'b', uid: UID, volumes: ['claim c'], api: 'present' }] })).toEqual([]);
-    expect(run({ pods: [{ namespace: 'a', name: 'b', uid: UID, volumes: ['claim c'], api: 'unknown', apiDetail: 'could not look pod a/b up: timeout' }] })).toEqual([]);
+    expect(run({ pods: [{ namespace: 'a', name: 'b', uid: UID, volumes: ['claim c'], claims: ['c'], api: 'present' }] })).toEqual([]);
+    expect(run({ pods: [{ namespace: 'a', name: 'b', uid: UID, volumes: ['claim c'], claims: ['c'], api: 'unknown', apiDetail: 'could not look pod a/b up: timeout' }] })).toEqual([]);
     expect(run({ metrics: { orphanCleanupErrors: 0, orphansCleaned: 3, volumes: [{ plugin: 'kubernetes.io/nfs', desired: 1, actual: 1 }], failedOperations: [] } })).toEqual([]);
     expect(orphanedPodVolumes.run(new Graph(snapshotOf([node('worker-1')])))).toEqual([]);
   });
