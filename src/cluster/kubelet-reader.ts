@@ -172,9 +172,13 @@ async function readKubeletPods(client: KubeClient, snapshot: Snapshot, fact: Kub
   const byUid = new Map(snapshot.pods.map((p) => [p.uid, p]));
   const pods: KubeletPodFact[] = [];
   let lookups = 0;
+  let unreadable = 0;
   for (const item of list.items ?? []) {
     const meta = isObject(item) ? item.metadata : undefined;
-    if (!isObject(meta) || typeof meta.name !== 'string' || typeof meta.namespace !== 'string' || typeof meta.uid !== 'string') continue;
+    if (!isObject(meta) || typeof meta.name !== 'string' || typeof meta.namespace !== 'string' || typeof meta.uid !== 'string') {
+      unreadable++;
+      continue;
+    }
     // Static pods (from a file or URL on the node) have another uid than their mirror pod in the API.
     const source = isObject(meta.annotations) ? meta.annotations['kubernetes.io/config.source'] : undefined;
     if (source !== undefined && source !== 'api') continue;
@@ -187,6 +191,10 @@ async function readKubeletPods(client: KubeClient, snapshot: Snapshot, fact: Kub
     pods.push(pod);
   }
   fact.pods = pods;
+  // What could not be judged is said, never taken as "the API has it".
+  const unknown = pods.filter((p) => p.api === 'unknown');
+  if (unreadable) noteNotChecked(snapshot, `${unreadable} of the pods the kubelet on ${fact.node} lists could not be read (no name, namespace or uid)`);
+  if (unknown.length) noteNotChecked(snapshot, `whether the API still has ${unknown.map((p) => `${p.namespace}/${p.name}`).slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}, which the kubelet on ${fact.node} runs: ${unknown[0].apiDetail ?? 'not looked up'}`);
 }
 
 /** Absence proven only by a 404 for the pod; a pod of that name with another uid is a replacement. */

@@ -28,6 +28,8 @@ const kubeletPods = {
     pod('media', 'uploader-0', { node: 'worker-1', uid: 'uid-gone', nfs: { volume: 'shared', server: '10.0.0.5', path: '/exports/a' } }),
     { ...pod('kube-system', 'etcd-worker-1', { node: 'worker-1', uid: 'static-hash', nfs: { volume: 'x', server: 's', path: '/p' } }), metadata: { name: 'etcd-worker-1', namespace: 'kube-system', uid: 'static-hash', annotations: { 'kubernetes.io/config.source': 'file' } } },
     pod('shop', 'no-volumes', { node: 'worker-1', uid: 'uid-plain' }),
+    { kind: 'Pod', metadata: { namespace: 'shop' } },
+    pod('shop', 'lookup-fails', { node: 'worker-1', uid: 'uid-unknown', claims: ['data'] }),
   ],
 };
 
@@ -55,6 +57,7 @@ describe('kubelet reader', () => {
 
   it('reads the pods a kubelet runs and proves which the API no longer has, by a 404 for each', async () => {
     const c = await client((req) => {
+      if (req.path === '/api/v1/namespaces/shop/pods/lookup-fails') return status(500, 'InternalError', 'etcd timed out');
       if (req.path === '/api/v1/nodes/worker-1/proxy/healthz') return { body: 'ok', headers: { 'Content-Type': 'text/plain' } };
       if (req.path === '/api/v1/nodes/worker-1/proxy/pods') return { body: kubeletPods };
       if (req.path === '/api/v1/nodes/worker-1/proxy/metrics') return { headers: { 'Content-Type': 'text/plain' }, body: 'kubelet_orphan_pod_cleaned_volumes_errors 1\n' };
@@ -68,6 +71,12 @@ describe('kubelet reader', () => {
     expect(k.pods).toEqual([
       { namespace: 'shop', name: 'web-0', uid: 'uid-web-0', volumes: ['nfs 10.0.0.5:/exports/a'], claims: [], api: 'present' },
       { namespace: 'media', name: 'uploader-0', uid: 'uid-gone', volumes: ['nfs 10.0.0.5:/exports/a'], claims: [], api: 'gone', apiDetail: 'the API server has no pod media/uploader-0 (404)' },
+      expect.objectContaining({ name: 'lookup-fails' }),
+    ]);
+    expect(k.pods?.[2]).toMatchObject({ name: 'lookup-fails', api: 'unknown', claims: ['data'] });
+    expect(s.notChecked).toEqual([
+      '1 of the pods the kubelet on worker-1 lists could not be read (no name, namespace or uid)',
+      expect.stringMatching(/^whether the API still has shop\/lookup-fails, which the kubelet on worker-1 runs: could not look pod shop\/lookup-fails up: .*etcd timed out/),
     ]);
     expect(k.metrics?.orphanCleanupErrors).toBe(1);
     expect(k.logLines).toBeUndefined();
