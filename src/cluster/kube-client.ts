@@ -9,6 +9,7 @@ import { ClusterError, RequestTimeoutError, UnreadableAnswerError } from '../err
 import { authenticator, Authenticator, ConnectionOverrides, Impersonation, resolveKubeconfig } from './kubeconfig.js';
 import { formatDuration as formatLong } from '../util/time.js';
 import { terminalSafe } from '../util/terminal-safe.js';
+import { isObject } from '../util/json.js';
 
 export interface ClientOptions {
   kubeconfig?: string;
@@ -76,9 +77,6 @@ export const DEADLINE_FACTOR = 10;
 export const MAX_CONNECTIONS = 8;
 /** An idle connection is closed after this long, before an API server's idle timeout (90s in kube-apiserver) could race a reuse. */
 const IDLE_SOCKET_MS = 30_000;
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Server text quoted in our messages, kept short. Its characters are kept as the server sent them (the JSON report

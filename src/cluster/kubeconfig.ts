@@ -3,6 +3,7 @@
 // skipped), or ~/.kube/config; the first file that sets current-context wins; for clusters, users and contexts
 // the first file defining a name wins; relative paths resolve against the file that holds them; with no
 // kubeconfig at all, the pod's service account (in-cluster) is used.
+import { isObject } from '../util/json.js';
 import { spawn } from 'node:child_process';
 import { accessSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -93,7 +94,6 @@ const exists = (file: string): boolean => {
 };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function resolvePath(dir: string, file: unknown): unknown {
   return typeof file === 'string' && file !== '' && !isAbsolute(file) ? join(dir, file) : file;

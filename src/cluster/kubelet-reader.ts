@@ -5,7 +5,8 @@ import type { KubeletFact, KubeletMetricsFact, KubeletPodFact, KubeletReach, Sna
 import { RequestTimeoutError } from '../errors.js';
 import type { KubeClient } from './kube-client.js';
 import { shorten } from './kube-client.js';
-import { runLimited } from '../util/concurrency.js';
+import { mapLimited } from '../util/concurrency.js';
+import { isObject } from '../util/json.js';
 import { formatDuration } from '../util/time.js';
 
 /** The healthz probe waits at most this long, whatever --request-timeout says: the API server's own dial waits 30s. */
@@ -18,8 +19,6 @@ const MAX_POD_LOOKUPS = 20;
 
 const proxyPath = (node: string, rest: string) => `/api/v1/nodes/${encodeURIComponent(node)}/proxy/${rest}`;
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function parseStatus(body: string): { reason?: string; message?: string } | undefined {
   try {
@@ -76,14 +75,6 @@ export async function probeKubelet(client: KubeClient, node: string): Promise<Ku
   }
 }
 
-async function mapLimited<T>(nodes: string[], ask: (node: string) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(nodes.length);
-  await runLimited(nodes.map((node, i) => async () => {
-    out[i] = await ask(node);
-  }), CONCURRENCY);
-  return out;
-}
-
 function record(snapshot: Snapshot, fact: KubeletFact): void {
   const list = (snapshot.kubelets ??= []);
   const at = list.findIndex((k) => k.node === fact.node);
@@ -112,7 +103,7 @@ const listNodes = (nodes: string[]) => (nodes.length > 5 ? `${nodes.slice(0, 5).
 export async function probeNotReadyKubelets(client: KubeClient, snapshot: Snapshot): Promise<void> {
   const notReady = snapshot.nodes.filter((n) => n.ready !== 'True').map((n) => n.name).sort();
   const asked = notReady.slice(0, MAX_KUBELETS_ASKED);
-  const facts = await mapLimited(asked, (node) => probeKubelet(client, node));
+  const facts = await mapLimited(asked, CONCURRENCY, (node) => probeKubelet(client, node));
   for (const f of facts) record(snapshot, f);
   noteUnasked(snapshot, facts);
   const unasked = notReady.slice(MAX_KUBELETS_ASKED);
@@ -304,7 +295,7 @@ async function readKubeletLog(client: KubeClient, fact: KubeletFact): Promise<vo
 export async function readKubeletViews(client: KubeClient, snapshot: Snapshot, nodes: string[]): Promise<void> {
   const known = new Set(snapshot.nodes.map((n) => n.name));
   const wanted = [...new Set(nodes)].filter((n) => known.has(n)).slice(0, MAX_KUBELETS_ASKED);
-  const facts = await mapLimited(wanted, async (node) => {
+  const facts = await mapLimited(wanted, CONCURRENCY, async (node) => {
     const fact = snapshot.kubelets?.find((k) => k.node === node) ?? await probeKubelet(client, node);
     if (fact.reach === 'answered') await Promise.all([readKubeletPods(client, snapshot, fact), readKubeletMetrics(client, fact), readKubeletLog(client, fact)]);
     return fact;
