@@ -37,6 +37,14 @@ function volume(ns: string, claim: string, pvName: string, driver = TEST_DRIVER)
 }
 
 /** Pod template: the agent plays its kubelet; short not-ready/unreachable tolerations (a real user setting) keep tests fast. */
+/** A one-replica StatefulSet `app` whose pod uses `claim` (its pod is `${app}-0`). */
+function statefulSet(ns: string, app: string, claim: string, extra: Raw = {}): Raw {
+  return {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: app, namespace: ns },
+    spec: { replicas: 1, serviceName: app, selector: { matchLabels: { app } }, template: template(app, claim, extra) },
+  };
+}
+
 function template(app: string, claim: string, extra: Raw = {}): Raw {
   return {
     metadata: { labels: { app }, annotations: { [SIM_KUBELET_ANNOTATION]: 'custom' } },
@@ -116,10 +124,7 @@ async function deploymentMultiAttach(state: ClusterState, c: KubeClient): Promis
 async function statefulSetTerminating(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
   const ns = 'story2';
   namespace(state, ns);
-  apply(state.kubeconfig, [...volume(ns, 'data-db-0', 'pv-story2'), {
-    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: ns },
-    spec: { replicas: 1, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: template('db', 'data-db-0') },
-  }]);
+  apply(state.kubeconfig, [...volume(ns, 'data-db-0', 'pv-story2'), statefulSet(ns, 'db', 'data-db-0')]);
   const pod = await runningPod(c, ns, 'db');
   const node = pod.spec.nodeName;
   log(`story2: db-0 runs on ${node}; taking ${node} down`);
@@ -156,10 +161,7 @@ async function detachFails(state: ClusterState, c: KubeClient): Promise<Scenario
   namespace(state, ns);
   const node = state.nodes[0];
   await nodeSettled(c, node);
-  apply(state.kubeconfig, [...volume(ns, 'data-ledger-0', 'pv-story4'), {
-    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'ledger', namespace: ns },
-    spec: { replicas: 1, serviceName: 'ledger', selector: { matchLabels: { app: 'ledger' } }, template: template('ledger', 'data-ledger-0', { nodeSelector: { 'kubernetes.io/hostname': node } }) },
-  }]);
+  apply(state.kubeconfig, [...volume(ns, 'data-ledger-0', 'pv-story4'), statefulSet(ns, 'ledger', 'data-ledger-0', { nodeSelector: { 'kubernetes.io/hostname': node } })]);
   await runningPod(c, ns, 'ledger');
   const message = 'rpc error: code = Internal desc = volume pv-story4 is busy on the node';
   setAttacher(state, 'fail-detach', message);
@@ -238,10 +240,7 @@ async function longhornDiskReplaced(state: ClusterState, c: KubeClient): Promise
   apply(state.kubeconfig, [
     ...volume(ns, pgClaim.name, pg, LONGHORN_DRIVER),
     lh.volume(pg, last), lh.replica(`${pg}-r-5e6f`, pg, last, diskUuid(last)), lh.replica(`${pg}-r-7a8b`, pg, beforeLast, diskUuid(beforeLast)), lh.engine(`${pg}-e-0`, pg, last),
-    {
-      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'pg', namespace: ns },
-      spec: { replicas: 1, serviceName: 'pg', selector: { matchLabels: { app: 'pg' } }, template: template('pg', pgClaim.name, { nodeSelector: { 'kubernetes.io/hostname': last } }) },
-    },
+    statefulSet(ns, 'pg', pgClaim.name, { nodeSelector: { 'kubernetes.io/hostname': last } }),
   ]);
   await setStatus(c, lhPath('volumes', pg), lh.volumeStatus('attached', 'healthy', last, pg, pgClaim));
   for (const r of [`${pg}-r-5e6f`, `${pg}-r-7a8b`]) await setStatus(c, lhPath('replicas', r), { currentState: 'running', instanceManagerName: `instance-manager-${r.endsWith('5e6f') ? last : beforeLast}` });
@@ -401,10 +400,7 @@ async function kubeletPods(c: KubeClient, node: string): Promise<Raw[]> {
 async function kubeletStillAnswers(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
   const ns = 'story9';
   namespace(state, ns);
-  apply(state.kubeconfig, [...volume(ns, 'data-vault-0', 'pv-story9'), {
-    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'vault', namespace: ns },
-    spec: { replicas: 1, serviceName: 'vault', selector: { matchLabels: { app: 'vault' } }, template: template('vault', 'data-vault-0') },
-  }]);
+  apply(state.kubeconfig, [...volume(ns, 'data-vault-0', 'pv-story9'), statefulSet(ns, 'vault', 'data-vault-0')]);
   const pod = await runningPod(c, ns, 'vault');
   const node = pod.spec.nodeName as string;
   log(`story9: vault-0 runs on ${node}; cutting its kubelet off the API server (it keeps answering)`);
