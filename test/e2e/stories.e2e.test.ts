@@ -1,7 +1,7 @@
 // The stories (the stuck states volume-doctor exists for, README "Checks") on a real control plane (etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler, kwok), stuck by the real controllers, diagnosed and fixed through the real kubectl.
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScenario, ScenarioResult } from '../../hack/cluster/scenarios.js';
+import type { ScenarioResult } from '../../hack/cluster/scenarios.js';
 import { nodeUp } from '../../hack/cluster/controls.js';
 import { stopApiServer } from '../../hack/cluster/controlplane.js';
 import { client } from '../../hack/cluster/kube.js';
@@ -11,26 +11,17 @@ import { diagnoseSnapshot } from '../../src/engine.js';
 import { plan } from '../../src/remedy/plan.js';
 import { applyPlan } from '../../src/remedy/apply.js';
 import { RESIZE_GRACE_MS, WAITING_POD_GRACE_MS } from '../../src/checks/thresholds.js';
-import { auditSince, auditSize, cluster, clusterReport, diagnose, diagnoseUntil, Finding, kubectlJson, later, plugin, pluginAtTerminal } from './helpers.js';
+import { auditSince, auditSize, buildStory, cluster, clusterReport, diagnose, diagnoseUntil, Finding, kubectlJson, later, plugin, pluginAtTerminal } from './helpers.js';
 import { unwrapped } from '../cli/run-binary.js';
 
 const has = (check: string, pred: (f: Finding) => boolean = () => true) => (fs: Finding[]) => fs.some((f) => f.check === check && pred(f));
 const taints = (node: string): { key: string }[] => kubectlJson(['get', 'node', node]).spec.taints ?? [];
 const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
 
-/** Builds a story; when the cluster does not get there, the error shows what it looks like instead. */
-async function story(name: string, namespace: string, state = cluster()): Promise<ScenarioResult> {
-  try {
-    return await runScenario(state, name);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${clusterReport(namespace)}`, { cause: err });
-  }
-}
-
 describe('story 1: a Deployment pod force-deleted on a down node; the new pod reports Multi-Attach', () => {
   let s: ScenarioResult;
   it('is diagnosed from the real objects', async () => {
-    s = await story('deployment-multi-attach', 'story1');
+    s = await buildStory('deployment-multi-attach', 'story1');
     const { code, doc } = await diagnoseUntil(['-A'], has('multi-attach', (f) => f.subject.name === s.facts.waitingPod));
     expect(code).toBe(1);
     const f = doc.findings.find((x) => x.check === 'multi-attach' && x.subject.name === s.facts.waitingPod)!;
@@ -93,7 +84,7 @@ describe('story 1: a Deployment pod force-deleted on a down node; the new pod re
 describe('story 2: a StatefulSet pod stuck Terminating on a down node', () => {
   let s: ScenarioResult;
   it('is diagnosed: the replacement cannot be created', async () => {
-    s = await story('statefulset-terminating', 'story2');
+    s = await buildStory('statefulset-terminating', 'story2');
     const { doc } = await diagnoseUntil(['-n', s.namespace], has('terminating-pod-on-unreachable-node'));
     const f = doc.findings.find((x) => x.check === 'terminating-pod-on-unreachable-node')!;
     expect(f.subject).toEqual({ kind: 'Pod', namespace: s.namespace, name: 'db-0' });
@@ -137,7 +128,7 @@ describe('story 3: a volume in use without a pod on a Ready node', () => {
   let s: ScenarioResult;
   afterAll(async () => s?.undo?.());
   it('is diagnosed as an orphaned mount blocking a pod elsewhere', async () => {
-    s = await story('in-use-without-pod', 'story3');
+    s = await buildStory('in-use-without-pod', 'story3');
     const { doc } = await diagnoseUntil(['-n', s.namespace], has('multi-attach'));
     const orphan = doc.findings.find((f) => f.check === 'volume-in-use-without-pod')!;
     expect(orphan).toMatchObject({ severity: 'critical', subject: { kind: 'Node', name: s.facts.inUseNode } });
@@ -167,7 +158,7 @@ describe('story 4: a VolumeAttachment stuck deleting because detach fails', () =
   // Detach must work again for later stories: a VolumeAttachment left deleting on a node blocks any new attach there.
   afterAll(async () => s?.undo?.());
   it('reports the detach error at once and the stuck deletion after two minutes', async () => {
-    s = await story('detach-fails', 'story4');
+    s = await buildStory('detach-fails', 'story4');
     const { doc } = await diagnoseUntil(['-n', s.namespace], (fs) => has('detach-error')(fs) && has('volume-attachment-stuck-deleting')(fs), 200_000);
     const stuck = doc.findings.find((f) => f.check === 'volume-attachment-stuck-deleting')!;
     expect(stuck.subject).toEqual({ kind: 'VolumeAttachment', name: s.facts.volumeAttachment });
@@ -181,7 +172,7 @@ describe('story 4: a VolumeAttachment stuck deleting because detach fails', () =
 
 describe('story 5: an out-of-service taint left on a node that came back', () => {
   it('is reported, and removed by remove-out-of-service-taint', async () => {
-    const s = await story('taint-left', 'default');
+    const s = await buildStory('taint-left', 'default');
     const { doc } = await diagnoseUntil([`node/${s.facts.node}`], has('out-of-service-taint-left'));
     expect(doc.findings.find((f) => f.check === 'out-of-service-taint-left')!.summary).toContain('still carries the out-of-service taint');
     const early = plugin(['fix', `node/${s.facts.node}`, '--yes', '-o', 'json']);
@@ -207,7 +198,7 @@ describe('story 6: Longhorn, after a rolling upgrade replaced the disks (Longhor
   });
 
   it('names the replicas whose disk UUID no longer exists, the faulted volume, and what Longhorn will do on the down node', async () => {
-    s = await story('longhorn-disk-replaced', 'story6');
+    s = await buildStory('longhorn-disk-replaced', 'story6');
     const { doc } = await diagnoseUntil(['-n', s.namespace], (fs) => has('longhorn-replica-disk-mismatch')(fs) && has('longhorn-volume-faulted')(fs) && has('longhorn-node-down-policy')(fs));
     const mismatch = doc.findings.filter((f) => f.check === 'longhorn-replica-disk-mismatch');
     expect(mismatch.map((f) => f.subject.name).sort()).toEqual([`${s.facts.faultedVolume}-r-1a2b`, `${s.facts.faultedVolume}-r-3c4d`]);
@@ -260,7 +251,7 @@ describe('story 7: the scheduler cannot place pods because of their volumes', ()
   afterAll(async () => { if (!undone) await s?.undo?.(); });
 
   it('a PV whose node affinity no node matches: the scheduler\'s words, the PV and the label no node has', async () => {
-    s = await story('scheduling-blocked-by-volume', 'story7');
+    s = await buildStory('scheduling-blocked-by-volume', 'story7');
     // Judged past the waiting grace with --now instead of waiting for it; within it, nothing is said yet.
     const within = diagnose(['-n', s.namespace, '--now', later(created(s.facts.pod), WAITING_POD_GRACE_MS / 2)]);
     expect(within.doc.findings.filter(about(s.facts.pod))).toEqual([]);
@@ -313,7 +304,7 @@ describe('story 8: a claim asked to grow with no resizer running for its driver'
   const stuck = (fs: Finding[]) => fs.find((f) => f.check === 'pvc-expansion-stuck' && f.subject.name === s.facts.claim);
 
   it('is reported past the resize grace, naming the claim and saying no resizer acted', async () => {
-    s = await story('expansion-stuck', 'story8');
+    s = await buildStory('expansion-stuck', 'story8');
     const since = kubectlJson(['get', 'events', '-n', s.namespace, '--field-selector', `involvedObject.name=${s.facts.claim},reason=ExternalExpanding`]).items[0].firstTimestamp;
     const within = diagnose(['-n', s.namespace, '--now', later(since, RESIZE_GRACE_MS / 2)]);
     expect(stuck(within.doc.findings)).toBeUndefined();
@@ -352,7 +343,7 @@ describe('guards on a live cluster', () => {
   });
   it('an object that changes between plan and apply aborts the action', async () => {
     const state = cluster();
-    s = await story('statefulset-terminating', 'story2', state);
+    s = await buildStory('statefulset-terminating', 'story2', state);
     const c = await client(state.kubeconfig);
     const options = { confirmNodeDown: [s.facts.downNode], nodeDownForMs: 30_000 };
     // Wait until the plan would act, then change the node while the operator is "at the prompt".
