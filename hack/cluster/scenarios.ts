@@ -400,7 +400,10 @@ async function kubeletPods(c: KubeClient, node: string): Promise<Raw[]> {
 async function kubeletStillAnswers(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
   const ns = 'story9';
   namespace(state, ns);
-  apply(state.kubeconfig, [...volume(ns, 'data-vault-0', 'pv-story9'), statefulSet(ns, 'vault', 'data-vault-0')]);
+  // Never the last node: story 6 (Longhorn) leaves its pod Terminating there, and this story's fix must wait only for its own.
+  const last = state.nodes[state.nodes.length - 1];
+  const notLast = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: [last] }] }] } } };
+  apply(state.kubeconfig, [...volume(ns, 'data-vault-0', 'pv-story9'), statefulSet(ns, 'vault', 'data-vault-0', { affinity: notLast })]);
   const pod = await runningPod(c, ns, 'vault');
   const node = pod.spec.nodeName as string;
   log(`story9: vault-0 runs on ${node}; cutting its kubelet off the API server (it keeps answering)`);

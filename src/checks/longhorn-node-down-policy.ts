@@ -2,7 +2,7 @@ import { defineCheck, type FindingDraft } from './check.js';
 import { LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
 import type { PodFact } from '../model/snapshot.js';
 import { nodeRef, podRef } from '../util/refs.js';
-import { finding } from './common.js';
+import { finding, kubeletEvidence, nodeDownRemedies } from './common.js';
 import { LONGHORN_DRIVER } from './longhorn-common.js';
 import { NODE_DOWN_GRACE_MS } from './thresholds.js';
 
@@ -44,14 +44,20 @@ Never: force-delete the pods, or change the policy to let Longhorn do it, unless
       const stuck = graph.podsOnNode(node.name).filter((p) => p.deletionTimestamp && usesLonghorn(p) && (p.owner?.kind === 'StatefulSet' || p.owner?.kind === 'ReplicaSet'));
       if (stuck.length === 0) continue;
       const handled = stuck.filter((p) => (p.owner?.kind === 'StatefulSet' ? policy.statefulset : policy.deployment));
+      const health = graph.nodeHealth(node.name);
+      // A kubelet that still answers means the machine runs: the node-down advice for it applies here too.
+      const running = health.kubelet?.reach === 'answered';
       findings.push(finding({
         severity: 'info',
         subject: nodeRef(node.name),
         related: [{ kind: 'Setting.longhorn.io', namespace: LONGHORN_NAMESPACE, name: SETTING }, ...stuck.map(podRef)],
         summary: `Node ${node.name} is down with ${stuck.length} Terminating workload pod${stuck.length === 1 ? '' : 's'}; ${SETTING}=${value}: ${policy.text}`,
-        evidence: stuck.map((p) => `pod ${p.namespace}/${p.name} (${p.owner?.kind === 'ReplicaSet' ? 'Deployment' : p.owner?.kind}): ${handled.includes(p) ? 'Longhorn will force-delete it' : 'Longhorn leaves it'}`),
+        evidence: [
+          ...stuck.map((p) => `pod ${p.namespace}/${p.name} (${p.owner?.kind === 'ReplicaSet' ? 'Deployment' : p.owner?.kind}): ${handled.includes(p) ? 'Longhorn will force-delete it' : 'Longhorn leaves it'}`),
+          ...kubeletEvidence(health),
+        ],
         explanation: 'Longhorn can resolve stuck pods on a down node by itself, depending on this setting.',
-        remedies: handled.length === stuck.length ? ['Wait for Longhorn to delete the pods.'] : ['For the pods Longhorn leaves, confirm the node is off and apply the out-of-service taint (kubectl volume-doctor fix --dry-run shows the guarded plan).'],
+        remedies: running ? nodeDownRemedies(health) : handled.length === stuck.length ? ['Wait for Longhorn to delete the pods.'] : ['For the pods Longhorn leaves, confirm the node is off and apply the out-of-service taint (kubectl volume-doctor fix --dry-run shows the guarded plan).'],
         idSuffix: SETTING,
       }));
     }
