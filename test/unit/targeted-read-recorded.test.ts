@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readCluster } from '../../src/cluster/live-reader.js';
 import type { Snapshot } from '../../src/model/snapshot.js';
 import { clientOf, serveObjects, targetsOf } from '../support/field-selecting-server.js';
-import { boundVolume, csiDriver, csiNode, DRIVER, lease, node, NOW, pod, podEvent, Raw, volumeAttachment } from '../fixtures/builders.js';
+import { boundVolume, csiDriver, csiNode, DRIVER, lease, node, NOW, pod, podEvent, pv, Raw, volumeAttachment } from '../fixtures/builders.js';
 import { exampleCluster, longhornUpgrade } from '../fixtures/stories.js';
 import recorded from '../fixtures/targeted-reads-recorded.json' with { type: 'json' };
 
@@ -42,12 +42,29 @@ function otherwiseNamed(): Raw[] {
   return [...objects, va, pod('apps', 'app', { node: 'node-a', claims: ['data'] })];
 }
 
+/**
+ * What is gone or was never there: a claim a pod names that does not exist (a 404 each time it is asked for), a
+ * Released volume whose claim was deleted, a volume of a driver without a CSIDriver object, a pod on a node that
+ * does not exist.
+ */
+function missingPieces(): Raw[] {
+  return [
+    csiDriver(DRIVER), node('node-a'), lease('node-a', NOW), csiNode('node-a'),
+    ...boundVolume('apps', 'data', 'pv-gone-driver', { driver: 'gone.csi.example.com' }),
+    volumeAttachment({ pv: 'pv-gone-driver', node: 'node-a', driver: 'gone.csi.example.com' }),
+    pod('apps', 'lost-claim', { node: 'node-a', claims: ['never-made', 'data'], state: 'ContainerCreating' }),
+    pv('pv-released', { claim: { namespace: 'apps', name: 'deleted' }, phase: 'Released', reclaimPolicy: 'Retain' }),
+    pod('apps', 'on-a-deleted-node', { node: 'node-gone', claims: ['data'], state: 'ContainerCreating' }),
+  ];
+}
+
 // Built once, in this order, when the file loads: the builders number uids as they go.
 const CLUSTERS: Record<string, Raw[]> = {
   example: exampleCluster(),
   small: smallCluster(),
   otherwiseNamed: otherwiseNamed(),
   longhornWithNodes: longhornUpgrade(false, true),
+  missingPieces: missingPieces(),
 };
 
 /** What each of the snapshot's lists holds, by name (an event by what it is about and its reason). */
@@ -120,6 +137,7 @@ describe('a targeted read sends the requests and builds the snapshot it did when
     // does not, and a Longhorn volume brings Longhorn's objects in.
     expect(now.small['pods/apps/app-0-moved'].requests).toContain('GET /apis/storage.k8s.io/v1/volumeattachments?limit=500');
     expect(now.small['pods/apps/app-1'].requests.some((r) => r.startsWith('GET /apis/storage.k8s.io/v1/volumeattachments?'))).toBe(false);
+    expect(now.missingPieces['pods/apps/lost-claim'].requests.filter((r) => r.endsWith('/persistentvolumeclaims/never-made')).length).toBeGreaterThan(1);
     expect(now.longhornWithNodes['persistentvolumes/pvc-lh000001'].requests.filter((r) => r.includes('/apis/longhorn.io/v1beta2/')).length).toBeGreaterThan(3);
   }, 180_000);
 });
