@@ -289,8 +289,9 @@ async function readTargetObject(c: Collector, target: Target): Promise<Raw> {
  * way (it waits for its volume, or is not scheduled), where the volume is held is the diagnosis, and every
  * attachment is listed as before. A node or an attachment as target lists them all too.
  *
- * Only the start depends on the target's resource (STARTS: what the object puts in view, what is listed whole);
- * the phases after it are the same for every target, each reading from and adding to one TargetRun.
+ * What depends on the target's resource is its row of STARTS: what the object puts in view, and what is listed
+ * whole. The phases below run in this order for every target (a node's pods' claims only for a node), each
+ * reading from and adding to one TargetRun. claims() asks again for a claim it did not find, each time.
  */
 async function readTarget(c: Collector, target: Target, limit: number): Promise<void> {
   const run = await readTheTarget(c, target, limit);
@@ -301,6 +302,7 @@ async function readTarget(c: Collector, target: Target, limit: number): Promise<
   await podsDriversAndOwnAttachments(run);
   await attachments(run);
   if (run.node) await podsOfTheNode(run, run.node);
+  // The claims the volumes named (their claimRef).
   await claims(run);
   // Pods listed on the nodes found since may use these volumes too: the same rule (no request when nothing is new).
   await attachments(run);
@@ -351,7 +353,7 @@ const STARTS: Record<TargetResource, Start> = {
       };
     },
   },
-  // A claim: its volume (not the claim itself: a Pending one has its story in its namespace's pods) and its namespace.
+  // A claim: its volume and its namespace (the claim itself is followed once its volume names it).
   persistentvolumeclaims: {
     everyAttachment: false, everyVolume: false, podsInClaimNamespaces: true, ownWarnings: false,
     seed: (obj, target) => ({ pvNames: obj.spec?.volumeName ? [obj.spec.volumeName] : [], podNamespaces: [target.namespace!] }),
@@ -400,7 +402,9 @@ interface TargetRun {
   driversAsked: Set<string>;
   /** Every VolumeAttachment was listed: none is fetched by derived name any more. */
   scanned: boolean;
+  /** The target pod's node: the pod's attachments there are fetched by name. */
   ownNode?: string;
+  /** The target node: its volumes and its pods' claims are followed, and Longhorn is read whenever served. */
   node?: string;
 }
 
