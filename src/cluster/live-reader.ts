@@ -1,6 +1,6 @@
 // Reads a live cluster into a Snapshot, at a cost that stays small on a large cluster:
-// one paginated LIST per kind cluster-wide, server-side event filters, and for a target only GETs
-// and field-selected LISTs along the object graph (never every pod of the cluster).
+// one paginated LIST per kind cluster-wide, server-side event filters, and for a target GETs and field-selected
+// LISTs along the object graph, listing a kind whole only where names cannot find what is needed (never every pod).
 import type { PodFact, PvFact, Snapshot } from '../model/snapshot.js';
 import { parseVersion } from './version.js';
 import { emptySnapshot } from '../model/snapshot.js';
