@@ -68,8 +68,9 @@ function pod(ns: string, name: string, app: string, claim: string, extra: Raw = 
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, ...t.metadata }, spec: t.spec };
 }
 
-async function pods(c: KubeClient, ns: string): Promise<Raw[]> {
-  return (await c.request<{ items: Raw[] }>(`/api/v1/namespaces/${ns}/pods`)).items;
+/** The pods of `ns`, or of every namespace. */
+async function pods(c: KubeClient, ns?: string): Promise<Raw[]> {
+  return (await c.request<{ items: Raw[] }>(ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods')).items;
 }
 
 async function runningPod(c: KubeClient, ns: string, app: string): Promise<Raw> {
@@ -400,10 +401,17 @@ async function kubeletPods(c: KubeClient, node: string): Promise<Raw[]> {
 async function kubeletStillAnswers(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
   const ns = 'story9';
   namespace(state, ns);
-  // Never the last node: story 6 (Longhorn) leaves its pod Terminating there, and this story's fix must wait only for its own.
-  const last = state.nodes[state.nodes.length - 1];
-  const notLast = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: [last] }] }] } } };
-  apply(state.kubeconfig, [...volume(ns, 'data-vault-0', 'pv-story9'), statefulSet(ns, 'vault', 'data-vault-0', { affinity: notLast })]);
+  // This story's fix waits for every pod the node-down finding blocks, so keep off nodes where another story left a
+  // pod that would never run elsewhere: stuck (not Running, or Terminating) or pinned to its node by a nodeSelector.
+  const others = (await pods(c)).filter((p) => p.metadata.namespace !== ns);
+  const avoid = new Set<string>(others.flatMap((p) => [
+    ...(p.spec?.nodeSelector?.['kubernetes.io/hostname'] ? [p.spec.nodeSelector['kubernetes.io/hostname'] as string] : []),
+    ...(p.spec?.nodeName && (p.status?.phase !== 'Running' || p.metadata.deletionTimestamp) ? [p.spec.nodeName as string] : []),
+  ]));
+  if (avoid.size >= state.nodes.length - 1) throw new Error(`story9 needs two nodes no other story holds pods on; every node but at most one is held: ${[...avoid].join(', ')}`);
+  log(`story9: keeping vault off ${[...avoid].join(', ') || 'no node'}`);
+  const keepOff = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: [...avoid] }] }] } } };
+  apply(state.kubeconfig, [...volume(ns, 'data-vault-0', 'pv-story9'), statefulSet(ns, 'vault', 'data-vault-0', avoid.size ? { affinity: keepOff } : {})]);
   const pod = await runningPod(c, ns, 'vault');
   const node = pod.spec.nodeName as string;
   log(`story9: vault-0 runs on ${node}; cutting its kubelet off the API server (it keeps answering)`);
