@@ -333,7 +333,7 @@ interface Start {
   everyAttachment: boolean;
   /** Every PersistentVolume is listed and followed. */
   everyVolume: boolean;
-  /** Every pod of the claims' namespaces is listed (a claim or a volume has no node to look from). */
+  /** Every pod in the namespaces of the claims in view is listed, besides the pods on the volumes' nodes. */
   podsInClaimNamespaces: boolean;
   /** The target's own Warning events are read instead of the volume events of the namespaces in view. */
   ownWarnings: boolean;
