@@ -2,7 +2,7 @@
 // The check's own run returns drafts; the Check it defines stamps each with the check's id, so `finding.check`
 // and the id prefix can never disagree with the check that produced them.
 import type { Finding, Severity } from '../model/finding.js';
-import type { ReadableResource } from '../model/resource-names.js';
+import type { ReadableResource } from '../model/kinds.js';
 import type { Graph } from '../graph.js';
 
 export interface Check<Id extends string = string> {

@@ -6,6 +6,8 @@ import type {
   StorageClassFact, VolumeAttachmentFact, VolumeError,
 } from '../model/snapshot.js';
 import { emptyLonghorn } from '../model/snapshot.js';
+import type { CoreKind, LonghornKindKey } from '../model/kinds.js';
+import { NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
 import { malformedReason } from './shape.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -214,9 +216,6 @@ export function foldEvent(o: Raw): EventFact {
 
 // ---- Longhorn ---------------------------------------------------------------------------------
 
-import { LONGHORN_GROUP } from '../model/kubernetes-names.js';
-export { LONGHORN_GROUP };
-
 /** Conditions are a list in v1beta2 and were a map keyed by type before; accept both. */
 function conditionList(c: unknown): LonghornVolumeFact['conditions'] {
   const list = Array.isArray(c) ? c : c && typeof c === 'object' ? Object.entries(c).map(([type, v]) => ({ type, ...(v && typeof v === 'object' ? v : {}) })) : [];
@@ -277,7 +276,7 @@ export function foldLonghornAttachment(o: Raw): LonghornAttachmentFact {
 }
 
 /** Longhorn kinds, keyed as `<Kind>.longhorn.io` since Node and VolumeAttachment clash with core kinds. */
-const LONGHORN_FOLDERS: Record<string, (l: LonghornFacts, o: Raw) => void> = {
+const LONGHORN_FOLDERS: Record<LonghornKindKey, (l: LonghornFacts, o: Raw) => void> = {
   'Volume.longhorn.io': (l, o) => l.volumes.push(foldLonghornVolume(o)),
   'Replica.longhorn.io': (l, o) => l.replicas.push(foldLonghornReplica(o)),
   'Engine.longhorn.io': (l, o) => l.engines.push(foldLonghornEngine(o)),
@@ -286,11 +285,6 @@ const LONGHORN_FOLDERS: Record<string, (l: LonghornFacts, o: Raw) => void> = {
   'Setting.longhorn.io': (l, o) => { Object.defineProperty(l.settings, o.metadata.name, { value: typeof o.value === 'string' ? o.value : JSON.stringify(o.value ?? ''), enumerable: true, writable: true, configurable: true }); },
   'VolumeAttachment.longhorn.io': (l, o) => l.volumeAttachments.push(foldLonghornAttachment(o)),
 };
-
-/** The key addRawObject files an object under: its kind, qualified by group for Longhorn's. */
-export function kindKey(kind: string, apiVersion: string | undefined): string {
-  return apiVersion?.startsWith(`${LONGHORN_GROUP}/`) ? `${kind}.${LONGHORN_GROUP}` : kind;
-}
 
 /** Where each kind's facts go in a Snapshot. Keys are API kinds. */
 export const FOLDERS = {
@@ -304,11 +298,9 @@ export const FOLDERS = {
   CSIDriver: { list: 'csiDrivers', fold: foldCsiDriver },
   StorageClass: { list: 'storageClasses', fold: foldStorageClass },
   Event: { list: 'events', fold: foldEvent },
-} as const satisfies Record<string, { list: keyof Snapshot; fold: (o: Raw) => unknown }>;
+} as const satisfies Record<CoreKind, { list: keyof Snapshot; fold: (o: Raw) => unknown }>;
 
-export type FoldableKind = keyof typeof FOLDERS;
-
-export function isFoldableKind(kind: string): kind is FoldableKind {
+export function isFoldableKind(kind: string): kind is CoreKind {
   return Object.prototype.hasOwnProperty.call(FOLDERS, kind);
 }
 
@@ -319,7 +311,7 @@ export type AddOutcome = 'added' | 'not-read' | { malformed: string };
  * `{malformed}` (nothing added) when the object's shape is not what the API server writes: the caller reports it.
  */
 export function addRawObject(snapshot: Snapshot, kind: string, o: Raw): AddOutcome {
-  const longhorn = Object.hasOwn(LONGHORN_FOLDERS, kind) ? LONGHORN_FOLDERS[kind] : undefined;
+  const longhorn = Object.hasOwn(LONGHORN_FOLDERS, kind) ? LONGHORN_FOLDERS[kind as LonghornKindKey] : undefined;
   if (!longhorn && !isFoldableKind(kind)) return 'not-read';
   const malformed = malformedReason(kind, o);
   if (malformed) return { malformed };
@@ -329,7 +321,7 @@ export function addRawObject(snapshot: Snapshot, kind: string, o: Raw): AddOutco
     return 'added';
   }
   if (!isFoldableKind(kind)) return 'not-read';
-  if (kind === 'Lease' && o.metadata?.namespace && o.metadata.namespace !== 'kube-node-lease') return 'added';
+  if (kind === 'Lease' && o.metadata?.namespace && o.metadata.namespace !== NODE_LEASE_NAMESPACE) return 'added';
   const { list, fold } = FOLDERS[kind];
   (snapshot[list] as unknown[]).push(fold(o));
   return 'added';

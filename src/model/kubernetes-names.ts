@@ -14,3 +14,5 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 /** Longhorn's API group and the namespace its objects live in. */
 export const LONGHORN_GROUP = 'longhorn.io';
 export const LONGHORN_NAMESPACE = 'longhorn-system';
+/** Longhorn's CSI driver. */
+export const LONGHORN_DRIVER = 'driver.longhorn.io';
