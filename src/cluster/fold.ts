@@ -7,7 +7,7 @@ import type {
 } from '../model/snapshot.js';
 import { emptyLonghorn } from '../model/snapshot.js';
 import type { CoreKind, LonghornKindKey } from '../model/kinds.js';
-import { NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
+import { CONTROLLER_MANAGED_ATTACH_DETACH, DEFAULT_CLASS_ANNOTATIONS, NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
 import { malformedReason } from './shape.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -158,7 +158,7 @@ export function foldNode(o: Raw): NodeFact {
     unschedulable: o.spec?.unschedulable === true,
     volumesAttached: arr(status.volumesAttached).map((v) => ({ name: v.name, devicePath: str(v.devicePath) })),
     volumesInUse: arr<string>(status.volumesInUse),
-    controllerManagedAttachDetach: meta.annotations?.['volumes.kubernetes.io/controller-managed-attach-detach'] === 'true',
+    controllerManagedAttachDetach: meta.annotations?.[CONTROLLER_MANAGED_ATTACH_DETACH] === 'true',
   };
 }
 
@@ -190,9 +190,7 @@ export function foldStorageClass(o: Raw): StorageClassFact {
   return {
     name: o.metadata?.name,
     provisioner: o.provisioner ?? '',
-    isDefault:
-      annotations['storageclass.kubernetes.io/is-default-class'] === 'true' ||
-      annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true',
+    isDefault: DEFAULT_CLASS_ANNOTATIONS.some((a) => annotations[a] === 'true'),
     volumeBindingMode: str(o.volumeBindingMode),
     reclaimPolicy: str(o.reclaimPolicy),
     allowVolumeExpansion: o.allowVolumeExpansion === true,
