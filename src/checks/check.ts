@@ -44,7 +44,7 @@ export function stamp(check: CheckId, draft: FindingDraft): Finding {
 }
 
 export function defineCheck<const Id extends string>(spec: CheckSpec<Id>): Check<Id> {
-  // A check's id is a CheckId once the check is listed in the registry, and only listed checks run.
+  // The registry lists every check volume-doctor runs, which makes its id a CheckId.
   return { ...spec, run: (graph, earlier) => spec.run(graph, earlier).map((d) => stamp(spec.id as string as CheckId, d)) };
 }
 

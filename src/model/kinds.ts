@@ -73,7 +73,7 @@ export const LONGHORN_KINDS = {
 export const KUBELET_PROXY = 'nodes/proxy';
 
 export type ResourceName = keyof typeof CORE_KINDS;
-export type LonghornResourceName = keyof typeof LONGHORN_KINDS;
+type LonghornResourceName = keyof typeof LONGHORN_KINDS;
 /** What a check may name in `reads`. */
 export type ReadableResource = ResourceName | LonghornResourceName | typeof KUBELET_PROXY;
 export type CoreKind = (typeof CORE_KINDS)[ResourceName]['kind'];
