@@ -1,6 +1,6 @@
 // Reads a live cluster into a Snapshot, at a cost that stays small on a large cluster:
-// one paginated LIST per kind cluster-wide, server-side event filters, and for a target only GETs
-// and field-selected LISTs along the object graph (never every pod of the cluster).
+// one paginated LIST per kind cluster-wide, server-side event filters, and for a target GETs and field-selected
+// LISTs along the object graph, listing a kind whole only where names cannot find what is needed (never every pod).
 import type { PodFact, PvFact, Snapshot } from '../model/snapshot.js';
 import { parseVersion } from './version.js';
 import { emptySnapshot } from '../model/snapshot.js';
@@ -278,158 +278,290 @@ async function readTargetObject(c: Collector, target: Target): Promise<Raw> {
  * and a 404 proves only that one name is absent; so when a pod in view is not running on an attachment found that
  * way (it waits for its volume, or is not scheduled), where the volume is held is the diagnosis, and every
  * attachment is listed as before. A node or an attachment as target lists them all too.
+ *
+ * What depends on the target's resource is its row of STARTS: what the object puts in view, and what is listed
+ * whole. The phases below run in this order for every target (a node's pods' claims only for a node), each
+ * reading from and adding to one TargetRun. claims() asks again for a claim it did not find, each time.
  */
 async function readTarget(c: Collector, target: Target, limit: number): Promise<void> {
-  const all = async (tasks: (() => Promise<unknown>)[]) => runLimited(tasks.map((t) => async () => void (await t())), limit);
-  const pvNames = new Set<string>();
-  const nodeNames = new Set<string>();
-  const claimKeys = new Set<string>();
-  const podNamespaces = new Set<string>();
-  let scanned = target.resource === 'nodes' || target.resource === 'volumeattachments';
+  const run = await readTheTarget(c, target, limit);
+  if (run.start.everyVolume) await everyVolume(run);
+  if (run.start.ownWarnings) await Promise.all([ownWarnings(run, target), claims(run)]);
+  await claims(run);
+  await claimEventsAndVolumes(run);
+  await podsDriversAndOwnAttachments(run);
+  await attachments(run);
+  if (run.node) await podsOfTheNode(run, run.node);
+  // The claims the volumes named (their claimRef).
+  await claims(run);
+  // Pods listed on the nodes found since may use these volumes too: the same rule (no request when nothing is new).
+  await attachments(run);
+  await claims(run);
+  keepAttachmentsOnNodesRead(run);
+  await longhorn(run);
+  await nodesAndDrivers(run);
+  await leasesOfNotReadyNodes(run);
+  if (!run.start.ownWarnings) await volumeEvents(run);
+}
 
-  const addPodClaims = (pod: PodFact | undefined) => {
-    if (!pod) return;
-    if (pod.nodeName) nodeNames.add(pod.nodeName);
-    for (const claim of pod.claims) claimKeys.add(`${pod.namespace}/${claim.claimName}`);
-  };
-  const fetchClaims = async () => {
-    await all([...claimKeys].map((k) => async () => {
-      const [ns, name] = k.split('/');
-      await c.get('persistentvolumeclaims', name, ns);
-    }));
-    for (const pvc of c.snapshot.pvcs) if (pvc.volumeName && claimKeys.has(`${pvc.namespace}/${pvc.name}`)) pvNames.add(pvc.volumeName);
-  };
+/** What the target object itself puts in view. */
+interface Seed {
+  /** Claims, as "namespace/name". */
+  claimKeys?: string[];
+  pvNames?: string[];
+  nodeNames?: string[];
+  podNamespaces?: string[];
+  /** The target pod's node. */
+  ownNode?: string;
+  /** The target node. */
+  node?: string;
+}
 
-  // The target (and, when listed, every attachment) side by side; a 404 for the target wins over a failed LIST.
-  const [got, vas] = await Promise.allSettled([readTargetObject(c, target), scanned ? c.list('volumeattachments') : Promise.resolve()]);
+/** How a targeted run starts, by the target's resource. */
+interface Start {
+  /** Every VolumeAttachment is listed beside the target's GET, none fetched by derived name. */
+  everyAttachment: boolean;
+  /** Every PersistentVolume is listed and followed. */
+  everyVolume: boolean;
+  /** Every pod in the namespaces of the claims in view is listed, besides the pods on the volumes' nodes. */
+  podsInClaimNamespaces: boolean;
+  /** The target's own Warning events are read instead of the volume events of the namespaces in view. */
+  ownWarnings: boolean;
+  seed(obj: Raw, target: Target): Seed;
+}
+
+const STARTS: Record<TargetResource, Start> = {
+  // A pod: its node and claims; its own Warning events, and its own attachments by name on its node.
+  pods: {
+    everyAttachment: false, everyVolume: false, podsInClaimNamespaces: false, ownWarnings: true,
+    seed: (obj) => {
+      const pod = foldPod(obj);
+      return {
+        nodeNames: pod.nodeName ? [pod.nodeName] : [],
+        claimKeys: pod.claims.map((claim) => `${pod.namespace}/${claim.claimName}`),
+        ownNode: obj.spec?.nodeName || undefined,
+      };
+    },
+  },
+  // A claim: its volume and its namespace (the claim itself is followed once its volume names it).
+  persistentvolumeclaims: {
+    everyAttachment: false, everyVolume: false, podsInClaimNamespaces: true, ownWarnings: false,
+    seed: (obj, target) => ({ pvNames: obj.spec?.volumeName ? [obj.spec.volumeName] : [], podNamespaces: [target.namespace!] }),
+  },
+  // A volume: itself, and its claim (claimRef) with the claim's namespace.
+  persistentvolumes: {
+    everyAttachment: false, everyVolume: false, podsInClaimNamespaces: true, ownWarnings: false,
+    seed: (obj, target) => {
+      const claim = obj.spec?.claimRef;
+      if (!claim?.name) return { pvNames: [target.name] };
+      const ns = claim.namespace ?? 'default';
+      return { pvNames: [target.name], claimKeys: [`${ns}/${claim.name}`], podNamespaces: [ns] };
+    },
+  },
+  // A node: itself; every attachment, and every volume since volumesInUse names volumes by driver and handle.
+  nodes: {
+    everyAttachment: true, everyVolume: true, podsInClaimNamespaces: false, ownWarnings: false,
+    seed: (_obj, target) => ({ nodeNames: [target.name], node: target.name }),
+  },
+  // An attachment: its node and its volume; every attachment.
+  volumeattachments: {
+    everyAttachment: true, everyVolume: false, podsInClaimNamespaces: true, ownWarnings: false,
+    seed: (obj) => ({ nodeNames: [obj.spec.nodeName], pvNames: obj.spec.source?.persistentVolumeName ? [obj.spec.source.persistentVolumeName] : [] }),
+  },
+};
+
+/** What a targeted run has in view: each phase reads it and adds to it; nothing else carries state between them. */
+interface TargetRun {
+  c: Collector;
+  /** Requests in flight at most. */
+  limit: number;
+  start: Start;
+  /** Claims followed ("namespace/name"): read, their volumes followed, their events read while they have a story. */
+  claimKeys: Set<string>;
+  /** Volumes followed (PV names): read, their attachments found, Longhorn's objects for them kept. */
+  pvNames: Set<string>;
+  /** Nodes read (Node, CSINode, and Lease when not Ready); attachments on other nodes are dropped. */
+  nodeNames: Set<string>;
+  /** Namespaces whose every pod is listed when the start says so. */
+  podNamespaces: Set<string>;
+  /** Nodes whose pods were listed (never twice). */
+  podsListedOn: Set<string>;
+  /** Volumes whose attachments' nodes have their pods listed: pvNames itself (as it grows), or a node target's own. */
+  followed: Set<string>;
+  /** CSIDrivers asked for once the volumes were read; drivers of volumes found later are asked for at the end. */
+  driversAsked: Set<string>;
+  /** Every VolumeAttachment was listed: none is fetched by derived name any more. */
+  scanned: boolean;
+  /** The target pod's node: the pod's attachments there are fetched by name. */
+  ownNode?: string;
+  /** The target node: its volumes and its pods' claims are followed, and Longhorn is read whenever served. */
+  node?: string;
+}
+
+/** The target, and every attachment when the start says so, side by side; a 404 for the target wins over a failed LIST. */
+async function readTheTarget(c: Collector, target: Target, limit: number): Promise<TargetRun> {
+  const start = STARTS[target.resource];
+  const [got, vas] = await Promise.allSettled([readTargetObject(c, target), start.everyAttachment ? c.list('volumeattachments') : Promise.resolve()]);
   if (got.status === 'rejected') throw got.reason;
   if (vas.status === 'rejected') throw vas.reason;
-  const obj = got.value;
+  const seed = start.seed(got.value, target);
+  const pvNames = new Set(seed.pvNames);
+  return {
+    c, limit, start,
+    claimKeys: new Set(seed.claimKeys),
+    pvNames,
+    nodeNames: new Set(seed.nodeNames),
+    podNamespaces: new Set(seed.podNamespaces),
+    podsListedOn: new Set(),
+    followed: pvNames,
+    driversAsked: new Set(),
+    scanned: start.everyAttachment,
+    ownNode: seed.ownNode,
+    node: seed.node,
+  };
+}
 
-  switch (target.resource) {
-    case 'pods': {
-      addPodClaims(foldPod(obj));
-      podNamespaces.add(target.namespace!);
-      await Promise.all([
-        c.list('events', target.namespace, `involvedObject.kind=Pod,involvedObject.name=${target.name},type=Warning`),
-        fetchClaims(),
-      ]);
-      break;
-    }
-    case 'persistentvolumeclaims': {
-      if (obj.spec?.volumeName) pvNames.add(obj.spec.volumeName);
-      podNamespaces.add(target.namespace!);
-      break;
-    }
-    case 'persistentvolumes': {
-      pvNames.add(target.name);
-      const claim = obj.spec?.claimRef;
-      if (claim?.name) {
-        const ns = claim.namespace ?? 'default';
-        claimKeys.add(`${ns}/${claim.name}`);
-        podNamespaces.add(ns);
-      }
-      break;
-    }
-    case 'nodes': {
-      nodeNames.add(target.name);
-      // volumesInUse names volumes by driver and handle, not by PV name: every PV is needed to map them back.
-      await c.list('persistentvolumes');
-      for (const pv of c.snapshot.pvs) pvNames.add(pv.name);
-      break;
-    }
-    case 'volumeattachments': {
-      nodeNames.add(obj.spec.nodeName);
-      if (obj.spec.source?.persistentVolumeName) pvNames.add(obj.spec.source.persistentVolumeName);
-      break;
-    }
-  }
+async function inParallel(run: TargetRun, tasks: (() => Promise<unknown>)[]): Promise<void> {
+  await runLimited(tasks.map((t) => async () => void (await t())), run.limit);
+}
 
-  await fetchClaims();
-  // Provisioning and binding events of the claims in view (Pending claims explain themselves only there), and the volumes.
-  await all([
-    ...[...claimKeys].filter((k) => !settledClaim(c.snapshot, k)).map((k) => {
+/** Every volume, all followed: a node's volumesInUse are mapped back to PV names through them. */
+async function everyVolume(run: TargetRun): Promise<void> {
+  await run.c.list('persistentvolumes');
+  for (const pv of run.c.snapshot.pvs) run.pvNames.add(pv.name);
+}
+
+/** The target pod's own Warning events: they tell its story, so the namespace's volume events are not read. */
+async function ownWarnings(run: TargetRun, target: Target): Promise<void> {
+  await run.c.list('events', target.namespace, `involvedObject.kind=Pod,involvedObject.name=${target.name},type=Warning`);
+}
+
+/** The claims in view (a claim not found is asked for again: a 404 is not remembered), then their volumes. */
+async function claims(run: TargetRun): Promise<void> {
+  await inParallel(run, [...run.claimKeys].map((k) => async () => {
+    const [ns, name] = k.split('/');
+    await run.c.get('persistentvolumeclaims', name, ns);
+  }));
+  for (const pvc of run.c.snapshot.pvcs) if (pvc.volumeName && run.claimKeys.has(`${pvc.namespace}/${pvc.name}`)) run.pvNames.add(pvc.volumeName);
+}
+
+/**
+ * Provisioning and binding events of the claims in view (Pending claims explain themselves only there), and the
+ * volumes; then the claims those volumes name (their claimRef) with their namespaces, unless every volume is
+ * followed (that would be every claim).
+ */
+async function claimEventsAndVolumes(run: TargetRun): Promise<void> {
+  const { c } = run;
+  await inParallel(run, [
+    ...[...run.claimKeys].filter((k) => !settledClaim(c.snapshot, k)).map((k) => {
       const [ns, name] = k.split('/');
       return () => c.list('events', ns, `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name}`);
     }),
-    ...[...pvNames].map((name) => () => c.get('persistentvolumes', name)),
+    ...[...run.pvNames].map((name) => () => c.get('persistentvolumes', name)),
   ]);
-  const pvs: PvFact[] = c.snapshot.pvs.filter((pv) => pvNames.has(pv.name));
-  for (const pv of pvs) {
-    if (pv.claimRef && target.resource !== 'nodes') {
-      claimKeys.add(`${pv.claimRef.namespace}/${pv.claimRef.name}`);
-      podNamespaces.add(pv.claimRef.namespace);
+  if (run.start.everyVolume) return;
+  for (const pv of c.snapshot.pvs) {
+    if (pv.claimRef && run.pvNames.has(pv.name)) {
+      run.claimKeys.add(`${pv.claimRef.namespace}/${pv.claimRef.name}`);
+      run.podNamespaces.add(pv.claimRef.namespace);
     }
   }
-  const drivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d));
-  const driverTasks = [...drivers].map((d) => () => c.get('csidrivers', d));
+}
+
+/**
+ * Pods that can hold the volumes (on the nodes they are attached to) and pods that can use the claims (in their
+ * namespaces, when the start says so); the CSIDrivers of the volumes read; and the target pod's own attachments,
+ * by name on its node (a driver without attach is told apart after).
+ */
+async function podsDriversAndOwnAttachments(run: TargetRun): Promise<void> {
+  const { c, ownNode } = run;
+  for (const pv of c.snapshot.pvs) if (pv.csi?.driver) run.driversAsked.add(pv.csi.driver);
   // A node target reads every PV only to map volumesInUse back to names; it follows the volumes on the node.
-  const followed = target.resource === 'nodes'
-    ? new Set(c.snapshot.volumeAttachments.filter((va) => va.nodeName === target.name).flatMap((va) => va.persistentVolumeName ?? []))
-    : pvNames;
-  const podsListedOn = new Set<string>();
-  const listPodsOnNodesOf = (volumes: Set<string>) => {
-    for (const va of c.snapshot.volumeAttachments) if (va.persistentVolumeName && volumes.has(va.persistentVolumeName)) nodeNames.add(va.nodeName);
-    const fresh = [...nodeNames].filter((n) => !podsListedOn.has(n));
-    for (const n of fresh) podsListedOn.add(n);
-    return fresh.map((node) => () => c.list('pods', undefined, `spec.nodeName=${node}`));
-  };
-  /** Attachments by derived name, or all of them when those do not settle where the volumes are (see above). */
-  const settle = async () => {
-    if (scanned) return;
-    await all(wantedAttachments(c, pvNames));
-    if (!onFoundAttachments(c, pvNames)) {
-      scanned = true;
-      await c.list('volumeattachments');
-    }
-    await all(listPodsOnNodesOf(followed));
-  };
-
-  // Pods that can use these claims live in the claims' namespaces; pods that can hold the volumes live on these nodes.
-  const podLists = listPodsOnNodesOf(followed);
-  if (target.resource !== 'pods' && target.resource !== 'nodes') {
-    podLists.push(...[...podNamespaces].map((ns) => () => c.list('pods', ns)));
+  if (run.node) {
+    const node = run.node;
+    run.followed = new Set(c.snapshot.volumeAttachments.filter((va) => va.nodeName === node).flatMap((va) => va.persistentVolumeName ?? []));
   }
-  // The target pod's own attachments go along (its node is known); a driver without attach is told apart after.
-  const own = target.resource === 'pods' && obj.spec?.nodeName
-    ? pvs.filter((pv) => pv.csi).map((pv) => () => c.get('volumeattachments', csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, obj.spec.nodeName)))
+  const podLists = podsOnNodesHolding(run, run.followed);
+  if (run.start.podsInClaimNamespaces) podLists.push(...[...run.podNamespaces].map((ns) => () => c.list('pods', ns)));
+  const own = ownNode
+    ? c.snapshot.pvs.filter((pv) => run.pvNames.has(pv.name) && pv.csi)
+      .map((pv) => () => c.get('volumeattachments', csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, ownNode)))
     : [];
-  await all([...podLists, ...driverTasks, ...own]);
-  await settle();
-  if (target.resource === 'nodes') {
-    for (const pod of c.snapshot.pods) if (pod.nodeName === target.name) addPodClaims(pod);
-    await fetchClaims();
-    // Where else the node's pods' volumes are attached, and the pods there that may hold them.
-    const claimed = new Set(c.snapshot.pvcs.filter((pvc) => claimKeys.has(`${pvc.namespace}/${pvc.name}`)).flatMap((pvc) => pvc.volumeName ?? []));
-    await all(listPodsOnNodesOf(claimed));
-  }
-  await fetchClaims();
-  // Pods listed on the nodes found since may use these volumes too: the same rule (no request when nothing is new).
-  await settle();
-  await fetchClaims();
-  // Only attachments on nodes this run reads: an attachment whose node was never fetched would look like one
-  // left behind by a deleted node.
-  c.snapshot.volumeAttachments = c.snapshot.volumeAttachments.filter((va) => nodeNames.has(va.nodeName));
-  // Longhorn is read only when a volume in view is Longhorn's (one discovery request otherwise).
-  if (target.resource === 'nodes' || c.snapshot.pvs.some((pv) => pvNames.has(pv.name) && pv.csi?.driver === LONGHORN_DRIVER)) {
-    await c.longhorn();
-    for (const n of scopeLonghorn(c.snapshot, pvNames)) nodeNames.add(n);
-  }
+  await inParallel(run, [...podLists, ...[...run.driversAsked].map((d) => () => c.get('csidrivers', d)), ...own]);
+}
 
-  const moreDrivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d && !drivers.has(d)));
-  await all([
-    ...[...nodeNames].map((n) => () => c.get('nodes', n)),
-    ...[...nodeNames].map((n) => () => c.get('csinodes', n)),
+/**
+ * Adds the nodes these volumes are attached to (among the attachments read) to the nodes in view, and returns the
+ * LISTs of the pods on each node in view whose pods were not listed yet.
+ */
+function podsOnNodesHolding(run: TargetRun, volumes: Set<string>): (() => Promise<unknown>)[] {
+  for (const va of run.c.snapshot.volumeAttachments) if (va.persistentVolumeName && volumes.has(va.persistentVolumeName)) run.nodeNames.add(va.nodeName);
+  const fresh = [...run.nodeNames].filter((n) => !run.podsListedOn.has(n));
+  for (const n of fresh) run.podsListedOn.add(n);
+  return fresh.map((node) => () => run.c.list('pods', undefined, `spec.nodeName=${node}`));
+}
+
+/**
+ * Attachments by derived name, or all of them when those do not settle where the volumes are (see readTarget);
+ * then the pods on the nodes found. Nothing once every attachment was listed.
+ */
+async function attachments(run: TargetRun): Promise<void> {
+  if (run.scanned) return;
+  await inParallel(run, wantedAttachments(run.c, run.pvNames));
+  if (!onFoundAttachments(run.c, run.pvNames)) {
+    run.scanned = true;
+    await run.c.list('volumeattachments');
+  }
+  await inParallel(run, podsOnNodesHolding(run, run.followed));
+}
+
+/** A node target: the claims of its pods, where else their volumes are attached, and the pods there that may hold them. */
+async function podsOfTheNode(run: TargetRun, node: string): Promise<void> {
+  for (const pod of run.c.snapshot.pods) {
+    if (pod.nodeName === node) for (const claim of pod.claims) run.claimKeys.add(`${pod.namespace}/${claim.claimName}`);
+  }
+  await claims(run);
+  const claimed = new Set(run.c.snapshot.pvcs.filter((pvc) => run.claimKeys.has(`${pvc.namespace}/${pvc.name}`)).flatMap((pvc) => pvc.volumeName ?? []));
+  await inParallel(run, podsOnNodesHolding(run, claimed));
+}
+
+/** Only attachments on nodes this run reads: one whose node was never fetched would look left behind by a deleted node. */
+function keepAttachmentsOnNodesRead(run: TargetRun): void {
+  run.c.snapshot.volumeAttachments = run.c.snapshot.volumeAttachments.filter((va) => run.nodeNames.has(va.nodeName));
+}
+
+/**
+ * Longhorn, for a node target or when a volume in view is Longhorn's (one discovery request otherwise), kept to the
+ * volumes followed; the nodes of their replicas and engines are read too.
+ */
+async function longhorn(run: TargetRun): Promise<void> {
+  const { c } = run;
+  if (!run.node && !c.snapshot.pvs.some((pv) => run.pvNames.has(pv.name) && pv.csi?.driver === LONGHORN_DRIVER)) return;
+  await c.longhorn();
+  for (const n of scopeLonghorn(c.snapshot, run.pvNames)) run.nodeNames.add(n);
+}
+
+/** The nodes in view and their CSINodes, and the CSIDrivers of volumes read since the drivers were asked for. */
+async function nodesAndDrivers(run: TargetRun): Promise<void> {
+  const { c } = run;
+  const moreDrivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d && !run.driversAsked.has(d)));
+  await inParallel(run, [
+    ...[...run.nodeNames].map((n) => () => c.get('nodes', n)),
+    ...[...run.nodeNames].map((n) => () => c.get('csinodes', n)),
     ...[...moreDrivers].map((d) => () => c.get('csidrivers', d)),
   ]);
-  // A Lease says something only about a node that is not Ready (is its kubelet still renewing it?).
-  const ready = new Set(c.snapshot.nodes.filter((n) => n.ready === 'True').map((n) => n.name));
-  await all([...nodeNames].filter((n) => !ready.has(n)).map((n) => () => c.get('leases', n, NODE_LEASE_NAMESPACE)));
-  if (target.resource !== 'pods') {
-    // Volume events of the pods found above: the same server-filtered LISTs as a full run, scoped to their namespaces.
-    const namespaces = new Set(c.snapshot.pods.map((p) => p.namespace));
-    await all([...namespaces].flatMap((ns) => VOLUME_EVENTS.map((e) => () => c.list('events', ns, eventSelector(e)))));
-  }
+}
+
+/** A Lease says something only about a node that is not Ready (is its kubelet still renewing it?). */
+async function leasesOfNotReadyNodes(run: TargetRun): Promise<void> {
+  const ready = new Set(run.c.snapshot.nodes.filter((n) => n.ready === 'True').map((n) => n.name));
+  await inParallel(run, [...run.nodeNames].filter((n) => !ready.has(n)).map((n) => () => run.c.get('leases', n, NODE_LEASE_NAMESPACE)));
+}
+
+/** Volume events of the pods found: the same server-filtered LISTs as a full run, scoped to their namespaces. */
+async function volumeEvents(run: TargetRun): Promise<void> {
+  const namespaces = new Set(run.c.snapshot.pods.map((p) => p.namespace));
+  await inParallel(run, [...namespaces].flatMap((ns) => VOLUME_EVENTS.map((e) => () => run.c.list('events', ns, eventSelector(e)))));
 }
 
 /** The volumes (among `pvNames`) that go through the attach/detach controller, by the drivers read. */

@@ -3,11 +3,11 @@
 // kube-apiserver's field selectors (spec.nodeName, involvedObject.*, type, reason) so targeted LISTs see only what
 // the real server would send.
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../src/cluster/kube-client.js';
 import { readCluster, Target } from '../../src/cluster/live-reader.js';
 import { diagnoseSnapshot } from '../../src/engine.js';
 import type { ObjectRef } from '../../src/model/snapshot.js';
-import { listKind, LoggedRequest, MisbehavingServer, Reply, startMisbehavingServer } from '../support/misbehaving-server.js';
+import type { MisbehavingServer } from '../support/misbehaving-server.js';
+import { clientOf as client, serveObjects, targetsOf } from '../support/field-selecting-server.js';
 import { boundVolume, csiDriver, csiNode, lease, node, NOW, pod, Raw, vaName, volumeAttachment } from '../fixtures/builders.js';
 import { exampleCluster } from '../fixtures/stories.js';
 import before from '../fixtures/targeted-findings-before.json' with { type: 'json' };
@@ -15,50 +15,10 @@ import before from '../fixtures/targeted-findings-before.json' with { type: 'jso
 let server: MisbehavingServer | undefined;
 afterEach(async () => { await server?.close(); server = undefined; });
 
-const PLURALS: Record<string, string> = {
-  Node: 'nodes', Pod: 'pods', PersistentVolumeClaim: 'persistentvolumeclaims', PersistentVolume: 'persistentvolumes',
-  VolumeAttachment: 'volumeattachments', CSINode: 'csinodes', CSIDriver: 'csidrivers', StorageClass: 'storageclasses',
-  Lease: 'leases', Event: 'events', Volume: 'volumes', Replica: 'replicas', Engine: 'engines', Setting: 'settings',
-};
-
-/** The collection an object lives in, as kube-apiserver serves it. */
-function collectionOf(o: Raw): string {
-  const plural = PLURALS[o.kind];
-  if (o.apiVersion.startsWith('longhorn.io/')) return `/apis/longhorn.io/v1beta2/namespaces/longhorn-system/${o.kind === 'VolumeAttachment' ? 'volumeattachments' : o.kind === 'Node' ? 'nodes' : plural}`;
-  const group = o.apiVersion === 'v1' ? '/api/v1' : `/apis/${o.apiVersion}`;
-  return o.metadata.namespace ? `${group}/namespaces/${o.metadata.namespace}/${plural}` : `${group}/${plural}`;
-}
-
-const FIELDS: Record<string, (o: Raw) => unknown> = {
-  'spec.nodeName': (o) => o.spec?.nodeName ?? '',
-  'involvedObject.kind': (o) => o.involvedObject?.kind,
-  'involvedObject.name': (o) => o.involvedObject?.name,
-  'metadata.name': (o) => o.metadata?.name,
-  type: (o) => o.type,
-  reason: (o) => o.reason,
-};
-
 /** Serves `objects` with field selectors honoured, and Longhorn's group when it holds Longhorn objects. */
 async function serve(objects: Raw[]): Promise<MisbehavingServer> {
-  const byCollection: Record<string, Raw[]> = {};
-  for (const o of objects) (byCollection[collectionOf(o)] ??= []).push(o);
-  const longhorn = objects.some((o) => o.apiVersion.startsWith('longhorn.io/'));
-  const override = (req: LoggedRequest): Reply | undefined => {
-    if (req.path === '/apis/longhorn.io' && longhorn) return { body: { kind: 'APIGroup', name: 'longhorn.io', versions: [{ groupVersion: 'longhorn.io/v1beta2', version: 'v1beta2' }] } };
-    const selector = req.query.get('fieldSelector');
-    if (!selector) return undefined;
-    const all = Object.entries(byCollection).filter(([p]) => p === req.path || (p.endsWith(req.path.slice(req.path.lastIndexOf('/'))) && p.startsWith(req.path.replace(/\/[^/]+$/, '/namespaces/')))).flatMap(([, items]) => items);
-    const terms = selector.split(',').map((t) => t.split('='));
-    for (const [field] of terms) if (!FIELDS[field]) throw new Error(`the stub does not know field selector ${field}`);
-    const items = all.filter((o) => terms.every(([field, value]) => FIELDS[field](o) === value));
-    return { body: { kind: listKind(req.path), apiVersion: 'v1', metadata: { resourceVersion: '1' }, items } };
-  };
-  server = await startMisbehavingServer(byCollection, override);
+  server = await serveObjects(objects);
   return server;
-}
-
-async function client(s: MisbehavingServer): Promise<KubeClient> {
-  return KubeClient.load({ kubeconfig: s.kubeconfig, requestTimeoutMs: 5000 });
 }
 
 const KINDS: Record<Target['resource'], string> = {
@@ -66,13 +26,6 @@ const KINDS: Record<Target['resource'], string> = {
 };
 const refOf = (t: Target): ObjectRef => ({ kind: KINDS[t.resource], name: t.name, namespace: t.namespace });
 const findingsOf = (snapshot: Parameters<typeof diagnoseSnapshot>[0], target?: ObjectRef) => diagnoseSnapshot(snapshot, target).findings.map((f) => ({ id: f.id, severity: f.severity, summary: f.summary, evidence: f.evidence, remedies: f.remedies }));
-
-/** Every pod, claim, volume, node and attachment of the example cluster. */
-function targetsOf(objects: Raw[]): Target[] {
-  const resources: Record<string, Target['resource']> = { Pod: 'pods', PersistentVolumeClaim: 'persistentvolumeclaims', PersistentVolume: 'persistentvolumes', Node: 'nodes', VolumeAttachment: 'volumeattachments' };
-  return objects.filter((o) => resources[o.kind] && !o.apiVersion.startsWith('longhorn.io/'))
-    .map((o) => ({ resource: resources[o.kind], name: o.metadata.name, namespace: o.metadata.namespace }));
-}
 
 /**
  * Targets whose targeted findings already differed from the whole read's before targeted reads stopped listing

@@ -1,0 +1,59 @@
+// The misbehaving server serving a set of objects as kube-apiserver would for a targeted read: each object in its
+// collection, field selectors honoured (spec.nodeName, involvedObject.*, metadata.name, type, reason), and
+// Longhorn's group served when Longhorn objects are among them.
+import { KubeClient } from '../../src/cluster/kube-client.js';
+import type { Target } from '../../src/cluster/live-reader.js';
+import { listKind, LoggedRequest, MisbehavingServer, Reply, startMisbehavingServer } from './misbehaving-server.js';
+import type { Raw } from '../fixtures/builders.js';
+
+const PLURALS: Record<string, string> = {
+  Node: 'nodes', Pod: 'pods', PersistentVolumeClaim: 'persistentvolumeclaims', PersistentVolume: 'persistentvolumes',
+  VolumeAttachment: 'volumeattachments', CSINode: 'csinodes', CSIDriver: 'csidrivers', StorageClass: 'storageclasses',
+  Lease: 'leases', Event: 'events', Volume: 'volumes', Replica: 'replicas', Engine: 'engines', Setting: 'settings',
+};
+
+/** The collection an object lives in, as kube-apiserver serves it. */
+function collectionOf(o: Raw): string {
+  const plural = PLURALS[o.kind];
+  if (o.apiVersion.startsWith('longhorn.io/')) return `/apis/longhorn.io/v1beta2/namespaces/longhorn-system/${o.kind === 'VolumeAttachment' ? 'volumeattachments' : o.kind === 'Node' ? 'nodes' : plural}`;
+  const group = o.apiVersion === 'v1' ? '/api/v1' : `/apis/${o.apiVersion}`;
+  return o.metadata.namespace ? `${group}/namespaces/${o.metadata.namespace}/${plural}` : `${group}/${plural}`;
+}
+
+const FIELDS: Record<string, (o: Raw) => unknown> = {
+  'spec.nodeName': (o) => o.spec?.nodeName ?? '',
+  'involvedObject.kind': (o) => o.involvedObject?.kind,
+  'involvedObject.name': (o) => o.involvedObject?.name,
+  'metadata.name': (o) => o.metadata?.name,
+  type: (o) => o.type,
+  reason: (o) => o.reason,
+};
+
+/** Serves `objects` with field selectors honoured, and Longhorn's group when it holds Longhorn objects. */
+export async function serveObjects(objects: Raw[]): Promise<MisbehavingServer> {
+  const byCollection: Record<string, Raw[]> = {};
+  for (const o of objects) (byCollection[collectionOf(o)] ??= []).push(o);
+  const longhorn = objects.some((o) => o.apiVersion.startsWith('longhorn.io/'));
+  const override = (req: LoggedRequest): Reply | undefined => {
+    if (req.path === '/apis/longhorn.io' && longhorn) return { body: { kind: 'APIGroup', name: 'longhorn.io', versions: [{ groupVersion: 'longhorn.io/v1beta2', version: 'v1beta2' }] } };
+    const selector = req.query.get('fieldSelector');
+    if (!selector) return undefined;
+    const all = Object.entries(byCollection).filter(([p]) => p === req.path || (p.endsWith(req.path.slice(req.path.lastIndexOf('/'))) && p.startsWith(req.path.replace(/\/[^/]+$/, '/namespaces/')))).flatMap(([, items]) => items);
+    const terms = selector.split(',').map((t) => t.split('='));
+    for (const [field] of terms) if (!FIELDS[field]) throw new Error(`the stub does not know field selector ${field}`);
+    const items = all.filter((o) => terms.every(([field, value]) => FIELDS[field](o) === value));
+    return { body: { kind: listKind(req.path), apiVersion: 'v1', metadata: { resourceVersion: '1' }, items } };
+  };
+  return startMisbehavingServer(byCollection, override);
+}
+
+export async function clientOf(s: MisbehavingServer): Promise<KubeClient> {
+  return KubeClient.load({ kubeconfig: s.kubeconfig, requestTimeoutMs: 5000 });
+}
+
+/** Every pod, claim, volume, node and attachment among `objects` (Longhorn's own kinds aside), as targets. */
+export function targetsOf(objects: Raw[]): Target[] {
+  const resources: Record<string, Target['resource']> = { Pod: 'pods', PersistentVolumeClaim: 'persistentvolumeclaims', PersistentVolume: 'persistentvolumes', Node: 'nodes', VolumeAttachment: 'volumeattachments' };
+  return objects.filter((o) => resources[o.kind] && !o.apiVersion.startsWith('longhorn.io/'))
+    .map((o) => ({ resource: resources[o.kind], name: o.metadata.name, namespace: o.metadata.namespace }));
+}
