@@ -6,6 +6,8 @@ import type {
   StorageClassFact, VolumeAttachmentFact, VolumeError,
 } from '../model/snapshot.js';
 import { emptyLonghorn } from '../model/snapshot.js';
+import type { CoreKind, LonghornKindKey } from '../model/kinds.js';
+import { CONTROLLER_MANAGED_ATTACH_DETACH, DEFAULT_CLASS_ANNOTATIONS, NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
 import { malformedReason } from './shape.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -156,7 +158,7 @@ export function foldNode(o: Raw): NodeFact {
     unschedulable: o.spec?.unschedulable === true,
     volumesAttached: arr(status.volumesAttached).map((v) => ({ name: v.name, devicePath: str(v.devicePath) })),
     volumesInUse: arr<string>(status.volumesInUse),
-    controllerManagedAttachDetach: meta.annotations?.['volumes.kubernetes.io/controller-managed-attach-detach'] === 'true',
+    controllerManagedAttachDetach: meta.annotations?.[CONTROLLER_MANAGED_ATTACH_DETACH] === 'true',
   };
 }
 
@@ -188,9 +190,7 @@ export function foldStorageClass(o: Raw): StorageClassFact {
   return {
     name: o.metadata?.name,
     provisioner: o.provisioner ?? '',
-    isDefault:
-      annotations['storageclass.kubernetes.io/is-default-class'] === 'true' ||
-      annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true',
+    isDefault: DEFAULT_CLASS_ANNOTATIONS.some((a) => annotations[a] === 'true'),
     volumeBindingMode: str(o.volumeBindingMode),
     reclaimPolicy: str(o.reclaimPolicy),
     allowVolumeExpansion: o.allowVolumeExpansion === true,
@@ -213,9 +213,6 @@ export function foldEvent(o: Raw): EventFact {
 }
 
 // ---- Longhorn ---------------------------------------------------------------------------------
-
-import { LONGHORN_GROUP } from '../model/kubernetes-names.js';
-export { LONGHORN_GROUP };
 
 /** Conditions are a list in v1beta2 and were a map keyed by type before; accept both. */
 function conditionList(c: unknown): LonghornVolumeFact['conditions'] {
@@ -277,7 +274,7 @@ export function foldLonghornAttachment(o: Raw): LonghornAttachmentFact {
 }
 
 /** Longhorn kinds, keyed as `<Kind>.longhorn.io` since Node and VolumeAttachment clash with core kinds. */
-const LONGHORN_FOLDERS: Record<string, (l: LonghornFacts, o: Raw) => void> = {
+const LONGHORN_FOLDERS: Record<LonghornKindKey, (l: LonghornFacts, o: Raw) => void> = {
   'Volume.longhorn.io': (l, o) => l.volumes.push(foldLonghornVolume(o)),
   'Replica.longhorn.io': (l, o) => l.replicas.push(foldLonghornReplica(o)),
   'Engine.longhorn.io': (l, o) => l.engines.push(foldLonghornEngine(o)),
@@ -286,11 +283,6 @@ const LONGHORN_FOLDERS: Record<string, (l: LonghornFacts, o: Raw) => void> = {
   'Setting.longhorn.io': (l, o) => { Object.defineProperty(l.settings, o.metadata.name, { value: typeof o.value === 'string' ? o.value : JSON.stringify(o.value ?? ''), enumerable: true, writable: true, configurable: true }); },
   'VolumeAttachment.longhorn.io': (l, o) => l.volumeAttachments.push(foldLonghornAttachment(o)),
 };
-
-/** The key addRawObject files an object under: its kind, qualified by group for Longhorn's. */
-export function kindKey(kind: string, apiVersion: string | undefined): string {
-  return apiVersion?.startsWith(`${LONGHORN_GROUP}/`) ? `${kind}.${LONGHORN_GROUP}` : kind;
-}
 
 /** Where each kind's facts go in a Snapshot. Keys are API kinds. */
 export const FOLDERS = {
@@ -304,11 +296,9 @@ export const FOLDERS = {
   CSIDriver: { list: 'csiDrivers', fold: foldCsiDriver },
   StorageClass: { list: 'storageClasses', fold: foldStorageClass },
   Event: { list: 'events', fold: foldEvent },
-} as const satisfies Record<string, { list: keyof Snapshot; fold: (o: Raw) => unknown }>;
+} as const satisfies Record<CoreKind, { list: keyof Snapshot; fold: (o: Raw) => unknown }>;
 
-export type FoldableKind = keyof typeof FOLDERS;
-
-export function isFoldableKind(kind: string): kind is FoldableKind {
+export function isFoldableKind(kind: string): kind is CoreKind {
   return Object.prototype.hasOwnProperty.call(FOLDERS, kind);
 }
 
@@ -319,7 +309,7 @@ export type AddOutcome = 'added' | 'not-read' | { malformed: string };
  * `{malformed}` (nothing added) when the object's shape is not what the API server writes: the caller reports it.
  */
 export function addRawObject(snapshot: Snapshot, kind: string, o: Raw): AddOutcome {
-  const longhorn = Object.hasOwn(LONGHORN_FOLDERS, kind) ? LONGHORN_FOLDERS[kind] : undefined;
+  const longhorn = Object.hasOwn(LONGHORN_FOLDERS, kind) ? LONGHORN_FOLDERS[kind as LonghornKindKey] : undefined;
   if (!longhorn && !isFoldableKind(kind)) return 'not-read';
   const malformed = malformedReason(kind, o);
   if (malformed) return { malformed };
@@ -329,7 +319,7 @@ export function addRawObject(snapshot: Snapshot, kind: string, o: Raw): AddOutco
     return 'added';
   }
   if (!isFoldableKind(kind)) return 'not-read';
-  if (kind === 'Lease' && o.metadata?.namespace && o.metadata.namespace !== 'kube-node-lease') return 'added';
+  if (kind === 'Lease' && o.metadata?.namespace && o.metadata.namespace !== NODE_LEASE_NAMESPACE) return 'added';
   const { list, fold } = FOLDERS[kind];
   (snapshot[list] as unknown[]).push(fold(o));
   return 'added';

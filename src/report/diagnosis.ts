@@ -1,5 +1,5 @@
 // The Diagnosis document, the JSON contract scripts depend on (docs/architecture.md, Contracts). -o json and -o yaml print exactly this.
-import type { Finding, Severity } from '../model/finding.js';
+import type { CheckId, Finding, Severity } from '../model/finding.js';
 import type { IncompleteResource, ObjectRef, Snapshot } from '../model/snapshot.js';
 import { CHECKS } from '../checks/index.js';
 import { readsResource } from '../checks/check.js';
@@ -8,7 +8,7 @@ export const API_VERSION = 'volume-doctor/v1';
 
 export interface DiagnosisFinding {
   id: string;
-  check: string;
+  check: CheckId;
   severity: Severity;
   subject: ObjectRef;
   related: ObjectRef[];
