@@ -38,7 +38,7 @@ export interface CheckSpec<Id extends string> extends Omit<Check<Id>, 'run'> {
 }
 
 /** Stamps a draft with its check: `id` becomes `<check>/<key>`. */
-export function stamp(check: CheckId, draft: FindingDraft): Finding {
+function stamp(check: CheckId, draft: FindingDraft): Finding {
   const { key, ...rest } = draft;
   return { id: `${check}/${key}`, check, ...rest };
 }
