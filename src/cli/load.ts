@@ -21,7 +21,7 @@ export interface Loaded {
   client?: KubeClient;
 }
 
-export function makeClient(flags: CommonFlags): Promise<KubeClient> {
+function makeClient(flags: CommonFlags): Promise<KubeClient> {
   return KubeClient.load({
     kubeconfig: flags.kubeconfig,
     context: flags.context,

@@ -13,7 +13,7 @@ import type { ConnectionOverrides } from '../cluster/kubeconfig.js';
 import { parseLabelSelector } from '../util/label-selector.js';
 
 /** kubectl's connection flags: commander names them as the kubeconfig resolver takes them. */
-export type ConnectionFlags = ConnectionOverrides;
+type ConnectionFlags = ConnectionOverrides;
 
 export interface CommonFlags extends ConnectionFlags {
   kubeconfig?: string;
@@ -65,12 +65,12 @@ function checkSelector(value: string): string {
 }
 
 /** -v=N: kubectl's klog level, a non-negative integer. */
-export function checkVerbosity(value: string): string {
+function checkVerbosity(value: string): string {
   if (!/^\d{1,3}$/.test(value)) throw new UsageError(`invalid -v "${value}": use a level such as 6 (requests), 7 (and their headers) or 8 (and bodies)`);
   return value;
 }
 
-export function parseColor(value: string): ColorMode {
+function parseColor(value: string): ColorMode {
   if (!(COLOR_MODES as readonly string[]).includes(value)) throw new UsageError(`invalid --color "${value}": use auto, always or never`);
   return value as ColorMode;
 }

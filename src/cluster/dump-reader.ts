@@ -18,11 +18,11 @@ import { parseVersion } from './version.js';
 type Raw = any;
 
 /** Bytes read per file and in total (stdin included). Below V8's longest string (2^29 - 24 characters). */
-export const MAX_DUMP_BYTES = 500 * 1024 * 1024;
+const MAX_DUMP_BYTES = 500 * 1024 * 1024;
 /** Deepest nesting accepted; API objects stay far below it, and the walks here recurse. */
-export const MAX_DEPTH = 100;
+const MAX_DEPTH = 100;
 /** Most values a document may expand to through YAML aliases beyond its distinct values. */
-export const MAX_ALIAS_EXPANSION = 1_000_000;
+const MAX_ALIAS_EXPANSION = 1_000_000;
 /** The path that means standard input, as kubectl's -f -. */
 export const STDIN = '-';
 
@@ -51,7 +51,7 @@ const notRegular = (path: string, stat: Stats) =>
   new UsageError(`--from-file ${path}: ${typeName(stat)}, not a regular file or directory: save the dump to a file first, or pipe it to --from-file -`);
 
 /** Regular files named by the paths, directories expanded to their .json/.yaml/.yml files; `-` kept for stdin. */
-export function expandPaths(paths: string[]): string[] {
+function expandPaths(paths: string[]): string[] {
   const files: string[] = [];
   for (const path of paths) {
     if (path === STDIN) {

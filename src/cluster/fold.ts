@@ -68,7 +68,7 @@ function nodeSelectorTerms(v: unknown): NodeSelectorTerm[] | undefined {
 /** A resource quantity as written ("10Gi"); the API server always writes a string, a hand-written dump may not. */
 const quantity = (v: unknown): string | undefined => (typeof v === 'number' && Number.isFinite(v) ? String(v) : str(v));
 
-export function foldPvc(o: Raw): PvcFact {
+function foldPvc(o: Raw): PvcFact {
   const meta = o.metadata ?? {};
   const status = o.status ?? {};
   return {
@@ -93,7 +93,7 @@ export function foldPvc(o: Raw): PvcFact {
   };
 }
 
-export function foldPv(o: Raw): PvFact {
+function foldPv(o: Raw): PvFact {
   const meta = o.metadata ?? {};
   const spec = o.spec ?? {};
   return {
@@ -121,7 +121,7 @@ function foldVolumeError(e: Raw): VolumeError | undefined {
   return { time: str(e.time), message: String(e.message ?? '') };
 }
 
-export function foldVolumeAttachment(o: Raw): VolumeAttachmentFact {
+function foldVolumeAttachment(o: Raw): VolumeAttachmentFact {
   const meta = o.metadata ?? {};
   return {
     name: meta.name,
@@ -139,7 +139,7 @@ export function foldVolumeAttachment(o: Raw): VolumeAttachmentFact {
   };
 }
 
-export function foldNode(o: Raw): NodeFact {
+function foldNode(o: Raw): NodeFact {
   const meta = o.metadata ?? {};
   const status = o.status ?? {};
   const ready = arr(status.conditions).find((c) => c.type === 'Ready');
@@ -162,7 +162,7 @@ export function foldNode(o: Raw): NodeFact {
   };
 }
 
-export function foldLease(o: Raw): LeaseFact {
+function foldLease(o: Raw): LeaseFact {
   return {
     name: o.metadata?.name,
     holderIdentity: str(o.spec?.holderIdentity),
@@ -171,7 +171,7 @@ export function foldLease(o: Raw): LeaseFact {
   };
 }
 
-export function foldCsiNode(o: Raw): CsiNodeFact {
+function foldCsiNode(o: Raw): CsiNodeFact {
   const drivers = arr(o.spec?.drivers);
   return {
     name: o.metadata?.name,
@@ -180,12 +180,12 @@ export function foldCsiNode(o: Raw): CsiNodeFact {
   };
 }
 
-export function foldCsiDriver(o: Raw): CsiDriverFact {
+function foldCsiDriver(o: Raw): CsiDriverFact {
   // An absent attachRequired defaults to true in the API.
   return { name: o.metadata?.name, attachRequired: o.spec?.attachRequired !== false };
 }
 
-export function foldStorageClass(o: Raw): StorageClassFact {
+function foldStorageClass(o: Raw): StorageClassFact {
   const annotations = o.metadata?.annotations ?? {};
   return {
     name: o.metadata?.name,
@@ -197,7 +197,7 @@ export function foldStorageClass(o: Raw): StorageClassFact {
   };
 }
 
-export function foldEvent(o: Raw): EventFact {
+function foldEvent(o: Raw): EventFact {
   const io = o.involvedObject ?? o.regarding ?? {};
   return {
     namespace: str(o.metadata?.namespace),
@@ -220,7 +220,7 @@ function conditionList(c: unknown): LonghornVolumeFact['conditions'] {
   return list.filter((x: Raw) => x && typeof x === 'object').map((x: Raw) => ({ type: String(x.type), status: String(x.status), reason: str(x.reason), message: str(x.message), lastTransitionTime: str(x.lastTransitionTime) }));
 }
 
-export function foldLonghornVolume(o: Raw): LonghornVolumeFact {
+function foldLonghornVolume(o: Raw): LonghornVolumeFact {
   const k8s = o.status?.kubernetesStatus ?? {};
   return {
     name: o.metadata?.name,
@@ -235,7 +235,7 @@ export function foldLonghornVolume(o: Raw): LonghornVolumeFact {
   };
 }
 
-export function foldLonghornReplica(o: Raw): LonghornReplicaFact {
+function foldLonghornReplica(o: Raw): LonghornReplicaFact {
   return {
     name: o.metadata?.name,
     volumeName: o.spec?.volumeName ?? '',
@@ -247,7 +247,7 @@ export function foldLonghornReplica(o: Raw): LonghornReplicaFact {
   };
 }
 
-export function foldLonghornEngine(o: Raw): LonghornEngineFact {
+function foldLonghornEngine(o: Raw): LonghornEngineFact {
   return {
     name: o.metadata?.name,
     volumeName: o.spec?.volumeName ?? '',
@@ -257,7 +257,7 @@ export function foldLonghornEngine(o: Raw): LonghornEngineFact {
   };
 }
 
-export function foldLonghornNode(o: Raw): LonghornNodeFact {
+function foldLonghornNode(o: Raw): LonghornNodeFact {
   const specDisks = o.spec?.disks ?? {};
   return {
     name: o.metadata?.name,
@@ -265,7 +265,7 @@ export function foldLonghornNode(o: Raw): LonghornNodeFact {
   };
 }
 
-export function foldLonghornAttachment(o: Raw): LonghornAttachmentFact {
+function foldLonghornAttachment(o: Raw): LonghornAttachmentFact {
   const statuses = (o.status?.attachmentTicketStatuses ?? {}) as Record<string, Raw>;
   return {
     name: o.metadata?.name,

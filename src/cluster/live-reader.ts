@@ -39,7 +39,7 @@ export interface LiveReadOptions {
  * may still be used by one of them. Pods count as incompletely read, and no check or guard concludes from a
  * pod's absence.
  */
-export function selectedPodsReason(selector: string): string {
+function selectedPodsReason(selector: string): string {
   return `only pods matching -l ${JSON.stringify(selector)} were read; a pod outside it may use a volume, so nothing is concluded from a pod's absence`;
 }
 
@@ -47,7 +47,7 @@ export function selectedPodsReason(selector: string): string {
 type Raw = any;
 
 /** A targeted GET: the object, proven absent (a 404 for it), or unknown (forbidden, unreadable, malformed). */
-export type GetOutcome =
+type GetOutcome =
   | { state: 'found'; obj: Raw }
   | { state: 'seen' }
   | { state: 'absent' }

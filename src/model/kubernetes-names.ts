@@ -4,9 +4,6 @@
 export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
 export const OUT_OF_SERVICE_VALUE = 'nodeshutdown';
 export const OUT_OF_SERVICE_EFFECT = 'NoExecute';
-/** Taints the node lifecycle controller puts on a node whose Ready condition is Unknown or False. */
-export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
-export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 
 /** Set on a Node whose volumes the attach/detach controller (not the kubelet) attaches. */
 export const CONTROLLER_MANAGED_ATTACH_DETACH = 'volumes.kubernetes.io/controller-managed-attach-detach';

@@ -109,7 +109,7 @@ export interface VolumeAttachmentFact {
   finalizers: string[];
 }
 
-export interface TaintFact {
+interface TaintFact {
   key: string;
   value?: string;
   effect: string;

@@ -18,7 +18,6 @@ import { ACTIONS } from './actions.js';
 import { recordEvent } from './writes.js';
 import type { Action, PlanOptions, RemediationPlan } from './types.js';
 
-export { EVENT_REASON } from './writes.js';
 
 export interface ApplyContext {
   client: KubeClient;

@@ -7,7 +7,7 @@ import { OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_TAINT, OUT_OF_SERVICE_VALUE } fro
 import { CORE_KINDS, kindByKey, resourcePath } from '../model/kinds.js';
 import type { Action } from './types.js';
 
-export const EVENT_REASON = 'VolumeDoctorRemediation';
+const EVENT_REASON = 'VolumeDoctorRemediation';
 
 /** The object as planned: a write succeeds only if it is still this object at this version. */
 export interface Precondition {
