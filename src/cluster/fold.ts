@@ -37,9 +37,12 @@ export function foldPod(o: Raw): PodFact {
     deletionTimestamp: str(meta.deletionTimestamp),
     deletionGracePeriodSeconds: typeof meta.deletionGracePeriodSeconds === 'number' ? meta.deletionGracePeriodSeconds : undefined,
     owner: controller ? { kind: controller.kind, name: controller.name } : undefined,
-    claims: arr(spec.volumes)
-      .filter((v) => v.persistentVolumeClaim?.claimName)
-      .map((v) => ({ volume: v.name, claimName: v.persistentVolumeClaim.claimName })),
+    claims: arr(spec.volumes).flatMap((v) => {
+      if (v.persistentVolumeClaim?.claimName) return [{ volume: v.name, claimName: v.persistentVolumeClaim.claimName }];
+      // A generic ephemeral volume: the ephemeral volume controller creates its claim as <pod name>-<volume name>.
+      if (v.ephemeral?.volumeClaimTemplate && meta.name && v.name) return [{ volume: v.name, claimName: `${meta.name}-${v.name}`, ephemeral: true as const }];
+      return [];
+    }),
     nfsVolumes: arr(spec.volumes)
       .filter((v) => v.nfs?.server)
       .map((v) => ({ volume: v.name, server: v.nfs.server, path: v.nfs.path ?? '/' })),
