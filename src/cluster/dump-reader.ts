@@ -190,15 +190,29 @@ function checkStructure(file: string, doc: unknown): void {
   }
 }
 
+/** JSON has no aliases: every value JSON.parse returns is its own, so only the depth is left to check. */
+function checkDepth(file: string, doc: unknown): void {
+  const stack: [unknown, number][] = [[doc, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_DEPTH) throw tooDeep(file);
+    const children: unknown[] = Array.isArray(value) ? value : Object.values(value);
+    for (const c of children) if (c !== null && typeof c === 'object') stack.push([c, depth + 1]);
+  }
+}
+
 function parseDocuments(file: string, text: string): Raw[] {
   const trimmed = text.trimStart();
   if (trimmed === '') throw new UsageError(`--from-file ${file}: the file is empty`);
   let docs: Raw[] | undefined;
   let jsonError: Error | undefined;
+  let check = checkStructure;
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       const parsed = JSON.parse(text);
       docs = Array.isArray(parsed) ? parsed : [parsed];
+      check = checkDepth;
     } catch (err) {
       jsonError = err as Error; // maybe YAML documents written as JSON, separated by ---
     }
@@ -213,7 +227,7 @@ function parseDocuments(file: string, text: string): Raw[] {
       throw new UsageError(`--from-file ${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  for (const d of docs) checkStructure(file, d);
+  for (const d of docs) check(file, d);
   return docs;
 }
 

@@ -210,30 +210,73 @@ function typeOf(v: unknown): Expected | 'other' {
   return t === 'string' || t === 'number' || t === 'boolean' || (t === 'object' && v !== null) ? (t as Expected) : 'other';
 }
 
-/** Values at a path, with `[]` and `*` expanded; absent and null values are skipped. */
-function valuesAt(o: unknown, path: string): { at: string; value: unknown }[] {
-  let current: { at: string; value: unknown }[] = [{ at: '', value: o }];
-  for (const part of path.split('.')) {
-    const next: { at: string; value: unknown }[] = [];
-    const name = part.endsWith('[]') ? part.slice(0, -2) : part;
-    for (const { at, value } of current) {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
-      const entries = name === '*' ? Object.entries(value) : [[name, (value as Record<string, unknown>)[name]] as const];
-      for (const [key, child] of entries) {
-        if (child === undefined || child === null) continue;
-        const here = at ? `${at}.${key}` : key;
-        if (part.endsWith('[]')) {
-          if (!Array.isArray(child)) continue; // the array itself is checked by its own entry
-          // A null element is not absent: the API server never writes one, and folds would trip on it.
-          child.forEach((el, i) => next.push({ at: `${here}[${i}]`, value: el }));
-        } else {
-          next.push({ at: here, value: child });
-        }
-      }
-    }
-    current = next;
+interface PathPart { name: string; array: boolean; star: boolean }
+
+const compiledPaths = new Map<string, PathPart[]>();
+
+/** A path split once into its parts (`name`, `name[]`, `*`). */
+function compilePath(path: string): PathPart[] {
+  let parts = compiledPaths.get(path);
+  if (!parts) {
+    parts = path.split('.').map((part) => {
+      const array = part.endsWith('[]');
+      const name = array ? part.slice(0, -2) : part;
+      return { name, array, star: name === '*' };
+    });
+    compiledPaths.set(path, parts);
   }
-  return current;
+  return parts;
+}
+
+/**
+ * Visits the values at a path, depth first in document order, with `[]` and `*` expanded; absent and null values
+ * are skipped. `at()` spells where the value is (only built when asked: this runs on every object read). Stops at
+ * and returns the first value `stop` accepts.
+ */
+function findAt(o: unknown, path: string, stop: (value: unknown) => boolean): { at: string; value: unknown } | undefined {
+  const parts = compilePath(path);
+  const where: string[] = [];
+  const walk = (value: unknown, i: number): { at: string; value: unknown } | undefined => {
+    if (i === parts.length) return stop(value) ? { at: where.join(''), value } : undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const part = parts[i];
+    const keys = part.star ? Object.keys(value) : [part.name];
+    for (const key of keys) {
+      const child = (value as Record<string, unknown>)[key];
+      if (child === undefined || child === null) continue;
+      where.push(i === 0 ? key : `.${key}`);
+      if (part.array) {
+        // The array itself is checked by its own entry. A null element is not absent: the API server never writes
+        // one, and folds would trip on it.
+        if (Array.isArray(child)) {
+          for (let e = 0; e < child.length; e++) {
+            where.push(`[${e}]`);
+            const found = walk(child[e], i + 1);
+            where.pop();
+            if (found) return found;
+          }
+        }
+      } else {
+        const found = walk(child, i + 1);
+        if (found) return found;
+      }
+      where.pop();
+    }
+    return undefined;
+  };
+  return walk(o, 0);
+}
+
+const shapes = new Map<string, [string, Expected][]>();
+
+/** The fields checked on every object of a kind: the metadata's, then the kind's own. */
+function shapeOf(kind: string): [string, Expected][] {
+  let shape = shapes.get(kind);
+  if (!shape) {
+    shape = Object.entries({ ...META, ...(Object.hasOwn(SHAPES, kind) ? SHAPES[kind] : {}) });
+    shapes.set(kind, shape);
+  }
+  return shape;
 }
 
 /**
@@ -242,17 +285,17 @@ function valuesAt(o: unknown, path: string): { at: string; value: unknown }[] {
  */
 export function malformedReason(kind: string, o: unknown): string | undefined {
   if (typeOf(o) !== 'object') return `a ${kind} that is not an object`;
-  const shape: Shape = { ...META, ...(Object.hasOwn(SHAPES, kind) ? SHAPES[kind] : {}) };
-  for (const [path, expected] of Object.entries(shape)) {
-    for (const { at, value } of valuesAt(o, path)) {
-      const actual = typeOf(value);
-      if (actual !== expected) return `${at} is ${value === null ? 'null' : value === undefined ? 'undefined' : article(actual === 'other' ? typeof value : actual)}, not ${article(expected)}`;
+  for (const [path, expected] of shapeOf(kind)) {
+    const wrong = findAt(o, path, (value) => typeOf(value) !== expected);
+    if (wrong) {
+      const actual = typeOf(wrong.value);
+      return `${wrong.at} is ${wrong.value === null ? 'null' : article(actual === 'other' ? typeof wrong.value : actual)}, not ${article(expected)}`;
     }
   }
   const meta = (o as { metadata?: { name?: unknown } }).metadata;
   if (typeof meta?.name !== 'string' || meta.name === '') return 'it has no metadata.name';
   for (const path of Object.hasOwn(REQUIRED, kind) ? REQUIRED[kind] : []) {
-    const v = valuesAt(o, path)[0]?.value;
+    const v = findAt(o, path, () => true)?.value;
     if (typeof v !== 'string' || v === '') return `it has no ${path}`;
   }
   return invalidName(kind, o);
@@ -275,11 +318,11 @@ function invalidName(kind: string, o: unknown): string | undefined {
   if (NAMES_NOT_CHECKED.has(kind)) return undefined;
   const rules = { ...OBJECT_NAMES, ...(Object.hasOwn(REFERENCED_NAMES, kind) ? REFERENCED_NAMES[kind] : {}) };
   for (const [path, rule] of Object.entries(rules)) {
-    for (const { at, value } of valuesAt(o, path)) {
-      if (typeof value === 'string' && value !== '' && (rule === 'label' ? invalidLabel(value) : invalidSubdomain(value))) {
-        const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-        return `${at} ${JSON.stringify(shown)} is not a valid Kubernetes name (${rule === 'label' ? 'an RFC 1123 label' : 'an RFC 1123 subdomain'})`;
-      }
+    const bad = findAt(o, path, (value) => typeof value === 'string' && value !== '' && !!(rule === 'label' ? invalidLabel(value) : invalidSubdomain(value)));
+    if (bad) {
+      const value = bad.value as string;
+      const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+      return `${bad.at} ${JSON.stringify(shown)} is not a valid Kubernetes name (${rule === 'label' ? 'an RFC 1123 label' : 'an RFC 1123 subdomain'})`;
     }
   }
   return undefined;
