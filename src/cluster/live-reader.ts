@@ -155,13 +155,13 @@ class Collector {
     }
   }
 
-  /** One paginated LIST, folded page by page. */
-  async list(resource: ResourceName, namespace?: string, fieldSelector?: string, labelSelector?: string): Promise<void> {
+  /** One paginated LIST, folded page by page (pages of the client's default size unless `pageSize`). */
+  async list(resource: ResourceName, namespace?: string, fieldSelector?: string, labelSelector?: string, pageSize?: number): Promise<void> {
     const info = RESOURCES[resource];
     try {
       await this.client.list(resourcePath(info, namespace), { fieldSelector, labelSelector }, (items) => {
         for (const item of items as Raw[]) this.fold(resource, info.kind, item);
-      }, undefined, `${info.kind}List`);
+      }, pageSize, `${info.kind}List`);
     } catch (err) {
       this.skipUnreadable(resource, err);
     }
@@ -414,7 +414,7 @@ interface TargetRun {
 /** The target, and every attachment when the start says so, side by side; a 404 for the target wins over a failed LIST. */
 async function readTheTarget(c: Collector, target: Target, limit: number): Promise<TargetRun> {
   const start = STARTS[target.resource];
-  const [got, vas] = await Promise.allSettled([readTargetObject(c, target), start.everyAttachment ? c.list('volumeattachments') : Promise.resolve()]);
+  const [got, vas] = await Promise.allSettled([readTargetObject(c, target), start.everyAttachment ? everyAttachment(c) : Promise.resolve()]);
   if (got.status === 'rejected') throw got.reason;
   if (vas.status === 'rejected') throw vas.reason;
   const seed = start.seed(got.value, target);
@@ -449,6 +449,17 @@ async function getOnce(run: TargetRun, resource: ResourceName, name: string, nam
   if (run.asked.has(key)) return;
   run.asked.add(key);
   await run.c.get(resource, name, namespace);
+}
+
+/**
+ * The page size of a targeted run's LIST of every VolumeAttachment. An attachment is small (about 600 bytes), so
+ * a page of 5,000 is a few megabytes, and the run costs one request more per 5,000 attachments, not per 500.
+ */
+const EVERY_ATTACHMENT_PAGE = 5000;
+
+/** Every VolumeAttachment, in pages of EVERY_ATTACHMENT_PAGE. */
+async function everyAttachment(c: Collector): Promise<void> {
+  await c.list('volumeattachments', undefined, undefined, undefined, EVERY_ATTACHMENT_PAGE);
 }
 
 /** Every volume, all followed: a node's volumesInUse are mapped back to PV names through them. */
@@ -536,7 +547,7 @@ async function attachments(run: TargetRun): Promise<void> {
   await inParallel(run, wantedAttachments(run));
   if (!onFoundAttachments(run.c, run.pvNames)) {
     run.scanned = true;
-    await run.c.list('volumeattachments');
+    await everyAttachment(run.c);
   }
   await inParallel(run, podsOnNodesHolding(run, run.followed));
 }

@@ -135,7 +135,7 @@ describe('a targeted read sends the requests and builds the snapshot it did when
     expect(changed).toEqual([]);
     // The cases this is meant to hold to: a pod waiting with Multi-Attach lists every attachment, a running pod
     // does not, and a Longhorn volume brings Longhorn's objects in.
-    expect(now.small['pods/apps/app-0-moved'].requests).toContain('GET /apis/storage.k8s.io/v1/volumeattachments?limit=500');
+    expect(now.small['pods/apps/app-0-moved'].requests).toContain('GET /apis/storage.k8s.io/v1/volumeattachments?limit=5000');
     expect(now.small['pods/apps/app-1'].requests.some((r) => r.startsWith('GET /apis/storage.k8s.io/v1/volumeattachments?'))).toBe(false);
     // A name not found is asked for once: the claim that was never made, the waiting pod's attachment on its node.
     expect(now.missingPieces['pods/apps/lost-claim'].requests.filter((r) => r.endsWith('/persistentvolumeclaims/never-made'))).toHaveLength(1);
