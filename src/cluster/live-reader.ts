@@ -483,14 +483,14 @@ async function claims(run: TargetRun): Promise<void> {
 }
 
 /**
- * Provisioning and binding events of the claims in view (Pending claims explain themselves only there), and the
+ * Provisioning and binding events of the claims read (Pending claims explain themselves only there), and the
  * volumes; then the claims those volumes name (their claimRef) with their namespaces, unless every volume is
  * followed (that would be every claim).
  */
 async function claimEventsAndVolumes(run: TargetRun): Promise<void> {
   const { c } = run;
   await inParallel(run, [
-    ...[...run.claimKeys].filter((k) => !settledClaim(c.snapshot, k)).map((k) => {
+    ...[...run.claimKeys].filter((k) => claimWithAStory(c.snapshot, k)).map((k) => {
       const [ns, name] = k.split('/');
       return () => c.list('events', ns, `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name}`);
     }),
@@ -641,13 +641,14 @@ function onFoundAttachments(c: Collector, pvNames: Set<string>): boolean {
 }
 
 /**
- * A claim that is Bound, asks for no more than it has and carries no condition has no provisioning, binding or
- * resize story left in its events; any other claim (or one not read) has its events read.
+ * Whether a claim's events may tell a story: it was read, and is not Bound with no more asked than it has and no
+ * condition (that claim has no provisioning, binding or resize story left). A claim not read (not found, or
+ * forbidden) has none to tell: checks read a claim's events only for a claim they have.
  */
-function settledClaim(snapshot: Snapshot, key: string): boolean {
+function claimWithAStory(snapshot: Snapshot, key: string): boolean {
   const pvc = snapshot.pvcs.find((p) => `${p.namespace}/${p.name}` === key);
-  return !!pvc && pvc.phase === 'Bound' && !pvc.deletionTimestamp && pvc.conditions.length === 0
-    && pvc.requestedStorage !== undefined && pvc.requestedStorage === pvc.capacityStorage;
+  return !!pvc && !(pvc.phase === 'Bound' && !pvc.deletionTimestamp && pvc.conditions.length === 0
+    && pvc.requestedStorage !== undefined && pvc.requestedStorage === pvc.capacityStorage);
 }
 
 /**

@@ -8,7 +8,7 @@ import { diagnoseSnapshot } from '../../src/engine.js';
 import type { ObjectRef, Snapshot } from '../../src/model/snapshot.js';
 import type { MisbehavingServer } from '../support/misbehaving-server.js';
 import { clientOf as client, serveObjects, targetsOf } from '../support/field-selecting-server.js';
-import { boundVolume, csiDriver, csiNode, lease, node, NOW, pod, Raw, vaName, volumeAttachment } from '../fixtures/builders.js';
+import { boundVolume, csiDriver, csiNode, eventAbout, lease, node, NOW, pod, podEvent, pvc, Raw, vaName, volumeAttachment } from '../fixtures/builders.js';
 import { exampleCluster } from '../fixtures/stories.js';
 import before from '../fixtures/targeted-findings-before.json' with { type: 'json' };
 
@@ -137,6 +137,26 @@ describe('a targeted pod read costs the same at any cluster size', () => {
       expect(run.snapshot.incomplete).toEqual([]);
     }
     expect(runs[3].snapshot.volumeAttachments.filter((v) => v.persistentVolumeName === 'pv-0-0').map((v) => v.nodeName)).toEqual(['node-0']);
+  }, 60_000);
+
+  it('a claim that is gone is asked for once and its leftover events are not listed: no check reads them, the findings are the whole read\'s', async () => {
+    const objects = cluster(2, 1);
+    const orphan = pod('apps', 'orphan', { claims: ['gone'], state: 'Unscheduled' });
+    const gone = pvc('apps', 'gone', 'pv-gone');
+    objects.push(
+      orphan, podEvent(orphan, { reason: 'FailedScheduling', message: '0/2 nodes are available: persistentvolumeclaim "gone" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.', component: 'default-scheduler' }),
+      eventAbout(gone, { reason: 'ProvisioningFailed', message: 'failed to provision volume: quota exceeded', component: 'persistentvolume-controller' }),
+    );
+    const s = await serve(objects);
+    const whole = await readCluster(await client(s), { now: NOW, askKubelets: false });
+    expect(whole.events.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}`).sort()).toEqual(['PersistentVolumeClaim/gone ProvisioningFailed', 'Pod/orphan FailedScheduling']);
+    const c = await client(s);
+    const target: Target = { resource: 'pods', name: 'orphan', namespace: 'apps' };
+    const targeted = await readCluster(c, { now: NOW, target, askKubelets: false });
+    expect(c.requests.filter((r) => r.includes('/persistentvolumeclaims/gone'))).toEqual(['GET /api/v1/namespaces/apps/persistentvolumeclaims/gone']);
+    expect(c.requests.filter((r) => r.includes('involvedObject.kind%3DPersistentVolumeClaim'))).toEqual([]);
+    expect(findingsOf(targeted, refOf(target))).toEqual(findingsOf(whole, refOf(target)));
+    expect(findingsOf(targeted, refOf(target)).length).toBeGreaterThan(0);
   }, 60_000);
 
   it('an attachment named otherwise (404 for the derived name) is not taken as absent: every attachment is listed', async () => {
