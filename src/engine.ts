@@ -12,7 +12,7 @@ export interface DiagnoseResult {
 }
 
 /** Findings that concern the target: about it, naming it, or blocking it. */
-export function concerns(f: Finding, target: ObjectRef): boolean {
+function concerns(f: Finding, target: ObjectRef): boolean {
   return [f.subject, ...f.related, ...f.blocks].some((r) => sameRef(r, target));
 }
 
@@ -23,7 +23,7 @@ export function diagnoseSnapshot(snapshot: Snapshot, target?: ObjectRef, setting
 }
 
 /** A node that became Ready again within this window is asked what it still holds: pods may have been force-deleted while it was away. */
-export const RECENTLY_BACK_MS = 60 * 60 * 1000;
+const RECENTLY_BACK_MS = 60 * 60 * 1000;
 
 /**
  * The nodes whose kubelet is worth asking for its own view (its pods, volume metrics and log): the nodes findings

@@ -76,21 +76,3 @@ export class BenchApi {
     return this.must('PATCH', `${objectPath}/status`, { status }, 'application/merge-patch+json');
   }
 }
-
-/** Runs the tasks with at most `limit` in flight, failing on the first error. */
-export async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++];
-      try {
-        await work(item);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure;
-}

@@ -8,7 +8,7 @@ export type Raw = any;
 /** RFC 3339 with seconds, as the API server writes metav1.Time. */
 export const iso = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 /** metav1.MicroTime, as a kubelet writes a Lease's renewTime. */
-export const micro = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+const micro = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 export const uniqueVolumeName = (driver: string, handle: string) => `kubernetes.io/csi/${driver}^${handle}`;
 /** A CSI VolumeAttachment's name: csi-<sha256(handle + driver + node)>. */

@@ -12,7 +12,7 @@ export interface Sizes {
 }
 
 /** A pod for a targeted run, and the findings `diagnose pod/<it>` must report, and no other. */
-export interface Target {
+interface Target {
   namespace: string;
   name: string;
   findings: string[];

@@ -13,7 +13,7 @@ export const LABELS: Record<RunName, string> = {
   stuck: 'targeted, stuck pod',
 };
 
-export interface RunSummary {
+interface RunSummary {
   medianWallMs: number;
   minWallMs: number;
   medianCpuMs?: number;
@@ -38,8 +38,8 @@ export interface Goal {
 }
 
 /** The sizes the issue's goals are stated at; below them the ratio goal is looser (see goalsFor). */
-export const FULL_PODS = 30_000;
-export const FULL_RATIO = 0.15;
+const FULL_PODS = 30_000;
+const FULL_RATIO = 0.15;
 /**
  * Below full size diagnose's fixed start-up (Node and the client library, 0.4 to 0.7 s) weighs more against
  * kubectl, whose time grows with the pods (about 0.95 ms a pod: 28 s at 30,000, so about 3 s at 3,000). Meeting
@@ -47,16 +47,16 @@ export const FULL_RATIO = 0.15;
  * 0.5 s + 0.4 s against 3 s: 0.3×. 0.5× keeps a margin for a noisy CI machine and still fails a diagnose that
  * costs per pod what kubectl costs (near 1×), or one whose start-up doubles.
  */
-export const SMALL_RATIO = 0.5;
+const SMALL_RATIO = 0.5;
 /** Below this many pods kubectl itself takes about a second and start-up decides the ratio: it is printed, not checked. */
-export const SMALL_PODS = 3_000;
-export const RSS_GOAL_BYTES = 200 * 2 ** 20;
-export const TARGETED_REQUESTS_GOAL = 10;
-export const TARGETED_WALL_GOAL_MS = 500;
+const SMALL_PODS = 3_000;
+const RSS_GOAL_BYTES = 200 * 2 ** 20;
+const TARGETED_REQUESTS_GOAL = 10;
+const TARGETED_WALL_GOAL_MS = 500;
 /** Why the stuck pod's run costs more requests as the cluster grows (issue 11's goal is met by the healthy run). */
-export const STUCK_GAP = 'lists every VolumeAttachment: when the old pod was force-deleted, only the attachments name the node that holds the volume';
+const STUCK_GAP = 'lists every VolumeAttachment: when the old pod was force-deleted, only the attachments name the node that holds the volume';
 
-export function median(values: number[]): number {
+function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
@@ -79,7 +79,7 @@ export function summarize(samples: Record<RunName, Sample[]>): Summary {
   return Object.fromEntries(RUN_NAMES.map((name) => [name, one(samples[name])])) as Summary;
 }
 
-export function ratioGoal(pods: number): number {
+function ratioGoal(pods: number): number {
   return pods >= FULL_PODS ? FULL_RATIO : SMALL_RATIO;
 }
 

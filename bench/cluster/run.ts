@@ -37,6 +37,7 @@ interface Flags extends Omit<Sizes, 'claims' | 'events'> {
   kubectl: string;
   json?: string;
   keep?: boolean;
+  serve?: boolean;
 }
 
 const program = new Command('npm run bench:cluster --')
@@ -50,7 +51,8 @@ const program = new Command('npm run bench:cluster --')
   .option('--concurrency <n>', 'requests in flight while populating', count(1), 32)
   .option('--kubectl <path>', 'the kubectl to compare with', 'kubectl')
   .option('--json <file>', 'also write the samples and the summary as JSON')
-  .option('--keep', 'keep the cluster directory (audit log, logs) after stopping it');
+  .option('--keep', 'keep the cluster directory (audit log, logs) after stopping it')
+  .option('--serve', 'populate, print the KUBECONFIG and the diagnose commands, then keep serving until Ctrl-C (for profiling by hand)');
 
 async function main(options: Flags): Promise<number> {
   const flags = { ...options, claims: options.claims ?? Math.round(options.pods / 3), events: options.events ?? Math.round(options.pods / 15) };
@@ -88,6 +90,12 @@ async function main(options: Flags): Promise<number> {
     const populateS = (Date.now() - t0) / 1000;
     const populateRequests = api.sent;
     log(`populated with ${populateRequests} requests in ${populateS.toFixed(0)} s; judging at --now ${planted.now}`);
+    if (flags.serve) {
+      log(`serving until Ctrl-C: export KUBECONFIG=${state.kubeconfig}`);
+      log(`  node ${CLI} diagnose -A -o json --now ${planted.now}`);
+      log(`  node ${CLI} diagnose pod/${planted.stuck.name} -n ${planted.stuck.namespace} -o json --now ${planted.now}`);
+      await new Promise<never>(() => undefined);
+    }
 
     const audit = new AuditLog(join(state.dir, 'audit.log'), api, ADMIN);
     const work = join(state.dir, 'bench');

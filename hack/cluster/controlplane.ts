@@ -29,7 +29,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-export function buildBinaries(): string {
+function buildBinaries(): string {
   log('making sure the control plane binaries are built (hack/controlplane/build.sh)');
   const out = execFileSync('bash', [join(REPO, 'hack/controlplane/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return out.trim().split('\n').at(-1)!;

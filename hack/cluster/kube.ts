@@ -1,5 +1,5 @@
 // Talking to the test cluster: the product's own KubeClient for reads and writes, the real kubectl for manifests.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { KubeClient } from '../../src/cluster/kube-client.js';
 
 export async function client(kubeconfig: string, context?: string): Promise<KubeClient> {
@@ -32,13 +32,4 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-}
-
-export function have(binary: string): boolean {
-  try {
-    execFileSync('which', [binary], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -9,7 +9,7 @@ import type { ClusterState, KubeletNetwork } from './state.js';
 import { saveState } from './state.js';
 
 const PREFIX = '10.231';
-export const KUBELET_PORT = 10250;
+const KUBELET_PORT = 10250;
 
 function ip(args: string[]): { ok: boolean; out: string; err: string } {
   const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 30_000 });

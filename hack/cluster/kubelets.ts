@@ -30,9 +30,9 @@ export interface KubeletView {
   volumes: ViewVolume[];
 }
 
-export const kubeletName = (node: string) => `kubelet-${node}`;
+const kubeletName = (node: string) => `kubelet-${node}`;
 
-export function viewPath(dir: string, node: string): string {
+function viewPath(dir: string, node: string): string {
   return join(dir, 'kubelets', `${node}.json`);
 }
 
@@ -67,7 +67,7 @@ function script(): string {
 }
 
 /** GET https://ADDRESS:PORT/healthz from the host, certificate unchecked (as the API server does here). */
-export function probeKubelet(address: string, port: number, timeoutMs = 2000): Promise<boolean> {
+function probeKubelet(address: string, port: number, timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request({ host: address, port, path: '/healthz', method: 'GET', rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
       res.resume();

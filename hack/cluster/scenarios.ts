@@ -474,7 +474,7 @@ async function forceDeletedPodStillMounted(state: ClusterState, c: KubeClient): 
   };
 }
 
-export const SCENARIOS: Record<string, (state: ClusterState, c: KubeClient) => Promise<ScenarioResult>> = {
+const SCENARIOS: Record<string, (state: ClusterState, c: KubeClient) => Promise<ScenarioResult>> = {
   'deployment-multi-attach': deploymentMultiAttach,
   'statefulset-terminating': statefulSetTerminating,
   'in-use-without-pod': inUseWithoutPod,

@@ -50,7 +50,7 @@ export const TEST_DRIVER = 'csi.volume-doctor.test';
 /** Pods with this annotation are left alone by kwok; the agent plays their kubelet. */
 export const SIM_KUBELET_ANNOTATION = 'kwok.x-k8s.io/status';
 
-export function statePath(dir: string): string {
+function statePath(dir: string): string {
   return join(dir, 'state.json');
 }
 
@@ -84,7 +84,7 @@ export interface Controls {
   orphanedPods?: Record<string, OrphanedPod[]>;
 }
 
-export function controlsPath(dir: string): string {
+function controlsPath(dir: string): string {
   return join(dir, 'controls.json');
 }
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { archiveName, COMPLETION_BIN, exeSuffix, PLUGIN_BIN, Target } from './targets.js';
 
 /** The one placeholder: where the release's archives will be downloaded from. */
-export const RELEASE_URL = 'https://github.com/volume-doctor/kubectl-volume-doctor/releases/download';
+const RELEASE_URL = 'https://github.com/volume-doctor/kubectl-volume-doctor/releases/download';
 
 export interface BuiltArchive {
   target: Target;

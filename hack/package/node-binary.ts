@@ -5,12 +5,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { NODE_VERSION, Target } from './targets.js';
 
-export function cacheRoot(): string {
+function cacheRoot(): string {
   return process.env.VOLUME_DOCTOR_CACHE || join(homedir(), '.cache', 'volume-doctor');
 }
 
 /** sha512 of the bytes, in npm's integrity notation. */
-export function integrityOf(bytes: Buffer): string {
+function integrityOf(bytes: Buffer): string {
   return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
 }
 

@@ -1,8 +1,8 @@
 // What a check is, and how a check module is written: `defineCheck({ id, title, severity, reads, docs, run })`.
 // The check's own run returns drafts; the Check it defines stamps each with the check's id, so `finding.check`
 // and the id prefix can never disagree with the check that produced them.
-import type { Finding, Severity } from '../model/finding.js';
-import type { ReadableResource } from '../model/resource-names.js';
+import type { CheckId, Finding, Severity } from '../model/finding.js';
+import type { ReadableResource } from '../model/kinds.js';
 import type { Graph } from '../graph.js';
 
 export interface Check<Id extends string = string> {
@@ -38,13 +38,14 @@ export interface CheckSpec<Id extends string> extends Omit<Check<Id>, 'run'> {
 }
 
 /** Stamps a draft with its check: `id` becomes `<check>/<key>`. */
-export function stamp(check: string, draft: FindingDraft): Finding {
+function stamp(check: CheckId, draft: FindingDraft): Finding {
   const { key, ...rest } = draft;
   return { id: `${check}/${key}`, check, ...rest };
 }
 
 export function defineCheck<const Id extends string>(spec: CheckSpec<Id>): Check<Id> {
-  return { ...spec, run: (graph, earlier) => spec.run(graph, earlier).map((d) => stamp(spec.id, d)) };
+  // The registry lists every check volume-doctor runs, which makes its id a CheckId.
+  return { ...spec, run: (graph, earlier) => spec.run(graph, earlier).map((d) => stamp(spec.id as string as CheckId, d)) };
 }
 
 /** Whether the check reads a resource named as `incomplete[].resource` names it. */

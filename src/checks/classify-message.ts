@@ -21,7 +21,7 @@ export type GrpcCode =
   | 'PermissionDenied' | 'ResourceExhausted' | 'FailedPrecondition' | 'Aborted' | 'OutOfRange' | 'Unimplemented'
   | 'Internal' | 'Unavailable' | 'DataLoss' | 'Unauthenticated';
 
-export type Confidence = 'high' | 'medium' | 'low';
+type Confidence = 'high' | 'medium' | 'low';
 
 export interface VolumeMessageClass {
   /** Stable class id, e.g. `csi-driver-not-registered`. */
@@ -35,7 +35,7 @@ export interface VolumeMessageClass {
 }
 
 /** What a rule sees: the message, a copy with bare quoted names blanked, the parsed gRPC code and the context. */
-export interface MessageFacts {
+interface MessageFacts {
   message: string;
   /** The message with quoted lower-case names ("pvc-timeout-1") blanked, so names cannot match phrases. */
   text: string;
@@ -547,7 +547,7 @@ function blankNames(message: string): string {
   return message.replace(/(\\?")([a-z0-9][a-z0-9._:/-]{0,252})\1/g, '$1…$1');
 }
 
-export function facts(message: string, context: ClassifyContext = {}): MessageFacts {
+function facts(message: string, context: ClassifyContext = {}): MessageFacts {
   const grpc = parseGrpc(message);
   return { message, text: blankNames(message), code: grpc?.code, desc: grpc?.desc, phase: context.phase, nfs: !!context.nfs };
 }

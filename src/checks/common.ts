@@ -58,10 +58,6 @@ export function terminatingFor(graph: Graph, pod: PodFact): string {
   return `Terminating for ${formatDuration(graph.now - requestedAt)} (grace period ended ${formatDuration(graph.now - deadline)} ago)`;
 }
 
-export function nodeLine(health: NodeHealth): string {
-  return `node ${health.name}: ${health.describe}`;
-}
-
 export function vaLine(graph: Graph, va: VolumeAttachmentFact): string {
   const parts = [`volumeattachment/${va.name}: node ${va.nodeName}, attached=${va.attached}`];
   if (va.deletionTimestamp) {

@@ -1,4 +1,4 @@
-import type { Finding } from '../model/finding.js';
+import type { CheckId, Finding } from '../model/finding.js';
 import type { Check } from './check.js';
 import { SEVERITY_RANK } from '../model/finding.js';
 import type { Graph } from '../graph.js';
@@ -55,8 +55,13 @@ const LIST = [
   volumeWaitUnexplained,
 ] as const;
 
-/** Every check id; a check id written anywhere else (the action table, tests) is checked against it. */
-export type CheckId = (typeof LIST)[number]['id'];
+declare module '../model/finding.js' {
+  /** Every check id; a check id written anywhere else (findings, the action table) is checked against it. */
+  interface CheckRegistry {
+    id: (typeof LIST)[number]['id'];
+  }
+}
+export type { CheckId };
 
 /** The checks in report order (the README table and `explain` list them so). */
 export const CHECKS: readonly Check<CheckId>[] = LIST;

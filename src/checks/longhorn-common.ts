@@ -1,9 +1,7 @@
 // Links between Longhorn's objects and Kubernetes': a Longhorn volume is named after its PV (CSI volume handle).
-import { LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
+import { LONGHORN_DRIVER, LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
 import type { Graph } from '../graph.js';
 import type { LonghornVolumeFact, ObjectRef, PodFact, PvFact } from '../model/snapshot.js';
-
-export const LONGHORN_DRIVER = 'driver.longhorn.io';
 
 export function pvOfLonghornVolume(graph: Graph, v: LonghornVolumeFact): PvFact | undefined {
   if (v.pvName) return graph.pv(v.pvName);

@@ -1,9 +1,8 @@
 import { defineCheck, type FindingDraft } from './check.js';
-import { LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
+import { LONGHORN_DRIVER, LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
 import type { PodFact } from '../model/snapshot.js';
 import { nodeRef, podRef } from '../util/refs.js';
 import { finding, kubeletEvidence, nodeDownRemedies } from './common.js';
-import { LONGHORN_DRIVER } from './longhorn-common.js';
 import { NODE_DOWN_GRACE_MS } from './thresholds.js';
 
 const ID = 'longhorn-node-down-policy';

@@ -24,7 +24,7 @@ function multiAttachEventsByVolume(graph: Graph, pod: PodFact): Map<string, Even
 }
 
 /** "Volume is already used by pod(s) a, b and 2 pod(s) in different namespaces": the pods named, and how many others. */
-export function podsNamedIn(message: string): { pods: string[]; elsewhere: number } {
+function podsNamedIn(message: string): { pods: string[]; elsewhere: number } {
   const m = /already used by pod\(s\) (.+?)(?: and (\d+) pod\(s\) in different namespaces)?\.?\s*$/.exec(message.trim());
   if (!m) return { pods: [], elsewhere: 0 };
   return { pods: m[1].split(',').map((p) => p.trim()).filter(Boolean), elsewhere: m[2] ? Number(m[2]) : 0 };

@@ -13,7 +13,7 @@ import { RESIZE_GRACE_MS, VOLUME_WAIT_CRITICAL_MS, WAITING_POD_GRACE_MS } from '
 const ID = 'volume-wait-unexplained';
 
 /** Warning reasons the kubelet and the attach/detach and expand controllers record on a pod about its volumes. */
-export const POD_VOLUME_REASONS = new Set(['FailedAttachVolume', 'FailedMount', 'FailedMapVolume', 'FileSystemResizeFailed', 'VolumeResizeFailed']);
+const POD_VOLUME_REASONS = new Set(['FailedAttachVolume', 'FailedMount', 'FailedMapVolume', 'FileSystemResizeFailed', 'VolumeResizeFailed']);
 
 /**
  * Scheduler text that is about volumes or claims: "had volume node affinity conflict", "exceed max volume count",
@@ -97,7 +97,7 @@ function podSignals(graph: Graph, pod: PodFact): Signal[] {
   return signals.sort(newestFirst);
 }
 
-export function waitingPods(graph: Graph): WaitingPod[] {
+function waitingPods(graph: Graph): WaitingPod[] {
   const out: WaitingPod[] = [];
   for (const pod of graph.allPods()) {
     if (!graph.waitsOnVolumes(pod)) continue;
@@ -117,7 +117,7 @@ function isResizing(pvc: PvcFact): boolean {
     || pvc.conditions.some((c) => RESIZE_CONDITIONS.has(c.type) && c.status === 'True');
 }
 
-export function waitingClaims(graph: Graph): WaitingClaim[] {
+function waitingClaims(graph: Graph): WaitingClaim[] {
   const out: WaitingClaim[] = [];
   for (const pvc of graph.snapshot.pvcs) {
     if (pvc.deletionTimestamp) continue;

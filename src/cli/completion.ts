@@ -17,7 +17,7 @@ export const COMPLETE = '__complete';
 export const COMPLETE_NO_DESC = '__completeNoDesc';
 
 /** cobra's ShellCompDirective bits. */
-export const DIRECTIVE = { error: 1, noSpace: 2, noFileComp: 4 } as const;
+const DIRECTIVE = { error: 1, noSpace: 2, noFileComp: 4 } as const;
 
 /** How long live names may take: completion must not hang a shell. */
 const LIVE_TIMEOUT_MS = 2000;
@@ -43,7 +43,7 @@ const typeOf = (word: string): string | undefined => (NAME_SOURCES[word.toLowerC
 const FILE_FLAGS = new Set(['--kubeconfig', '--from-file', '--certificate-authority', '--client-certificate', '--client-key']);
 const SHELLS = ['bash', 'zsh', 'fish'];
 
-export interface Candidate {
+interface Candidate {
   value: string;
   description?: string;
 }
@@ -54,7 +54,7 @@ export interface Completion {
 }
 
 /** What the shell needs to know about the command line: the flags given so far, by long name. */
-export interface Line {
+interface Line {
   cmd: Command;
   flags: Map<string, string[]>;
   positionals: string[];
@@ -260,7 +260,7 @@ async function fetchNames(client: KubeClient, line: Line, what: string): Promise
 }
 
 /** The protocol's output: candidates (without descriptions for __completeNoDesc), then `:<directive>`. */
-export function formatCompletion(c: Completion, descriptions: boolean): string {
+function formatCompletion(c: Completion, descriptions: boolean): string {
   const lines = c.candidates.map((x) => (descriptions && x.description ? `${x.value}\t${x.description.replace(/[\t\n]/g, ' ')}` : x.value));
   return `${[...lines, `:${c.directive}`].join('\n')}\n`;
 }

@@ -7,8 +7,10 @@ import { readDumps, readStreamCapped, STDIN } from '../cluster/dump-reader.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import { readCluster, Target } from '../cluster/live-reader.js';
 import { readKubeletViews } from '../cluster/kubelet-reader.js';
+import { FOLDERS } from '../cluster/fold.js';
+import { CORE_KINDS } from '../model/kinds.js';
 import { nodesToAskKubelets } from '../engine.js';
-import { CommonFlags, checkNow, parseTarget, requestTimeoutMs } from './options.js';
+import { CommonFlags, checkNow, namesNamespacedType, parseTarget, requestTimeoutMs } from './options.js';
 import { NotFoundError, UsageError } from './errors.js';
 
 export interface Loaded {
@@ -19,7 +21,7 @@ export interface Loaded {
   client?: KubeClient;
 }
 
-export function makeClient(flags: CommonFlags): Promise<KubeClient> {
+function makeClient(flags: CommonFlags): Promise<KubeClient> {
   return KubeClient.load({
     kubeconfig: flags.kubeconfig,
     context: flags.context,
@@ -33,7 +35,7 @@ export function makeClient(flags: CommonFlags): Promise<KubeClient> {
 export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<Loaded> {
   const now = checkNow(flags.now);
   requestTimeoutMs(flags.requestTimeout);
-  if (flags.allNamespaces && args.length && /^(po|pods?|pvcs?|persistentvolumeclaims?)\b/i.test(args[0])) {
+  if (flags.allNamespaces && args.length && namesNamespacedType(args[0])) {
     throw new UsageError('a pod or claim cannot be named across all namespaces: use -n NAMESPACE instead of -A');
   }
   if (flags.selector && args.length) throw new UsageError('-l/--selector selects pods across a namespace: it cannot be combined with a named object (as in kubectl: name cannot be provided when a selector is specified)');
@@ -65,22 +67,13 @@ export async function loadSnapshot(flags: CommonFlags, args: string[]): Promise<
   }
 }
 
-/** Where a target's kind lives in a Snapshot. */
-const TARGET_LISTS: Record<Target['resource'], 'pods' | 'pvcs' | 'pvs' | 'nodes' | 'volumeAttachments'> = {
-  pods: 'pods',
-  persistentvolumeclaims: 'pvcs',
-  persistentvolumes: 'pvs',
-  nodes: 'nodes',
-  volumeattachments: 'volumeAttachments',
-};
-
 /**
  * A named object missing from a dump is an error, as it is live, but "not found" only when the dump holds that
  * kind (in that namespace) and none of it was dropped as malformed; otherwise the dump cannot say.
  */
 export function checkTargetInDump(snapshot: Snapshot, target: Target): void {
   const what = target.resource;
-  const facts = snapshot[TARGET_LISTS[what]] as { name: string; namespace?: string }[];
+  const facts = snapshot[FOLDERS[CORE_KINDS[what].kind].list] as { name: string; namespace?: string }[];
   if (facts.some((f) => f.name === target.name && (target.namespace === undefined || f.namespace === target.namespace))) return;
   if (snapshot.incomplete.some((i) => i.resource === what || i.resource === UNKNOWN_KIND_RESOURCE)) return;
   if (facts.length === 0) throw new UsageError(`the dump holds no ${what}: cannot look for ${what} "${target.name}"; add kubectl get ${what}${target.namespace ? ` -n ${target.namespace}` : ''} -o json to --from-file`);

@@ -1,7 +1,8 @@
 // Flags shared by diagnose and fix, named as kubectl names them, and their validation.
 import { Command, Option } from 'commander';
 import type { ObjectRef } from '../model/snapshot.js';
-import type { Target, TargetResource } from '../cluster/live-reader.js';
+import type { Target } from '../cluster/live-reader.js';
+import { CORE_KINDS, TARGET_RESOURCES, TARGET_TYPES, targetTypeNames, type KindInfo, type TargetResource } from '../model/kinds.js';
 import { UsageError } from './errors.js';
 import { invalidLabel, invalidSubdomain } from '../util/names.js';
 import { formatDuration, parseDuration } from '../util/time.js';
@@ -12,7 +13,7 @@ import type { ConnectionOverrides } from '../cluster/kubeconfig.js';
 import { parseLabelSelector } from '../util/label-selector.js';
 
 /** kubectl's connection flags: commander names them as the kubeconfig resolver takes them. */
-export type ConnectionFlags = ConnectionOverrides;
+type ConnectionFlags = ConnectionOverrides;
 
 export interface CommonFlags extends ConnectionFlags {
   kubeconfig?: string;
@@ -64,12 +65,12 @@ function checkSelector(value: string): string {
 }
 
 /** -v=N: kubectl's klog level, a non-negative integer. */
-export function checkVerbosity(value: string): string {
+function checkVerbosity(value: string): string {
   if (!/^\d{1,3}$/.test(value)) throw new UsageError(`invalid -v "${value}": use a level such as 6 (requests), 7 (and their headers) or 8 (and bodies)`);
   return value;
 }
 
-export function parseColor(value: string): ColorMode {
+function parseColor(value: string): ColorMode {
   if (!(COLOR_MODES as readonly string[]).includes(value)) throw new UsageError(`invalid --color "${value}": use auto, always or never`);
   return value as ColorMode;
 }
@@ -173,15 +174,16 @@ export function checkNow(now: string | undefined): string | undefined {
   return new Date(ms).toISOString();
 }
 
-const TARGET_TYPES: Record<string, { resource: TargetResource; kind: string; namespaced: boolean }> = {};
-const register = (resource: TargetResource, kind: string, namespaced: boolean, names: string[]) => {
-  for (const n of names) TARGET_TYPES[n] = { resource, kind, namespaced };
-};
-register('pods', 'Pod', true, ['pod', 'pods', 'po']);
-register('persistentvolumeclaims', 'PersistentVolumeClaim', true, ['pvc', 'pvcs', 'persistentvolumeclaim', 'persistentvolumeclaims']);
-register('persistentvolumes', 'PersistentVolume', false, ['pv', 'pvs', 'persistentvolume', 'persistentvolumes']);
-register('nodes', 'Node', false, ['node', 'nodes', 'no']);
-register('volumeattachments', 'VolumeAttachment', false, ['volumeattachment', 'volumeattachments', 'volumeattachment.storage.k8s.io', 'volumeattachments.storage.k8s.io']);
+/** Each TYPE the command line takes (kubectl's spellings, lower-case) and the kind it names. */
+const TYPE_NAMES = new Map<string, { resource: TargetResource; info: KindInfo }>(
+  TARGET_RESOURCES.flatMap((resource) => targetTypeNames(resource).map((n) => [n, { resource, info: CORE_KINDS[resource] }] as const)),
+);
+const TYPE_LIST = TARGET_RESOURCES.map((r) => TARGET_TYPES[r].name);
+
+/** Whether an argument's first word (the TYPE of pod/web-0, or a bare TYPE) names a namespaced kind: pods or claims. */
+export function namesNamespacedType(arg: string): boolean {
+  return TYPE_NAMES.get(/^\w*/.exec(arg)![0].toLowerCase())?.info.namespaced === true;
+}
 
 export interface ParsedTarget {
   target: Target;
@@ -207,13 +209,14 @@ export function parseTarget(args: string[], namespace: string): ParsedTarget | u
   } else {
     throw new UsageError('give at most one object, as TYPE/NAME or TYPE NAME');
   }
-  const info = TARGET_TYPES[type.toLowerCase()];
-  if (!info) throw new UsageError(`unsupported type "${type}": use pod, pvc, pv, node or volumeattachment`);
+  const known = TYPE_NAMES.get(type.toLowerCase());
+  if (!known) throw new UsageError(`unsupported type "${type}": use ${TYPE_LIST.slice(0, -1).join(', ')} or ${TYPE_LIST.at(-1)}`);
+  const { resource, info } = known;
   if (!name) throw new UsageError(`missing name after "${type}/"`);
   const why = invalidSubdomain(name);
   if (why) throw new UsageError(`invalid ${info.kind} name "${name}": ${why}`);
   return {
-    target: { resource: info.resource, name, namespace: info.namespaced ? namespace : undefined },
+    target: { resource, name, namespace: info.namespaced ? namespace : undefined },
     ref: { kind: info.kind, name, namespace: info.namespaced ? namespace : undefined },
   };
 }

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { IncompleteResource, Snapshot } from '../model/snapshot.js';
 import { emptySnapshot, UNKNOWN_KIND_RESOURCE } from '../model/snapshot.js';
-import { addRawObject, kindKey } from './fold.js';
-import { RESOURCES, LONGHORN_RESOURCES } from './resources.js';
+import { addRawObject } from './fold.js';
+import { kindByKey, kindKey } from '../model/kinds.js';
+import { NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
 import { parseRfc3339 } from './shape.js';
 import { UsageError } from '../errors.js';
 import { parseVersion } from './version.js';
@@ -17,11 +18,11 @@ import { parseVersion } from './version.js';
 type Raw = any;
 
 /** Bytes read per file and in total (stdin included). Below V8's longest string (2^29 - 24 characters). */
-export const MAX_DUMP_BYTES = 500 * 1024 * 1024;
+const MAX_DUMP_BYTES = 500 * 1024 * 1024;
 /** Deepest nesting accepted; API objects stay far below it, and the walks here recurse. */
-export const MAX_DEPTH = 100;
+const MAX_DEPTH = 100;
 /** Most values a document may expand to through YAML aliases beyond its distinct values. */
-export const MAX_ALIAS_EXPANSION = 1_000_000;
+const MAX_ALIAS_EXPANSION = 1_000_000;
 /** The path that means standard input, as kubectl's -f -. */
 export const STDIN = '-';
 
@@ -50,7 +51,7 @@ const notRegular = (path: string, stat: Stats) =>
   new UsageError(`--from-file ${path}: ${typeName(stat)}, not a regular file or directory: save the dump to a file first, or pipe it to --from-file -`);
 
 /** Regular files named by the paths, directories expanded to their .json/.yaml/.yml files; `-` kept for stdin. */
-export function expandPaths(paths: string[]): string[] {
+function expandPaths(paths: string[]): string[] {
   const files: string[] = [];
   for (const path of paths) {
     if (path === STDIN) {
@@ -297,12 +298,8 @@ function chooseNow(clock: Clock, given: string | undefined, files: string[]): { 
 
 // ---- objects ------------------------------------------------------------------------------------
 
-const RESOURCE_OF_KIND = new Map<string, string>([
-  ...Object.values(RESOURCES).map((r) => [r.kind, r.resource] as [string, string]),
-  ...LONGHORN_RESOURCES.map((r) => [r.key, r.resource] as [string, string]),
-]);
-/** Where drops of objects whose kind cannot be told are reported. */
-const UNKNOWN_RESOURCE = UNKNOWN_KIND_RESOURCE;
+/** Where drops of objects are reported: their kind's resource, or UNKNOWN_KIND_RESOURCE when it cannot be told. */
+const resourceOf = (key: string | undefined) => (key !== undefined && kindByKey(key)?.resource) || UNKNOWN_KIND_RESOURCE;
 
 interface Entry {
   file: string;
@@ -323,7 +320,7 @@ function objectLabel(kind: string, o: Raw): string {
   const name = o?.metadata?.name;
   if (typeof name !== 'string' || name === '') return '';
   const ns = o.metadata.namespace;
-  const label = `${kind.split('.')[0].toLowerCase()} ${typeof ns === 'string' && ns ? `${ns}/` : ''}${name}`;
+  const label = `${kindByKey(kind)?.singular ?? kind.split('.')[0].toLowerCase()} ${typeof ns === 'string' && ns ? `${ns}/` : ''}${name}`;
   return label.length > 100 ? `${label.slice(0, 100)}…` : label;
 }
 
@@ -382,7 +379,7 @@ function describeDrops(d: Dropped): IncompleteResource {
 /** The objects of one document: a List's items, or the object itself. Items that are not objects are dropped. */
 function entriesOf(file: string, at: string, doc: Raw, dropped: Dropped[], out: Entry[]): void {
   const itemKind = doc.kind.endsWith('List') && doc.kind !== 'List' ? doc.kind.slice(0, -4) : undefined;
-  const listResource = (itemKind && RESOURCE_OF_KIND.get(kindKey(itemKind, typeof doc.apiVersion === 'string' ? doc.apiVersion : undefined))) || UNKNOWN_RESOURCE;
+  const listResource = resourceOf(itemKind && kindKey(itemKind, typeof doc.apiVersion === 'string' ? doc.apiVersion : undefined));
   if (!Array.isArray(doc.items) && doc.kind.endsWith('List')) {
     if (doc.items !== null && doc.items !== undefined) {
       dropReason(dropped, listResource, file, `${at}items is ${typeof doc.items === 'object' ? 'an object' : `a ${typeof doc.items}`}, not an array`);
@@ -468,7 +465,7 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
     const outcome = addRawObject(snapshot, e.kind, e.o);
     if (outcome === 'not-read') continue;
     if (outcome !== 'added') {
-      dropReason(dropped, RESOURCE_OF_KIND.get(e.kind) ?? UNKNOWN_RESOURCE, e.file, `${e.at}${objectLabel(e.kind, e.o) ? ` (${objectLabel(e.kind, e.o)})` : ''}: ${outcome.malformed}`);
+      dropReason(dropped, resourceOf(e.kind), e.file, `${e.at}${objectLabel(e.kind, e.o) ? ` (${objectLabel(e.kind, e.o)})` : ''}: ${outcome.malformed}`);
       continue;
     }
     objects++;
@@ -485,7 +482,7 @@ export function readDumps(paths: string[], options: DumpReadOptions = {}): Snaps
     } else if (e.kind === 'Lease') {
       const ms = parseRfc3339(e.o.spec?.renewTime);
       // A node's Lease lives in kube-node-lease and is named after it; other Leases are controllers' heartbeats.
-      if (ms !== undefined) beats.push({ stamp: { ms, text: e.o.spec.renewTime, on }, node: ns === 'kube-node-lease' ? name : undefined, lease: true });
+      if (ms !== undefined) beats.push({ stamp: { ms, text: e.o.spec.renewTime, on }, node: ns === NODE_LEASE_NAMESPACE ? name : undefined, lease: true });
     }
   }
   clock.heartbeats = beats.map((b) => ({ ...b.stamp, readyNode: b.node !== undefined && readyNodes.has(b.node), lease: b.lease }));

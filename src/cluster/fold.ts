@@ -6,6 +6,8 @@ import type {
   StorageClassFact, VolumeAttachmentFact, VolumeError,
 } from '../model/snapshot.js';
 import { emptyLonghorn } from '../model/snapshot.js';
+import type { CoreKind, LonghornKindKey } from '../model/kinds.js';
+import { CONTROLLER_MANAGED_ATTACH_DETACH, DEFAULT_CLASS_ANNOTATIONS, NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
 import { malformedReason } from './shape.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -35,9 +37,12 @@ export function foldPod(o: Raw): PodFact {
     deletionTimestamp: str(meta.deletionTimestamp),
     deletionGracePeriodSeconds: typeof meta.deletionGracePeriodSeconds === 'number' ? meta.deletionGracePeriodSeconds : undefined,
     owner: controller ? { kind: controller.kind, name: controller.name } : undefined,
-    claims: arr(spec.volumes)
-      .filter((v) => v.persistentVolumeClaim?.claimName)
-      .map((v) => ({ volume: v.name, claimName: v.persistentVolumeClaim.claimName })),
+    claims: arr(spec.volumes).flatMap((v) => {
+      if (v.persistentVolumeClaim?.claimName) return [{ volume: v.name, claimName: v.persistentVolumeClaim.claimName }];
+      // A generic ephemeral volume: the ephemeral volume controller creates its claim as <pod name>-<volume name>.
+      if (v.ephemeral?.volumeClaimTemplate && meta.name && v.name) return [{ volume: v.name, claimName: `${meta.name}-${v.name}`, ephemeral: true as const }];
+      return [];
+    }),
     nfsVolumes: arr(spec.volumes)
       .filter((v) => v.nfs?.server)
       .map((v) => ({ volume: v.name, server: v.nfs.server, path: v.nfs.path ?? '/' })),
@@ -66,7 +71,7 @@ function nodeSelectorTerms(v: unknown): NodeSelectorTerm[] | undefined {
 /** A resource quantity as written ("10Gi"); the API server always writes a string, a hand-written dump may not. */
 const quantity = (v: unknown): string | undefined => (typeof v === 'number' && Number.isFinite(v) ? String(v) : str(v));
 
-export function foldPvc(o: Raw): PvcFact {
+function foldPvc(o: Raw): PvcFact {
   const meta = o.metadata ?? {};
   const status = o.status ?? {};
   return {
@@ -91,7 +96,7 @@ export function foldPvc(o: Raw): PvcFact {
   };
 }
 
-export function foldPv(o: Raw): PvFact {
+function foldPv(o: Raw): PvFact {
   const meta = o.metadata ?? {};
   const spec = o.spec ?? {};
   return {
@@ -119,7 +124,7 @@ function foldVolumeError(e: Raw): VolumeError | undefined {
   return { time: str(e.time), message: String(e.message ?? '') };
 }
 
-export function foldVolumeAttachment(o: Raw): VolumeAttachmentFact {
+function foldVolumeAttachment(o: Raw): VolumeAttachmentFact {
   const meta = o.metadata ?? {};
   return {
     name: meta.name,
@@ -137,7 +142,7 @@ export function foldVolumeAttachment(o: Raw): VolumeAttachmentFact {
   };
 }
 
-export function foldNode(o: Raw): NodeFact {
+function foldNode(o: Raw): NodeFact {
   const meta = o.metadata ?? {};
   const status = o.status ?? {};
   const ready = arr(status.conditions).find((c) => c.type === 'Ready');
@@ -156,11 +161,11 @@ export function foldNode(o: Raw): NodeFact {
     unschedulable: o.spec?.unschedulable === true,
     volumesAttached: arr(status.volumesAttached).map((v) => ({ name: v.name, devicePath: str(v.devicePath) })),
     volumesInUse: arr<string>(status.volumesInUse),
-    controllerManagedAttachDetach: meta.annotations?.['volumes.kubernetes.io/controller-managed-attach-detach'] === 'true',
+    controllerManagedAttachDetach: meta.annotations?.[CONTROLLER_MANAGED_ATTACH_DETACH] === 'true',
   };
 }
 
-export function foldLease(o: Raw): LeaseFact {
+function foldLease(o: Raw): LeaseFact {
   return {
     name: o.metadata?.name,
     holderIdentity: str(o.spec?.holderIdentity),
@@ -169,7 +174,7 @@ export function foldLease(o: Raw): LeaseFact {
   };
 }
 
-export function foldCsiNode(o: Raw): CsiNodeFact {
+function foldCsiNode(o: Raw): CsiNodeFact {
   const drivers = arr(o.spec?.drivers);
   return {
     name: o.metadata?.name,
@@ -178,26 +183,24 @@ export function foldCsiNode(o: Raw): CsiNodeFact {
   };
 }
 
-export function foldCsiDriver(o: Raw): CsiDriverFact {
+function foldCsiDriver(o: Raw): CsiDriverFact {
   // An absent attachRequired defaults to true in the API.
   return { name: o.metadata?.name, attachRequired: o.spec?.attachRequired !== false };
 }
 
-export function foldStorageClass(o: Raw): StorageClassFact {
+function foldStorageClass(o: Raw): StorageClassFact {
   const annotations = o.metadata?.annotations ?? {};
   return {
     name: o.metadata?.name,
     provisioner: o.provisioner ?? '',
-    isDefault:
-      annotations['storageclass.kubernetes.io/is-default-class'] === 'true' ||
-      annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true',
+    isDefault: DEFAULT_CLASS_ANNOTATIONS.some((a) => annotations[a] === 'true'),
     volumeBindingMode: str(o.volumeBindingMode),
     reclaimPolicy: str(o.reclaimPolicy),
     allowVolumeExpansion: o.allowVolumeExpansion === true,
   };
 }
 
-export function foldEvent(o: Raw): EventFact {
+function foldEvent(o: Raw): EventFact {
   const io = o.involvedObject ?? o.regarding ?? {};
   return {
     namespace: str(o.metadata?.namespace),
@@ -214,16 +217,13 @@ export function foldEvent(o: Raw): EventFact {
 
 // ---- Longhorn ---------------------------------------------------------------------------------
 
-import { LONGHORN_GROUP } from '../model/kubernetes-names.js';
-export { LONGHORN_GROUP };
-
 /** Conditions are a list in v1beta2 and were a map keyed by type before; accept both. */
 function conditionList(c: unknown): LonghornVolumeFact['conditions'] {
   const list = Array.isArray(c) ? c : c && typeof c === 'object' ? Object.entries(c).map(([type, v]) => ({ type, ...(v && typeof v === 'object' ? v : {}) })) : [];
   return list.filter((x: Raw) => x && typeof x === 'object').map((x: Raw) => ({ type: String(x.type), status: String(x.status), reason: str(x.reason), message: str(x.message), lastTransitionTime: str(x.lastTransitionTime) }));
 }
 
-export function foldLonghornVolume(o: Raw): LonghornVolumeFact {
+function foldLonghornVolume(o: Raw): LonghornVolumeFact {
   const k8s = o.status?.kubernetesStatus ?? {};
   return {
     name: o.metadata?.name,
@@ -238,7 +238,7 @@ export function foldLonghornVolume(o: Raw): LonghornVolumeFact {
   };
 }
 
-export function foldLonghornReplica(o: Raw): LonghornReplicaFact {
+function foldLonghornReplica(o: Raw): LonghornReplicaFact {
   return {
     name: o.metadata?.name,
     volumeName: o.spec?.volumeName ?? '',
@@ -250,7 +250,7 @@ export function foldLonghornReplica(o: Raw): LonghornReplicaFact {
   };
 }
 
-export function foldLonghornEngine(o: Raw): LonghornEngineFact {
+function foldLonghornEngine(o: Raw): LonghornEngineFact {
   return {
     name: o.metadata?.name,
     volumeName: o.spec?.volumeName ?? '',
@@ -260,7 +260,7 @@ export function foldLonghornEngine(o: Raw): LonghornEngineFact {
   };
 }
 
-export function foldLonghornNode(o: Raw): LonghornNodeFact {
+function foldLonghornNode(o: Raw): LonghornNodeFact {
   const specDisks = o.spec?.disks ?? {};
   return {
     name: o.metadata?.name,
@@ -268,7 +268,7 @@ export function foldLonghornNode(o: Raw): LonghornNodeFact {
   };
 }
 
-export function foldLonghornAttachment(o: Raw): LonghornAttachmentFact {
+function foldLonghornAttachment(o: Raw): LonghornAttachmentFact {
   const statuses = (o.status?.attachmentTicketStatuses ?? {}) as Record<string, Raw>;
   return {
     name: o.metadata?.name,
@@ -277,7 +277,7 @@ export function foldLonghornAttachment(o: Raw): LonghornAttachmentFact {
 }
 
 /** Longhorn kinds, keyed as `<Kind>.longhorn.io` since Node and VolumeAttachment clash with core kinds. */
-const LONGHORN_FOLDERS: Record<string, (l: LonghornFacts, o: Raw) => void> = {
+const LONGHORN_FOLDERS: Record<LonghornKindKey, (l: LonghornFacts, o: Raw) => void> = {
   'Volume.longhorn.io': (l, o) => l.volumes.push(foldLonghornVolume(o)),
   'Replica.longhorn.io': (l, o) => l.replicas.push(foldLonghornReplica(o)),
   'Engine.longhorn.io': (l, o) => l.engines.push(foldLonghornEngine(o)),
@@ -286,11 +286,6 @@ const LONGHORN_FOLDERS: Record<string, (l: LonghornFacts, o: Raw) => void> = {
   'Setting.longhorn.io': (l, o) => { Object.defineProperty(l.settings, o.metadata.name, { value: typeof o.value === 'string' ? o.value : JSON.stringify(o.value ?? ''), enumerable: true, writable: true, configurable: true }); },
   'VolumeAttachment.longhorn.io': (l, o) => l.volumeAttachments.push(foldLonghornAttachment(o)),
 };
-
-/** The key addRawObject files an object under: its kind, qualified by group for Longhorn's. */
-export function kindKey(kind: string, apiVersion: string | undefined): string {
-  return apiVersion?.startsWith(`${LONGHORN_GROUP}/`) ? `${kind}.${LONGHORN_GROUP}` : kind;
-}
 
 /** Where each kind's facts go in a Snapshot. Keys are API kinds. */
 export const FOLDERS = {
@@ -304,11 +299,9 @@ export const FOLDERS = {
   CSIDriver: { list: 'csiDrivers', fold: foldCsiDriver },
   StorageClass: { list: 'storageClasses', fold: foldStorageClass },
   Event: { list: 'events', fold: foldEvent },
-} as const satisfies Record<string, { list: keyof Snapshot; fold: (o: Raw) => unknown }>;
+} as const satisfies Record<CoreKind, { list: keyof Snapshot; fold: (o: Raw) => unknown }>;
 
-export type FoldableKind = keyof typeof FOLDERS;
-
-export function isFoldableKind(kind: string): kind is FoldableKind {
+export function isFoldableKind(kind: string): kind is CoreKind {
   return Object.prototype.hasOwnProperty.call(FOLDERS, kind);
 }
 
@@ -319,7 +312,7 @@ export type AddOutcome = 'added' | 'not-read' | { malformed: string };
  * `{malformed}` (nothing added) when the object's shape is not what the API server writes: the caller reports it.
  */
 export function addRawObject(snapshot: Snapshot, kind: string, o: Raw): AddOutcome {
-  const longhorn = Object.hasOwn(LONGHORN_FOLDERS, kind) ? LONGHORN_FOLDERS[kind] : undefined;
+  const longhorn = Object.hasOwn(LONGHORN_FOLDERS, kind) ? LONGHORN_FOLDERS[kind as LonghornKindKey] : undefined;
   if (!longhorn && !isFoldableKind(kind)) return 'not-read';
   const malformed = malformedReason(kind, o);
   if (malformed) return { malformed };
@@ -329,7 +322,7 @@ export function addRawObject(snapshot: Snapshot, kind: string, o: Raw): AddOutco
     return 'added';
   }
   if (!isFoldableKind(kind)) return 'not-read';
-  if (kind === 'Lease' && o.metadata?.namespace && o.metadata.namespace !== 'kube-node-lease') return 'added';
+  if (kind === 'Lease' && o.metadata?.namespace && o.metadata.namespace !== NODE_LEASE_NAMESPACE) return 'added';
   const { list, fold } = FOLDERS[kind];
   (snapshot[list] as unknown[]).push(fold(o));
   return 'added';

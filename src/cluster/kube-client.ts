@@ -64,17 +64,17 @@ export interface RequestOptions {
   noRetry?: boolean;
 }
 
-export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-export const MAX_PAGES = 10_000;
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const MAX_PAGES = 10_000;
 /** Retries of an idempotent GET answered 429 (or 503/504), honouring Retry-After up to RETRY_AFTER_CAP_MS. */
-export const MAX_RETRIES = 3;
+const MAX_RETRIES = 3;
 const RETRY_AFTER_CAP_MS = 10_000;
 /** The exec plugin's bound when --request-timeout is 0. */
 const EXEC_BOUND_MS = 30_000;
 /** Reading the cluster is bounded by this many request timeouts. */
-export const DEADLINE_FACTOR = 10;
+const DEADLINE_FACTOR = 10;
 /** The live reader runs 6 requests at once; Longhorn's kinds add a few. */
-export const MAX_CONNECTIONS = 8;
+const MAX_CONNECTIONS = 8;
 /** An idle connection is closed after this long, before an API server's idle timeout (90s in kube-apiserver) could race a reuse. */
 const IDLE_SOCKET_MS = 30_000;
 

@@ -12,7 +12,7 @@ import yaml from 'js-yaml';
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
 import { ClusterError } from '../errors.js';
 
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Raw = Record<string, any>;
@@ -451,7 +451,7 @@ class ExecAuthenticator {
 }
 
 /** TLS options of one connection, in node:https's terms. */
-export interface TlsMaterial {
+interface TlsMaterial {
   ca?: Buffer;
   cert?: Buffer | string;
   key?: Buffer | string;
@@ -461,7 +461,7 @@ export interface TlsMaterial {
 }
 
 /** What one request needs to authenticate: headers and the TLS material of its connection. */
-export interface RequestCredentials {
+interface RequestCredentials {
   headers: Record<string, string>;
   tls: TlsMaterial;
 }
@@ -583,7 +583,7 @@ async function libraryAuthenticator(r: ResolvedKubeconfig, execBoundMs: () => nu
  * Hands the one context we use to client-node's KubeConfig (auth providers, proxies).
  * Exec plugins run through our own runner: client-node's has no time bound and leaves the plugin's stdin open.
  */
-export async function toKubeConfig(r: ResolvedKubeconfig, execBoundMs: () => number): Promise<KubeConfig> {
+async function toKubeConfig(r: ResolvedKubeconfig, execBoundMs: () => number): Promise<KubeConfig> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const c = r.cluster;

@@ -115,7 +115,7 @@ export async function probeNotReadyKubelets(client: KubeClient, snapshot: Snapsh
 /** Volume kinds that live past the pod (the kubelet must unmount them); emptyDir, configMap and the like do not matter here. */
 const EPHEMERAL = new Set(['emptyDir', 'configMap', 'secret', 'projected', 'downwardAPI', 'name', 'ephemeral', 'image']);
 
-function lastingVolumes(spec: unknown): { volumes: string[]; claims: string[] } {
+function lastingVolumes(podName: string, spec: unknown): { volumes: string[]; claims: string[] } {
   const out: string[] = [];
   const claims: string[] = [];
   if (!isObject(spec) || !Array.isArray(spec.volumes)) return { volumes: out, claims };
@@ -124,6 +124,11 @@ function lastingVolumes(spec: unknown): { volumes: string[]; claims: string[] } 
     if (isObject(v.persistentVolumeClaim) && typeof v.persistentVolumeClaim.claimName === 'string') {
       claims.push(v.persistentVolumeClaim.claimName);
       out.push(`claim ${v.persistentVolumeClaim.claimName}`);
+    }
+    else if (isObject(v.ephemeral) && isObject(v.ephemeral.volumeClaimTemplate)) {
+      // A generic ephemeral volume's claim, made by the ephemeral volume controller, is <pod name>-<volume name>.
+      claims.push(`${podName}-${v.name}`);
+      out.push(`claim ${podName}-${v.name} (generic ephemeral volume ${v.name})`);
     }
     else if (isObject(v.nfs)) out.push(`nfs ${String(v.nfs.server ?? '?')}:${String(v.nfs.path ?? '?')}`);
     else if (isObject(v.csi)) out.push(`csi ${String(v.csi.driver ?? '?')} (volume ${v.name})`);
@@ -173,7 +178,7 @@ async function readKubeletPods(client: KubeClient, snapshot: Snapshot, fact: Kub
     // Static pods (from a file or URL on the node) have another uid than their mirror pod in the API.
     const source = isObject(meta.annotations) ? meta.annotations['kubernetes.io/config.source'] : undefined;
     if (source !== undefined && source !== 'api') continue;
-    const { volumes, claims } = lastingVolumes(item.spec);
+    const { volumes, claims } = lastingVolumes(meta.name, item.spec);
     if (!volumes.length) continue;
     const pod: KubeletPodFact = { namespace: meta.namespace, name: meta.name, uid: meta.uid, volumes, claims, api: 'unknown' };
     if (byUid.has(meta.uid)) pod.api = 'present';

@@ -8,16 +8,12 @@ import { addRawObject, foldPod } from './fold.js';
 import { malformedReason } from './shape.js';
 import { ApiError, KubeClient } from './kube-client.js';
 import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
-import {
-  csiAttachmentName, eventSelector, LONGHORN_DRIVER, LONGHORN_NAMESPACE, LONGHORN_RESOURCES, NODE_LEASE_NAMESPACE, RESOURCES, ResourceName,
-  VOLUME_EVENTS, resourcePath,
-} from './resources.js';
-import { LONGHORN_GROUP } from './fold.js';
+import { csiAttachmentName, eventSelector, VOLUME_EVENTS } from './resources.js';
+import { CORE_KINDS, coreKind, kindKey, LONGHORN_KINDS, resourcePath, type ResourceName, type TargetResource } from '../model/kinds.js';
+import { LONGHORN_DRIVER, LONGHORN_GROUP, LONGHORN_NAMESPACE, NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
 import { emptyLonghorn } from '../model/snapshot.js';
 import { runLimited } from '../util/concurrency.js';
 import { probeNotReadyKubelets } from './kubelet-reader.js';
-
-export type TargetResource = 'pods' | 'persistentvolumeclaims' | 'persistentvolumes' | 'nodes' | 'volumeattachments';
 
 export interface Target {
   resource: TargetResource;
@@ -43,7 +39,7 @@ export interface LiveReadOptions {
  * may still be used by one of them. Pods count as incompletely read, and no check or guard concludes from a
  * pod's absence.
  */
-export function selectedPodsReason(selector: string): string {
+function selectedPodsReason(selector: string): string {
   return `only pods matching -l ${JSON.stringify(selector)} were read; a pod outside it may use a volume, so nothing is concluded from a pod's absence`;
 }
 
@@ -51,17 +47,11 @@ export function selectedPodsReason(selector: string): string {
 type Raw = any;
 
 /** A targeted GET: the object, proven absent (a 404 for it), or unknown (forbidden, unreadable, malformed). */
-export type GetOutcome =
+type GetOutcome =
   | { state: 'found'; obj: Raw }
   | { state: 'seen' }
   | { state: 'absent' }
   | { state: 'unknown'; reason: string };
-
-const SINGULAR: Record<string, string> = {
-  nodes: 'node', pods: 'pod', persistentvolumeclaims: 'persistentvolumeclaim', persistentvolumes: 'persistentvolume',
-  volumeattachments: 'volumeattachment', csinodes: 'csinode', csidrivers: 'csidriver', storageclasses: 'storageclass',
-  leases: 'lease', events: 'event',
-};
 
 /** "it has no metadata.name" reads better after a colon as "metadata.name missing". */
 function shortReason(reason: string): string {
@@ -148,7 +138,7 @@ class Collector {
   /** Records the dropped objects of each resource in `incomplete`; called once, when reading is done. */
   finish(): void {
     for (const [resource, d] of this.dropped) {
-      const what = `${d.count} ${d.count === 1 ? SINGULAR[resource] ?? resource : resource} dropped: ${d.first}`;
+      const what = `${d.count} ${d.count === 1 ? coreKind(resource)?.singular ?? resource : resource} dropped: ${d.first}`;
       const existing = this.snapshot.incomplete.find((i) => i.resource === resource);
       if (existing) existing.reason = `${existing.reason}; ${what}`;
       else this.snapshot.incomplete.push({ resource, reason: what });
@@ -157,7 +147,7 @@ class Collector {
 
   /** One paginated LIST, folded page by page (pages of the client's default size unless `pageSize`). */
   async list(resource: ResourceName, namespace?: string, fieldSelector?: string, labelSelector?: string, pageSize?: number): Promise<void> {
-    const info = RESOURCES[resource];
+    const info = CORE_KINDS[resource];
     try {
       await this.client.list(resourcePath(info, namespace), { fieldSelector, labelSelector }, (items) => {
         for (const item of items as Raw[]) this.fold(resource, info.kind, item);
@@ -172,7 +162,7 @@ class Collector {
    * 404 for it; 'unknown' (and the resource incomplete) when it was forbidden, unreadable or malformed.
    */
   async get(resource: ResourceName, name: string, namespace?: string, always = false): Promise<GetOutcome> {
-    const info = RESOURCES[resource];
+    const info = CORE_KINDS[resource];
     const key = `${resource}/${namespace ?? ''}/${name}`;
     if (!always && this.fetched.has(key)) return { state: 'seen' };
     let obj: Raw;
@@ -215,14 +205,14 @@ class Collector {
     }
     if (!group) return;
     this.snapshot.longhorn = emptyLonghorn();
-    await Promise.all(LONGHORN_RESOURCES.map(async (r) => {
+    await Promise.all(Object.values(LONGHORN_KINDS).map(async (k) => {
       try {
-        await this.client.list(`/apis/${LONGHORN_GROUP}/v1beta2/namespaces/${LONGHORN_NAMESPACE}/${r.plural}`, {}, (items) => {
-          for (const item of items) this.fold(r.resource, r.key, item);
-        }, undefined, `${r.key.split('.')[0]}List`);
+        await this.client.list(resourcePath(k, LONGHORN_NAMESPACE), {}, (items) => {
+          for (const item of items) this.fold(k.resource, kindKey(k.kind, k.apiVersion), item);
+        }, undefined, `${k.kind}List`);
       } catch (err) {
-        if ('optional' in r && err instanceof ApiError && err.status === 404) return;
-        this.skipUnreadable(r.resource, err);
+        if ('optional' in k && err instanceof ApiError && err.status === 404) return;
+        this.skipUnreadable(k.resource, err);
       }
     }));
   }

@@ -1,34 +1,5 @@
-// The resources volume-doctor reads, where they live in the API, and how their facts are folded.
+// What the readers ask for beyond the kinds themselves (src/model/kinds.ts): which events, and attachments by name.
 import { createHash } from 'node:crypto';
-import type { FoldableKind } from './fold.js';
-
-export interface ResourceInfo {
-  /** Plural resource name, as kubectl and `incomplete[].resource` name it. */
-  resource: string;
-  kind: FoldableKind;
-  /** API path prefix, e.g. /api/v1 or /apis/storage.k8s.io/v1. */
-  group: string;
-  namespaced: boolean;
-}
-
-export const RESOURCES = {
-  nodes: { resource: 'nodes', kind: 'Node', group: '/api/v1', namespaced: false },
-  pods: { resource: 'pods', kind: 'Pod', group: '/api/v1', namespaced: true },
-  persistentvolumeclaims: { resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', group: '/api/v1', namespaced: true },
-  persistentvolumes: { resource: 'persistentvolumes', kind: 'PersistentVolume', group: '/api/v1', namespaced: false },
-  volumeattachments: { resource: 'volumeattachments', kind: 'VolumeAttachment', group: '/apis/storage.k8s.io/v1', namespaced: false },
-  csinodes: { resource: 'csinodes', kind: 'CSINode', group: '/apis/storage.k8s.io/v1', namespaced: false },
-  csidrivers: { resource: 'csidrivers', kind: 'CSIDriver', group: '/apis/storage.k8s.io/v1', namespaced: false },
-  storageclasses: { resource: 'storageclasses', kind: 'StorageClass', group: '/apis/storage.k8s.io/v1', namespaced: false },
-  leases: { resource: 'leases', kind: 'Lease', group: '/apis/coordination.k8s.io/v1', namespaced: true },
-  events: { resource: 'events', kind: 'Event', group: '/api/v1', namespaced: true },
-} as const satisfies Record<string, ResourceInfo>;
-
-export type ResourceName = keyof typeof RESOURCES;
-
-/** Node Leases live here and are named after their node. */
-import { NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
-export { NODE_LEASE_NAMESPACE };
 
 /** Events that carry volume trouble; each (type, reason) is one server-side field-selected LIST. */
 export const VOLUME_EVENTS: { type: 'Warning' | 'Normal'; reason: string }[] = [
@@ -50,23 +21,6 @@ export const VOLUME_EVENTS: { type: 'Warning' | 'Normal'; reason: string }[] = [
 
 export const eventSelector = (e: { type: string; reason: string }) => `type=${e.type},reason=${e.reason}`;
 
-export function resourcePath(info: ResourceInfo, namespace?: string, name?: string): string {
-  const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `${info.group}${ns}/${info.resource}${name ? `/${encodeURIComponent(name)}` : ''}`;
-}
-
-/** Longhorn's CRDs (longhorn.io/v1beta2), all in longhorn-system; read only when the group is served. */
-import { LONGHORN_NAMESPACE } from '../model/kubernetes-names.js';
-export { LONGHORN_NAMESPACE };
-export const LONGHORN_RESOURCES = [
-  { resource: 'volumes.longhorn.io', plural: 'volumes', key: 'Volume.longhorn.io' },
-  { resource: 'replicas.longhorn.io', plural: 'replicas', key: 'Replica.longhorn.io' },
-  { resource: 'engines.longhorn.io', plural: 'engines', key: 'Engine.longhorn.io' },
-  { resource: 'nodes.longhorn.io', plural: 'nodes', key: 'Node.longhorn.io' },
-  { resource: 'settings.longhorn.io', plural: 'settings', key: 'Setting.longhorn.io' },
-  { resource: 'volumeattachments.longhorn.io', plural: 'volumeattachments', key: 'VolumeAttachment.longhorn.io', optional: true },
-] as const;
-
 /**
  * The name the CSI attacher gives the VolumeAttachment of a volume on a node: "csi-" and the hex SHA-256 of the
  * volume handle, driver and node name run together (getAttachmentName in Kubernetes' pkg/volume/csi). Other
@@ -75,6 +29,3 @@ export const LONGHORN_RESOURCES = [
 export function csiAttachmentName(volumeHandle: string, driver: string, node: string): string {
   return `csi-${createHash('sha256').update(volumeHandle + driver + node).digest('hex')}`;
 }
-
-/** Longhorn's CSI driver: a targeted run reads Longhorn's objects only for volumes of this driver. */
-export const LONGHORN_DRIVER = 'driver.longhorn.io';

@@ -4,9 +4,11 @@
 export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
 export const OUT_OF_SERVICE_VALUE = 'nodeshutdown';
 export const OUT_OF_SERVICE_EFFECT = 'NoExecute';
-/** Taints the node lifecycle controller puts on a node whose Ready condition is Unknown or False. */
-export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
-export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+
+/** Set on a Node whose volumes the attach/detach controller (not the kubelet) attaches. */
+export const CONTROLLER_MANAGED_ATTACH_DETACH = 'volumes.kubernetes.io/controller-managed-attach-detach';
+/** Marks the default StorageClass, in its GA and (still honoured) beta spellings. */
+export const DEFAULT_CLASS_ANNOTATIONS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'] as const;
 
 /** Where each node's kubelet renews its Lease, named after the node. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -14,3 +16,5 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 /** Longhorn's API group and the namespace its objects live in. */
 export const LONGHORN_GROUP = 'longhorn.io';
 export const LONGHORN_NAMESPACE = 'longhorn-system';
+/** Longhorn's CSI driver. */
+export const LONGHORN_DRIVER = 'driver.longhorn.io';

@@ -19,8 +19,11 @@ export interface PodFact {
   deletionGracePeriodSeconds?: number;
   /** The controller owner, e.g. {kind: 'StatefulSet', name: 'db'}. ReplicaSets are kept as they are. */
   owner?: { kind: string; name: string };
-  /** PVC names from spec.volumes[].persistentVolumeClaim.claimName, with the pod volume name. */
-  claims: { volume: string; claimName: string }[];
+  /**
+   * PVC names from spec.volumes[].persistentVolumeClaim.claimName, with the pod volume name; a generic ephemeral
+   * volume (spec.volumes[].ephemeral) names the claim the ephemeral volume controller makes for it.
+   */
+  claims: { volume: string; claimName: string; ephemeral?: true }[];
   /** Inline NFS volumes (spec.volumes[].nfs), by pod volume name. */
   nfsVolumes: { volume: string; server: string; path: string }[];
   /** Waiting reasons of containers and init containers, e.g. ContainerCreating. */
@@ -109,7 +112,7 @@ export interface VolumeAttachmentFact {
   finalizers: string[];
 }
 
-export interface TaintFact {
+interface TaintFact {
   key: string;
   value?: string;
   effect: string;

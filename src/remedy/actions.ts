@@ -17,7 +17,7 @@ import type { ActionType, Guard, PlanOptions } from './types.js';
 import type { Precondition, WriteOptions } from './writes.js';
 import { deleteVolumeAttachment, forceDeletePod, patchOutOfServiceTaint } from './writes.js';
 
-export interface Cleared {
+interface Cleared {
   done: boolean;
   detail: string;
 }
@@ -34,7 +34,7 @@ export interface ActionSpec {
 }
 
 /** The symptom is gone when the finding no longer shows and the pods it blocked run. */
-export function findingCleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions): Cleared {
+function findingCleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions): Cleared {
   // A finding missing from a snapshot that did not read what its check reads has not been shown to clear.
   const check = finding && findCheck(finding.check);
   const unread = check ? snapshot.incomplete.filter((i) => readsResource(check, i.resource)) : [];

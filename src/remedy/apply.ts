@@ -9,6 +9,7 @@ import { readCluster, Target } from '../cluster/live-reader.js';
 import type { Finding } from '../model/finding.js';
 import type { ObjectRef, Snapshot } from '../model/snapshot.js';
 import { Graph } from '../graph.js';
+import { CORE_KINDS, TARGET_RESOURCES } from '../model/kinds.js';
 import { describeRef } from '../util/refs.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import { formatDuration } from '../util/time.js';
@@ -17,7 +18,6 @@ import { ACTIONS } from './actions.js';
 import { recordEvent } from './writes.js';
 import type { Action, PlanOptions, RemediationPlan } from './types.js';
 
-export { EVENT_REASON } from './writes.js';
 
 export interface ApplyContext {
   client: KubeClient;
@@ -48,12 +48,9 @@ export class PromptClosedError extends Error {
 }
 
 function targetOf(ref: ObjectRef): Target {
-  switch (ref.kind) {
-    case 'Node': return { resource: 'nodes', name: ref.name };
-    case 'Pod': return { resource: 'pods', name: ref.name, namespace: ref.namespace };
-    case 'VolumeAttachment': return { resource: 'volumeattachments', name: ref.name };
-    default: throw new Error(`no target for ${ref.kind}`);
-  }
+  const resource = TARGET_RESOURCES.find((r) => CORE_KINDS[r].kind === ref.kind);
+  if (!resource) throw new Error(`no target for ${ref.kind}`);
+  return { resource, name: ref.name, namespace: CORE_KINDS[resource].namespaced ? ref.namespace : undefined };
 }
 
 /** uid and resourceVersion of the action's target as planned. */

@@ -5,7 +5,7 @@ import type { Guard } from './types.js';
 import { formatDuration, toMillis } from '../util/time.js';
 
 /** The first minor release where the out-of-service taint works (beta, on by default). */
-export const OUT_OF_SERVICE_MIN_MINOR = 26;
+const OUT_OF_SERVICE_MIN_MINOR = 26;
 
 /** Known to be older than 1.26; an unknown version is not taken as old (the taint stays the answer, refused until known). */
 export function serverPredatesOutOfService(graph: Graph): boolean {
@@ -13,7 +13,7 @@ export function serverPredatesOutOfService(graph: Graph): boolean {
   return v !== undefined && v.major === 1 && v.minor < OUT_OF_SERVICE_MIN_MINOR;
 }
 
-export function nodeNotReadyGuard(graph: Graph, node: string, forMs: number): Guard {
+function nodeNotReadyGuard(graph: Graph, node: string, forMs: number): Guard {
   const h = graph.nodeHealth(node);
   if (!h.exists) return { name: 'node-not-ready', ok: false, detail: `node ${node} ${h.unknown ? `is ${h.describe}` : 'does not exist'}` };
   if (h.ready) return { name: 'node-not-ready', ok: false, detail: `node ${node} is Ready: volume-doctor never acts as if a Ready node were down` };
@@ -26,7 +26,7 @@ export function nodeNotReadyGuard(graph: Graph, node: string, forMs: number): Gu
   };
 }
 
-export function leaseStaleGuard(graph: Graph, node: string, forMs: number): Guard {
+function leaseStaleGuard(graph: Graph, node: string, forMs: number): Guard {
   const h = graph.nodeHealth(node);
   if (!h.lease) return { name: 'lease-stale', ok: false, detail: `no Lease kube-node-lease/${node} was read: cannot confirm the kubelet stopped renewing it` };
   if (h.leaseAgeMs === undefined) return { name: 'lease-stale', ok: false, detail: `Lease kube-node-lease/${node} has no renewTime` };
@@ -45,7 +45,7 @@ export function nodeToConfirm(guard: Guard): string | undefined {
   return guard.name === 'node-down-confirmed' ? CONFIRMS.get(guard) : undefined;
 }
 
-export function confirmedGuard(node: string, confirmed: readonly string[]): Guard {
+function confirmedGuard(node: string, confirmed: readonly string[]): Guard {
   const ok = confirmed.includes(node);
   const guard = {
     name: 'node-down-confirmed',
@@ -121,7 +121,7 @@ export function noLivePodGuard(graph: Graph, node: string, pvName: string | unde
 }
 
 /** The moment a Ready node becomes trusted: its Ready transition plus `forMs`. */
-export function readyTrustedAt(graph: Graph, node: string, forMs: number): string | undefined {
+function readyTrustedAt(graph: Graph, node: string, forMs: number): string | undefined {
   const since = toMillis(graph.node(node)?.readyTransitionTime);
   return since === undefined ? undefined : new Date(since + forMs).toISOString().replace(/\.000Z$/, 'Z');
 }
@@ -161,7 +161,7 @@ export function podTerminatingGuard(graph: Graph, namespace: string, name: strin
  * guard fails. One that does not answer proves nothing (a crashed kubelet on a running machine is silent too), so
  * it passes and the confirmation stays required; one that could not be asked passes as unknown.
  */
-export function kubeletSilentGuard(graph: Graph, node: string): Guard {
+function kubeletSilentGuard(graph: Graph, node: string): Guard {
   const name = 'kubelet-not-answering';
   const kubelet = graph.kubelet(node);
   if (!kubelet) {

@@ -12,7 +12,7 @@ import type { Action, ActionType, PlanOptions, RemediationPlan } from './types.j
 import { nodeToConfirm, serverPredatesOutOfService } from './guards.js';
 import { commandFor, guardsFor } from './actions.js';
 
-export { commandFor, guardsFor } from './actions.js';
+export { guardsFor } from './actions.js';
 
 interface Candidate {
   type: ActionType;

@@ -7,7 +7,7 @@ export type ActionType = 'taint-out-of-service' | 'remove-out-of-service-taint' 
  * unresolved (applied, but the symptom did not clear before --timeout), aborted (the objects changed or a guard
  * failed on re-read), failed (the API server rejected the write), declined (not confirmed).
  */
-export type ActionStatus = 'planned' | 'refused' | 'applied' | 'unresolved' | 'failed' | 'aborted' | 'declined';
+type ActionStatus = 'planned' | 'refused' | 'applied' | 'unresolved' | 'failed' | 'aborted' | 'declined';
 
 export interface Guard {
   name: string;

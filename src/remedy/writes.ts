@@ -4,11 +4,10 @@ import { hostname } from 'node:os';
 import type { KubeClient } from '../cluster/kube-client.js';
 import type { Graph } from '../graph.js';
 import { OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_TAINT, OUT_OF_SERVICE_VALUE } from '../model/kubernetes-names.js';
+import { CORE_KINDS, kindByKey, resourcePath } from '../model/kinds.js';
 import type { Action } from './types.js';
 
-/** The out-of-service taint fix applies: the value and effect of the non-graceful node shutdown procedure. */
-
-export const EVENT_REASON = 'VolumeDoctorRemediation';
+const EVENT_REASON = 'VolumeDoctorRemediation';
 
 /** The object as planned: a write succeeds only if it is still this object at this version. */
 export interface Precondition {
@@ -34,17 +33,17 @@ export async function patchOutOfServiceTaint(client: KubeClient, node: string, o
     { op: 'test', path: '/metadata/uid', value: pre.uid },
     { op: 'add', path: '/spec/taints', value: taints.map((t) => JSON.parse(JSON.stringify(t))) },
   ];
-  await client.request(`/api/v1/nodes/${encodeURIComponent(node)}`, { method: 'PATCH', query: dryRunQuery(o), body: patch, contentType: 'application/json-patch+json' });
+  await client.request(resourcePath(CORE_KINDS.nodes, undefined, node), { method: 'PATCH', query: dryRunQuery(o), body: patch, contentType: 'application/json-patch+json' });
 }
 
 export async function deleteVolumeAttachment(client: KubeClient, name: string, pre: Precondition, o: WriteOptions): Promise<void> {
-  await client.request(`/apis/storage.k8s.io/v1/volumeattachments/${encodeURIComponent(name)}`, {
+  await client.request(resourcePath(CORE_KINDS.volumeattachments, undefined, name), {
     method: 'DELETE', query: dryRunQuery(o), body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: pre.uid, resourceVersion: pre.resourceVersion } },
   });
 }
 
 export async function forceDeletePod(client: KubeClient, namespace: string, name: string, pre: Precondition, o: WriteOptions): Promise<void> {
-  await client.request(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`, {
+  await client.request(resourcePath(CORE_KINDS.pods, namespace, name), {
     method: 'DELETE', query: dryRunQuery(o), body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: pre.uid, resourceVersion: pre.resourceVersion } },
   });
 }
@@ -53,8 +52,8 @@ export async function forceDeletePod(client: KubeClient, namespace: string, name
 export async function recordEvent(client: KubeClient, action: Action, uid: string, confirmedBy: string, o: WriteOptions): Promise<void> {
   const now = new Date().toISOString();
   const namespace = action.target.namespace ?? 'default';
-  const apiVersion = action.target.kind === 'VolumeAttachment' ? 'storage.k8s.io/v1' : 'v1';
-  await client.request(`/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {
+  const apiVersion = kindByKey(action.target.kind)?.apiVersion ?? 'v1';
+  await client.request(resourcePath(CORE_KINDS.events, namespace), {
     method: 'POST',
     query: dryRunQuery(o),
     body: {

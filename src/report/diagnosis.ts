@@ -1,14 +1,14 @@
 // The Diagnosis document, the JSON contract scripts depend on (docs/architecture.md, Contracts). -o json and -o yaml print exactly this.
-import type { Finding, Severity } from '../model/finding.js';
+import type { CheckId, Finding, Severity } from '../model/finding.js';
 import type { IncompleteResource, ObjectRef, Snapshot } from '../model/snapshot.js';
 import { CHECKS } from '../checks/index.js';
 import { readsResource } from '../checks/check.js';
 
-export const API_VERSION = 'volume-doctor/v1';
+const API_VERSION = 'volume-doctor/v1';
 
-export interface DiagnosisFinding {
+interface DiagnosisFinding {
   id: string;
-  check: string;
+  check: CheckId;
   severity: Severity;
   subject: ObjectRef;
   related: ObjectRef[];
@@ -35,14 +35,14 @@ export interface Diagnosis {
   findings: DiagnosisFinding[];
 }
 
-export function describeSource(snapshot: Snapshot): string {
+function describeSource(snapshot: Snapshot): string {
   const s = snapshot.source;
   if (s.type === 'file') return `file:${(s.files ?? []).join(',')}`;
   return `cluster:${s.context ?? ''}${s.server ? ` (${s.server})` : ''}`;
 }
 
 /** Which checks could not run fully because a resource was unreadable. */
-export function incompleteWithChecks(incomplete: IncompleteResource[]): IncompleteResource[] {
+function incompleteWithChecks(incomplete: IncompleteResource[]): IncompleteResource[] {
   return incomplete.map((i) => {
     const affected = CHECKS.filter((c) => readsResource(c, i.resource)).map((c) => c.id);
     return affected.length ? { resource: i.resource, reason: `${i.reason} (checks that could not run fully: ${affected.join(', ')})` } : i;

@@ -4,7 +4,7 @@
 /** Width when stdout is not a terminal (a pipe, a file) or does not say. */
 export const DEFAULT_WIDTH = 80;
 /** Narrower than this and no layout reads well; wrap as if it were this wide. */
-export const MIN_WIDTH = 40;
+const MIN_WIDTH = 40;
 
 export function terminalWidth(stream: { isTTY?: boolean; columns?: number }): number {
   const columns = stream.isTTY ? stream.columns : undefined;

@@ -11,10 +11,10 @@ import { DEFAULT_WIDTH, displayWidth, shortenGeneratedNames, wrapPainted } from 
 
 const field = (s: string) => terminalSafe(s, FIELD_MAX, 'see -o json');
 /** A guard's detail is one sentence; past this it is cluster data gone wild (a 5,000-character gitVersion). */
-export const GUARD_MAX = 300;
+const GUARD_MAX = 300;
 
 /** What the status means for the reader: in a dry run an action that only lacks a confirmation says which. */
-export function statusText(action: Action, style: ChalkInstance): string {
+function statusText(action: Action, style: ChalkInstance): string {
   const node = action.status === 'refused' ? onlyConfirmationMissing(action) : undefined;
   if (node) return style.cyan(`needs --confirm-node-down ${field(node)}`);
   const s = field(action.status);

@@ -30,7 +30,7 @@ export function requirementError(r: NodeSelectorRequirement): string | undefined
 }
 
 /** Why a field requirement cannot be evaluated: only In and NotIn with exactly one value. */
-export function fieldRequirementError(r: NodeSelectorRequirement): string | undefined {
+function fieldRequirementError(r: NodeSelectorRequirement): string | undefined {
   if (r.operator !== 'In' && r.operator !== 'NotIn') return `unsupported field operator "${r.operator}"`;
   return r.values.length === 1 ? undefined : `field ${r.operator} needs exactly one value`;
 }
@@ -59,10 +59,10 @@ function fieldMatches(r: NodeSelectorRequirement, name: string): boolean {
   return r.operator === 'In' ? value === r.values[0] : value !== r.values[0];
 }
 
-export const isEmptyTerm = (t: NodeSelectorTerm) => t.matchExpressions.length === 0 && t.matchFields.length === 0;
+const isEmptyTerm = (t: NodeSelectorTerm) => t.matchExpressions.length === 0 && t.matchFields.length === 0;
 
 /** The reasons a term can never match, whatever the node. */
-export function termErrors(t: NodeSelectorTerm): string[] {
+function termErrors(t: NodeSelectorTerm): string[] {
   return [
     ...t.matchExpressions.map((r) => requirementError(r)),
     ...t.matchFields.map((r) => fieldRequirementError(r)),
@@ -89,7 +89,7 @@ export function selectorMatches(terms: NodeSelectorTerm[], node: SelectableNode)
 }
 
 /** One requirement in kubectl's selector words: "zone=zone-b", "zone in (a, b)", "!gpu", "rack>3". */
-export function describeRequirement(r: NodeSelectorRequirement): string {
+function describeRequirement(r: NodeSelectorRequirement): string {
   switch (r.operator) {
     case 'In': return r.values.length === 1 ? `${r.key}=${r.values[0]}` : `${r.key} in (${r.values.join(', ')})`;
     case 'NotIn': return r.values.length === 1 ? `${r.key}!=${r.values[0]}` : `${r.key} notin (${r.values.join(', ')})`;

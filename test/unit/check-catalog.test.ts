@@ -6,20 +6,20 @@ import { describe, expect, it } from 'vitest';
 import { CHECK_BY_ID, CHECKS, runChecks } from '../../src/checks/index.js';
 import { SEVERITY_RANK } from '../../src/model/finding.js';
 import { Graph } from '../../src/graph.js';
-import { LONGHORN_RESOURCES, RESOURCES } from '../../src/cluster/resources.js';
+import { FOLDERS } from '../../src/cluster/fold.js';
 import { ago, node, snapshotOf } from '../fixtures/builders.js';
 import { runCheck } from '../fixtures/run.js';
 import { outOfServiceTaintLeft } from '../../src/checks/out-of-service-taint-left.js';
 import type { Check } from '../../src/checks/check.js';
 import { DOC_SECTIONS } from '../../src/checks/check.js';
-import { CORE_RESOURCE_NAMES, KUBELET_PROXY, LONGHORN_RESOURCE_NAMES } from '../../src/model/resource-names.js';
+import { CORE_KINDS, KUBELET_PROXY, LONGHORN_KINDS } from '../../src/model/kinds.js';
 import type { Raw } from '../fixtures/builders.js';
 import {
   attachFails, clusterBase, decoys, exampleCluster, longhornUpgrade, nfsTimeout, provisioningFails, story1, story2, story3, story4,
 } from '../fixtures/stories.js';
 import { REALWORLD, realWorldDump } from '../fixtures/waiting.js';
 
-const KNOWN_READS = new Set<string>([...CORE_RESOURCE_NAMES, ...LONGHORN_RESOURCE_NAMES, KUBELET_PROXY]);
+const KNOWN_READS = new Set<string>([...Object.keys(CORE_KINDS), ...Object.keys(LONGHORN_KINDS), KUBELET_PROXY]);
 
 const testFile = (id: string) => new URL(`./${id}.test.ts`, import.meta.url);
 
@@ -29,9 +29,8 @@ function titles(source: string): string[] {
 }
 
 describe('the resource names checks declare in reads', () => {
-  it('are the resources the readers fetch, and the node proxy the kubelet reader asks through', () => {
-    expect([...CORE_RESOURCE_NAMES].sort()).toEqual(Object.keys(RESOURCES).sort());
-    expect([...LONGHORN_RESOURCE_NAMES].sort()).toEqual(LONGHORN_RESOURCES.map((r) => r.resource).sort());
+  it('are the kinds of the catalogue the readers fold, and the node proxy the kubelet reader asks through', () => {
+    expect(Object.values(CORE_KINDS).map((k) => k.kind).sort()).toEqual(Object.keys(FOLDERS).sort());
     expect(readFileSync(new URL('../../src/cluster/kubelet-reader.ts', import.meta.url), 'utf8')).toMatch(/\/api\/v1\/nodes\/.*\/proxy\//);
   });
 });

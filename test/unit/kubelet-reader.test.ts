@@ -21,6 +21,12 @@ async function client(override: Override) {
   return KubeClient.load({ kubeconfig: server.kubeconfig, requestTimeoutMs: 30_000 });
 }
 
+/** A generic ephemeral volume: its claim is made by the ephemeral volume controller as <pod>-<volume>. */
+function withEphemeralVolume(p: ReturnType<typeof pod>, volume: string): ReturnType<typeof pod> {
+  p.spec.volumes.push({ name: volume, ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } });
+  return p;
+}
+
 const kubeletPods = {
   kind: 'PodList', apiVersion: 'v1', metadata: {},
   items: [
@@ -29,7 +35,7 @@ const kubeletPods = {
     { ...pod('kube-system', 'etcd-worker-1', { node: 'worker-1', uid: 'static-hash', nfs: { volume: 'x', server: 's', path: '/p' } }), metadata: { name: 'etcd-worker-1', namespace: 'kube-system', uid: 'static-hash', annotations: { 'kubernetes.io/config.source': 'file' } } },
     pod('shop', 'no-volumes', { node: 'worker-1', uid: 'uid-plain' }),
     { kind: 'Pod', metadata: { namespace: 'shop' } },
-    pod('shop', 'lookup-fails', { node: 'worker-1', uid: 'uid-unknown', claims: ['data'] }),
+    withEphemeralVolume(pod('shop', 'lookup-fails', { node: 'worker-1', uid: 'uid-unknown', claims: ['data'] }), 'scratch'),
   ],
 };
 
@@ -73,7 +79,7 @@ describe('kubelet reader', () => {
       { namespace: 'media', name: 'uploader-0', uid: 'uid-gone', volumes: ['nfs 10.0.0.5:/exports/a'], claims: [], api: 'gone', apiDetail: 'the API server has no pod media/uploader-0 (404)' },
       expect.objectContaining({ name: 'lookup-fails' }),
     ]);
-    expect(k.pods?.[2]).toMatchObject({ name: 'lookup-fails', api: 'unknown', claims: ['data'] });
+    expect(k.pods?.[2]).toMatchObject({ name: 'lookup-fails', api: 'unknown', claims: ['data', 'lookup-fails-scratch'] });
     expect(s.notChecked).toEqual([
       '1 of the pods the kubelet on worker-1 lists could not be read (no name, namespace or uid)',
       expect.stringMatching(/^whether the API still has shop\/lookup-fails, which the kubelet on worker-1 runs: could not look pod shop\/lookup-fails up: .*etcd timed out/),

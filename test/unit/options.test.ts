@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
-import { flagSpec, normalizeShortFlags, parseNamespace, parseTarget, requestTimeoutMs, durationFlag } from '../../src/cli/options.js';
+import { flagSpec, namesNamespacedType, normalizeShortFlags, parseNamespace, parseTarget, requestTimeoutMs, durationFlag } from '../../src/cli/options.js';
 import { buildProgram, main, normalizeArgv } from '../../src/cli/main.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -79,6 +79,31 @@ describe('names checked as Kubernetes checks them', () => {
     expect(parseTarget([`pv/${'a'.repeat(253)}`], 'default')?.ref.name).toHaveLength(253);
     expect(() => parseTarget([`pv/${'a'.repeat(254)}`], 'default')).toThrow('invalid PersistentVolume name');
     for (const bad of ['pod/Web', 'pod/web_0', 'pod/-web', 'pod/web.', 'pvc/a..b', 'node/a\x1b[2J']) expect(() => parseTarget([bad], 'default'), bad).toThrow(UsageError);
+  });
+
+  it('takes each type by its singular, plural, short and group-qualified names, in any case, and nothing else', () => {
+    const spellings: [string, string, string | undefined][] = [
+      ['po', 'Pod', 'shop'], ['pod', 'Pod', 'shop'], ['pods', 'Pod', 'shop'], ['Pod', 'Pod', 'shop'],
+      ['pvc', 'PersistentVolumeClaim', 'shop'], ['pvcs', 'PersistentVolumeClaim', 'shop'], ['PersistentVolumeClaim', 'PersistentVolumeClaim', 'shop'],
+      ['persistentvolumeclaims', 'PersistentVolumeClaim', 'shop'],
+      ['pv', 'PersistentVolume', undefined], ['pvs', 'PersistentVolume', undefined], ['persistentvolume', 'PersistentVolume', undefined],
+      ['persistentvolumes', 'PersistentVolume', undefined],
+      ['no', 'Node', undefined], ['node', 'Node', undefined], ['nodes', 'Node', undefined],
+      ['volumeattachment', 'VolumeAttachment', undefined], ['volumeattachments', 'VolumeAttachment', undefined],
+      ['volumeattachment.storage.k8s.io', 'VolumeAttachment', undefined], ['VolumeAttachments.storage.k8s.io', 'VolumeAttachment', undefined],
+    ];
+    for (const [type, kind, namespace] of spellings) {
+      expect(parseTarget([`${type}/x`], 'shop')?.ref, type).toEqual({ kind, name: 'x', namespace });
+      expect(parseTarget([type, 'x'], 'shop')?.ref, type).toEqual({ kind, name: 'x', namespace });
+    }
+    for (const other of ['constructor', '__proto__', 'toString', 'sc', 'storageclass', 'csinode', 'lease', 'event', 'pod.storage.k8s.io', 'volumeattachment.v1']) {
+      expect(() => parseTarget([`${other}/x`], 'shop'), other).toThrow(`unsupported type "${other}": use pod, pvc, pv, node or volumeattachment`);
+    }
+  });
+
+  it('tells a named pod or claim (which -A cannot take) by its first word', () => {
+    for (const arg of ['pod/web-0', 'po', 'Pods', 'pvc/data', 'PVCS', 'persistentvolumeclaim/data', 'pod.v1/web-0']) expect(namesNamespacedType(arg), arg).toBe(true);
+    for (const arg of ['pv/data', 'node/worker-1', 'no', 'volumeattachment/csi-1', 'podx/web-0', 'web-0', '', 'constructor/x']) expect(namesNamespacedType(arg), arg).toBe(false);
   });
 
   it('rejects a second slash as kubectl does', () => {

@@ -18,6 +18,15 @@ describe('pvc-pending', () => {
     expect(f.remedies[0]).toContain('Free or add capacity');
   });
 
+  it('links a generic ephemeral volume to the claim the ephemeral volume controller made for it (<pod>-<volume>)', () => {
+    const c = pendingClaim('runner-7f9c-scratch', 'longhorn');
+    const p = pod('shop', 'runner-7f9c', { node: 'worker-1', state: 'Unscheduled' });
+    p.spec.volumes.unshift({ name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'longhorn', resources: { requests: { storage: '1Gi' } } } } } });
+    const [f] = runCheck(pvcPending, [storageClass('longhorn'), c, pvcEvent(c, 'ProvisioningFailed', 'failed to provision volume with StorageClass "longhorn": rpc error: code = Internal desc = insufficient storage'), p]);
+    expect(f.summary).toContain('shop/runner-7f9c cannot start');
+    expect(f.blocks).toEqual([{ kind: 'Pod', namespace: 'shop', name: 'runner-7f9c' }]);
+  });
+
   it('adds the cause of a known provisioning error and says when it does not know one', () => {
     const c = pendingClaim('data', 'local-path');
     const known = runCheck(pvcPending, [storageClass('local-path'), c, pvcEvent(c, 'ProvisioningFailed', 'failed to provision volume with StorageClass "local-path": configuration error, no node was specified')])[0];
