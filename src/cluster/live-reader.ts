@@ -145,13 +145,13 @@ class Collector {
     }
   }
 
-  /** One paginated LIST, folded page by page. */
-  async list(resource: ResourceName, namespace?: string, fieldSelector?: string, labelSelector?: string): Promise<void> {
+  /** One paginated LIST, folded page by page (pages of the client's default size unless `pageSize`). */
+  async list(resource: ResourceName, namespace?: string, fieldSelector?: string, labelSelector?: string, pageSize?: number): Promise<void> {
     const info = CORE_KINDS[resource];
     try {
       await this.client.list(resourcePath(info, namespace), { fieldSelector, labelSelector }, (items) => {
         for (const item of items as Raw[]) this.fold(resource, info.kind, item);
-      }, undefined, `${info.kind}List`);
+      }, pageSize, `${info.kind}List`);
     } catch (err) {
       this.skipUnreadable(resource, err);
     }
@@ -281,7 +281,8 @@ async function readTargetObject(c: Collector, target: Target): Promise<Raw> {
  *
  * What depends on the target's resource is its row of STARTS: what the object puts in view, and what is listed
  * whole. The phases below run in this order for every target (a node's pods' claims only for a node), each
- * reading from and adding to one TargetRun. claims() asks again for a claim it did not find, each time.
+ * reading from and adding to one TargetRun. Each object is asked for by name once in a run, whether it was found,
+ * absent or unreadable, however many phases come to it.
  */
 async function readTarget(c: Collector, target: Target, limit: number): Promise<void> {
   const run = await readTheTarget(c, target, limit);
@@ -392,6 +393,8 @@ interface TargetRun {
   driversAsked: Set<string>;
   /** Every VolumeAttachment was listed: none is fetched by derived name any more. */
   scanned: boolean;
+  /** The GETs sent ("resource/namespace/name"), found or not: none is sent twice. */
+  asked: Set<string>;
   /** The target pod's node: the pod's attachments there are fetched by name. */
   ownNode?: string;
   /** The target node: its volumes and its pods' claims are followed, and Longhorn is read whenever served. */
@@ -401,7 +404,7 @@ interface TargetRun {
 /** The target, and every attachment when the start says so, side by side; a 404 for the target wins over a failed LIST. */
 async function readTheTarget(c: Collector, target: Target, limit: number): Promise<TargetRun> {
   const start = STARTS[target.resource];
-  const [got, vas] = await Promise.allSettled([readTargetObject(c, target), start.everyAttachment ? c.list('volumeattachments') : Promise.resolve()]);
+  const [got, vas] = await Promise.allSettled([readTargetObject(c, target), start.everyAttachment ? everyAttachment(c) : Promise.resolve()]);
   if (got.status === 'rejected') throw got.reason;
   if (vas.status === 'rejected') throw vas.reason;
   const seed = start.seed(got.value, target);
@@ -416,6 +419,7 @@ async function readTheTarget(c: Collector, target: Target, limit: number): Promi
     followed: pvNames,
     driversAsked: new Set(),
     scanned: start.everyAttachment,
+    asked: new Set(),
     ownNode: seed.ownNode,
     node: seed.node,
   };
@@ -423,6 +427,29 @@ async function readTheTarget(c: Collector, target: Target, limit: number): Promi
 
 async function inParallel(run: TargetRun, tasks: (() => Promise<unknown>)[]): Promise<void> {
   await runLimited(tasks.map((t) => async () => void (await t())), run.limit);
+}
+
+/**
+ * A GET sent once in a run. The collector itself skips an object it has, but a 404 (a claim a pod names that does
+ * not exist, an attachment's derived name on a node where it is not attached) or a forbidden answer would
+ * otherwise be asked again by each phase that comes to the same name, and the answer would be the same.
+ */
+async function getOnce(run: TargetRun, resource: ResourceName, name: string, namespace?: string): Promise<void> {
+  const key = `${resource}/${namespace ?? ''}/${name}`;
+  if (run.asked.has(key)) return;
+  run.asked.add(key);
+  await run.c.get(resource, name, namespace);
+}
+
+/**
+ * The page size of a targeted run's LIST of every VolumeAttachment. An attachment is small (about 600 bytes), so
+ * a page of 5,000 is a few megabytes, and the run costs one request more per 5,000 attachments, not per 500.
+ */
+const EVERY_ATTACHMENT_PAGE = 5000;
+
+/** Every VolumeAttachment, in pages of EVERY_ATTACHMENT_PAGE. */
+async function everyAttachment(c: Collector): Promise<void> {
+  await c.list('volumeattachments', undefined, undefined, undefined, EVERY_ATTACHMENT_PAGE);
 }
 
 /** Every volume, all followed: a node's volumesInUse are mapped back to PV names through them. */
@@ -436,28 +463,28 @@ async function ownWarnings(run: TargetRun, target: Target): Promise<void> {
   await run.c.list('events', target.namespace, `involvedObject.kind=Pod,involvedObject.name=${target.name},type=Warning`);
 }
 
-/** The claims in view (a claim not found is asked for again: a 404 is not remembered), then their volumes. */
+/** The claims in view not asked for yet, then their volumes. */
 async function claims(run: TargetRun): Promise<void> {
-  await inParallel(run, [...run.claimKeys].map((k) => async () => {
+  await inParallel(run, [...run.claimKeys].map((k) => () => {
     const [ns, name] = k.split('/');
-    await run.c.get('persistentvolumeclaims', name, ns);
+    return getOnce(run, 'persistentvolumeclaims', name, ns);
   }));
   for (const pvc of run.c.snapshot.pvcs) if (pvc.volumeName && run.claimKeys.has(`${pvc.namespace}/${pvc.name}`)) run.pvNames.add(pvc.volumeName);
 }
 
 /**
- * Provisioning and binding events of the claims in view (Pending claims explain themselves only there), and the
+ * Provisioning and binding events of the claims read (Pending claims explain themselves only there), and the
  * volumes; then the claims those volumes name (their claimRef) with their namespaces, unless every volume is
  * followed (that would be every claim).
  */
 async function claimEventsAndVolumes(run: TargetRun): Promise<void> {
   const { c } = run;
   await inParallel(run, [
-    ...[...run.claimKeys].filter((k) => !settledClaim(c.snapshot, k)).map((k) => {
+    ...[...run.claimKeys].filter((k) => claimWithAStory(c.snapshot, k)).map((k) => {
       const [ns, name] = k.split('/');
       return () => c.list('events', ns, `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name}`);
     }),
-    ...[...run.pvNames].map((name) => () => c.get('persistentvolumes', name)),
+    ...[...run.pvNames].map((name) => () => getOnce(run, 'persistentvolumes', name)),
   ]);
   if (run.start.everyVolume) return;
   for (const pv of c.snapshot.pvs) {
@@ -485,9 +512,9 @@ async function podsDriversAndOwnAttachments(run: TargetRun): Promise<void> {
   if (run.start.podsInClaimNamespaces) podLists.push(...[...run.podNamespaces].map((ns) => () => c.list('pods', ns)));
   const own = ownNode
     ? c.snapshot.pvs.filter((pv) => run.pvNames.has(pv.name) && pv.csi)
-      .map((pv) => () => c.get('volumeattachments', csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, ownNode)))
+      .map((pv) => () => getOnce(run, 'volumeattachments', csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, ownNode)))
     : [];
-  await inParallel(run, [...podLists, ...[...run.driversAsked].map((d) => () => c.get('csidrivers', d)), ...own]);
+  await inParallel(run, [...podLists, ...[...run.driversAsked].map((d) => () => getOnce(run, 'csidrivers', d)), ...own]);
 }
 
 /**
@@ -507,10 +534,10 @@ function podsOnNodesHolding(run: TargetRun, volumes: Set<string>): (() => Promis
  */
 async function attachments(run: TargetRun): Promise<void> {
   if (run.scanned) return;
-  await inParallel(run, wantedAttachments(run.c, run.pvNames));
+  await inParallel(run, wantedAttachments(run));
   if (!onFoundAttachments(run.c, run.pvNames)) {
     run.scanned = true;
-    await run.c.list('volumeattachments');
+    await everyAttachment(run.c);
   }
   await inParallel(run, podsOnNodesHolding(run, run.followed));
 }
@@ -546,16 +573,16 @@ async function nodesAndDrivers(run: TargetRun): Promise<void> {
   const { c } = run;
   const moreDrivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d && !run.driversAsked.has(d)));
   await inParallel(run, [
-    ...[...run.nodeNames].map((n) => () => c.get('nodes', n)),
-    ...[...run.nodeNames].map((n) => () => c.get('csinodes', n)),
-    ...[...moreDrivers].map((d) => () => c.get('csidrivers', d)),
+    ...[...run.nodeNames].map((n) => () => getOnce(run, 'nodes', n)),
+    ...[...run.nodeNames].map((n) => () => getOnce(run, 'csinodes', n)),
+    ...[...moreDrivers].map((d) => () => getOnce(run, 'csidrivers', d)),
   ]);
 }
 
 /** A Lease says something only about a node that is not Ready (is its kubelet still renewing it?). */
 async function leasesOfNotReadyNodes(run: TargetRun): Promise<void> {
   const ready = new Set(run.c.snapshot.nodes.filter((n) => n.ready === 'True').map((n) => n.name));
-  await inParallel(run, [...run.nodeNames].filter((n) => !ready.has(n)).map((n) => () => run.c.get('leases', n, NODE_LEASE_NAMESPACE)));
+  await inParallel(run, [...run.nodeNames].filter((n) => !ready.has(n)).map((n) => () => getOnce(run, 'leases', n, NODE_LEASE_NAMESPACE)));
 }
 
 /** Volume events of the pods found: the same server-filtered LISTs as a full run, scoped to their namespaces. */
@@ -580,10 +607,11 @@ function podsUsing(c: Collector, volumes: Map<string, PvFact>): { pod: PodFact; 
 }
 
 /** GETs, once per name, the attachment the CSI attacher makes for each volume on the node of each pod using it. */
-function wantedAttachments(c: Collector, pvNames: Set<string>): (() => Promise<unknown>)[] {
-  const names = new Set(podsUsing(c, attachable(c, pvNames)).filter(({ pod }) => pod.nodeName)
+function wantedAttachments(run: TargetRun): (() => Promise<unknown>)[] {
+  const { c } = run;
+  const names = new Set(podsUsing(c, attachable(c, run.pvNames)).filter(({ pod }) => pod.nodeName)
     .map(({ pod, pv }) => csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, pod.nodeName!)));
-  return [...names].map((name) => () => c.get('volumeattachments', name));
+  return [...names].map((name) => () => getOnce(run, 'volumeattachments', name));
 }
 
 /**
@@ -603,13 +631,14 @@ function onFoundAttachments(c: Collector, pvNames: Set<string>): boolean {
 }
 
 /**
- * A claim that is Bound, asks for no more than it has and carries no condition has no provisioning, binding or
- * resize story left in its events; any other claim (or one not read) has its events read.
+ * Whether a claim's events may tell a story: it was read, and is not Bound with no more asked than it has and no
+ * condition (that claim has no provisioning, binding or resize story left). A claim not read (not found, or
+ * forbidden) has none to tell: checks read a claim's events only for a claim they have.
  */
-function settledClaim(snapshot: Snapshot, key: string): boolean {
+function claimWithAStory(snapshot: Snapshot, key: string): boolean {
   const pvc = snapshot.pvcs.find((p) => `${p.namespace}/${p.name}` === key);
-  return !!pvc && pvc.phase === 'Bound' && !pvc.deletionTimestamp && pvc.conditions.length === 0
-    && pvc.requestedStorage !== undefined && pvc.requestedStorage === pvc.capacityStorage;
+  return !!pvc && !(pvc.phase === 'Bound' && !pvc.deletionTimestamp && pvc.conditions.length === 0
+    && pvc.requestedStorage !== undefined && pvc.requestedStorage === pvc.capacityStorage);
 }
 
 /**

@@ -1,6 +1,6 @@
 // The misbehaving server serving a set of objects as kube-apiserver would for a targeted read: each object in its
-// collection, field selectors honoured (spec.nodeName, involvedObject.*, metadata.name, type, reason), and
-// Longhorn's group served when Longhorn objects are among them.
+// collection, field selectors honoured (spec.nodeName, involvedObject.*, metadata.name, type, reason), LISTs paged
+// by `limit` and `continue`, and Longhorn's group served when Longhorn objects are among them.
 import { KubeClient } from '../../src/cluster/kube-client.js';
 import type { Target } from '../../src/cluster/live-reader.js';
 import { listKind, LoggedRequest, MisbehavingServer, Reply, startMisbehavingServer } from './misbehaving-server.js';
@@ -29,20 +29,35 @@ const FIELDS: Record<string, (o: Raw) => unknown> = {
   reason: (o) => o.reason,
 };
 
-/** Serves `objects` with field selectors honoured, and Longhorn's group when it holds Longhorn objects. */
+/** A collection's path (a LIST), all namespaces or one; not a named object's, nor a group's discovery. */
+const COLLECTION = /^\/(api\/v1|apis\/[^/]+\/[^/]+)(\/namespaces\/[^/]+)?\/[a-z]+$/;
+
+/**
+ * One page of a LIST as kube-apiserver answers `limit` and `continue`: at most `limit` items, and while items
+ * remain a continue token and their count.
+ */
+function page(req: LoggedRequest, items: Raw[]): Reply {
+  const from = Number(req.query.get('continue') ?? 0);
+  const limit = Number(req.query.get('limit') ?? 0);
+  const to = limit > 0 ? Math.min(from + limit, items.length) : items.length;
+  const metadata = to < items.length ? { resourceVersion: '1', continue: String(to), remainingItemCount: items.length - to } : { resourceVersion: '1' };
+  return { body: { kind: listKind(req.path), apiVersion: 'v1', metadata, items: items.slice(from, to) } };
+}
+
+/** Serves `objects` with field selectors and `limit` honoured, and Longhorn's group when it holds Longhorn objects. */
 export async function serveObjects(objects: Raw[]): Promise<MisbehavingServer> {
   const byCollection: Record<string, Raw[]> = {};
   for (const o of objects) (byCollection[collectionOf(o)] ??= []).push(o);
   const longhorn = objects.some((o) => o.apiVersion.startsWith('longhorn.io/'));
   const override = (req: LoggedRequest): Reply | undefined => {
     if (req.path === '/apis/longhorn.io' && longhorn) return { body: { kind: 'APIGroup', name: 'longhorn.io', versions: [{ groupVersion: 'longhorn.io/v1beta2', version: 'v1beta2' }] } };
-    const selector = req.query.get('fieldSelector');
-    if (!selector) return undefined;
+    if (req.method !== 'GET' || !COLLECTION.test(req.path)) return undefined;
     const all = Object.entries(byCollection).filter(([p]) => p === req.path || (p.endsWith(req.path.slice(req.path.lastIndexOf('/'))) && p.startsWith(req.path.replace(/\/[^/]+$/, '/namespaces/')))).flatMap(([, items]) => items);
-    const terms = selector.split(',').map((t) => t.split('='));
+    const selector = req.query.get('fieldSelector');
+    if (!selector && all.length === 0) return undefined;
+    const terms = selector ? selector.split(',').map((t) => t.split('=')) : [];
     for (const [field] of terms) if (!FIELDS[field]) throw new Error(`the stub does not know field selector ${field}`);
-    const items = all.filter((o) => terms.every(([field, value]) => FIELDS[field](o) === value));
-    return { body: { kind: listKind(req.path), apiVersion: 'v1', metadata: { resourceVersion: '1' }, items } };
+    return page(req, all.filter((o) => terms.every(([field, value]) => FIELDS[field](o) === value)));
   };
   return startMisbehavingServer(byCollection, override);
 }

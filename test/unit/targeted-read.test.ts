@@ -5,10 +5,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readCluster, Target } from '../../src/cluster/live-reader.js';
 import { diagnoseSnapshot } from '../../src/engine.js';
-import type { ObjectRef } from '../../src/model/snapshot.js';
+import type { ObjectRef, Snapshot } from '../../src/model/snapshot.js';
 import type { MisbehavingServer } from '../support/misbehaving-server.js';
 import { clientOf as client, serveObjects, targetsOf } from '../support/field-selecting-server.js';
-import { boundVolume, csiDriver, csiNode, lease, node, NOW, pod, Raw, vaName, volumeAttachment } from '../fixtures/builders.js';
+import { boundVolume, csiDriver, csiNode, eventAbout, lease, node, NOW, pod, podEvent, pvc, Raw, vaName, volumeAttachment } from '../fixtures/builders.js';
 import { exampleCluster } from '../fixtures/stories.js';
 import before from '../fixtures/targeted-findings-before.json' with { type: 'json' };
 
@@ -107,9 +107,56 @@ describe('a targeted pod read costs the same at any cluster size', () => {
     const objects = cluster(4, 1);
     objects.push(pod('apps', 'moved', { node: 'node-2', claims: ['data-0-0'], state: 'ContainerCreating' }));
     const { requests, snapshot } = await requestsFor(objects, { resource: 'pods', name: 'moved', namespace: 'apps' });
-    expect(requests).toContain('GET /apis/storage.k8s.io/v1/volumeattachments?limit=500');
+    expect(requests).toContain('GET /apis/storage.k8s.io/v1/volumeattachments?limit=5000');
     expect(snapshot.volumeAttachments.filter((v) => v.persistentVolumeName === 'pv-0-0').map((v) => v.nodeName)).toEqual(['node-0']);
     expect(snapshot.nodes.map((n) => n.name).sort()).toEqual(['node-0', 'node-2']);
+  }, 60_000);
+
+  it('a pod waiting for its volume lists every attachment in pages of 5,000: one request more per 5,000 attachments', async () => {
+    const withAttachments = (elsewhere: number) => {
+      const objects = cluster(4, 1);
+      objects.push(pod('apps', 'moved', { node: 'node-2', claims: ['data-0-0'], state: 'ContainerCreating' }));
+      // Other volumes' attachments on nodes outside the story: listed, then dropped with their nodes unread.
+      for (let i = 0; i < elsewhere; i++) objects.push(volumeAttachment({ pv: `pv-far-${i}`, node: `node-far-${i % 50}`, driver: 'csi.example.com' }));
+      return objects;
+    };
+    const isList = (r: string) => r.startsWith('GET /apis/storage.k8s.io/v1/volumeattachments?');
+    const runs = [];
+    // 4, 5,000, 5,001 and 10,004 attachments in all.
+    for (const elsewhere of [0, 4996, 4997, 10_000]) runs.push(await requestsFor(withAttachments(elsewhere), { resource: 'pods', name: 'moved', namespace: 'apps' }));
+    expect(runs.map((r) => r.requests.filter(isList).length)).toEqual([1, 1, 2, 3]);
+    expect(runs[3].requests.filter(isList)).toEqual([
+      'GET /apis/storage.k8s.io/v1/volumeattachments?limit=5000',
+      'GET /apis/storage.k8s.io/v1/volumeattachments?limit=5000&continue=5000',
+      'GET /apis/storage.k8s.io/v1/volumeattachments?limit=5000&continue=10000',
+    ]);
+    const attachments = (s: Snapshot) => s.volumeAttachments.map((v) => `${v.name} ${v.persistentVolumeName} ${v.nodeName}`).sort();
+    for (const run of runs) {
+      expect(run.requests.filter((r) => !isList(r)).sort()).toEqual(runs[0].requests.filter((r) => !isList(r)).sort());
+      expect(attachments(run.snapshot)).toEqual(attachments(runs[0].snapshot));
+      expect(run.snapshot.incomplete).toEqual([]);
+    }
+    expect(runs[3].snapshot.volumeAttachments.filter((v) => v.persistentVolumeName === 'pv-0-0').map((v) => v.nodeName)).toEqual(['node-0']);
+  }, 60_000);
+
+  it('a claim that is gone is asked for once and its leftover events are not listed: no check reads them, the findings are the whole read\'s', async () => {
+    const objects = cluster(2, 1);
+    const orphan = pod('apps', 'orphan', { claims: ['gone'], state: 'Unscheduled' });
+    const gone = pvc('apps', 'gone', 'pv-gone');
+    objects.push(
+      orphan, podEvent(orphan, { reason: 'FailedScheduling', message: '0/2 nodes are available: persistentvolumeclaim "gone" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.', component: 'default-scheduler' }),
+      eventAbout(gone, { reason: 'ProvisioningFailed', message: 'failed to provision volume: quota exceeded', component: 'persistentvolume-controller' }),
+    );
+    const s = await serve(objects);
+    const whole = await readCluster(await client(s), { now: NOW, askKubelets: false });
+    expect(whole.events.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}`).sort()).toEqual(['PersistentVolumeClaim/gone ProvisioningFailed', 'Pod/orphan FailedScheduling']);
+    const c = await client(s);
+    const target: Target = { resource: 'pods', name: 'orphan', namespace: 'apps' };
+    const targeted = await readCluster(c, { now: NOW, target, askKubelets: false });
+    expect(c.requests.filter((r) => r.includes('/persistentvolumeclaims/gone'))).toEqual(['GET /api/v1/namespaces/apps/persistentvolumeclaims/gone']);
+    expect(c.requests.filter((r) => r.includes('involvedObject.kind%3DPersistentVolumeClaim'))).toEqual([]);
+    expect(findingsOf(targeted, refOf(target))).toEqual(findingsOf(whole, refOf(target)));
+    expect(findingsOf(targeted, refOf(target)).length).toBeGreaterThan(0);
   }, 60_000);
 
   it('an attachment named otherwise (404 for the derived name) is not taken as absent: every attachment is listed', async () => {
@@ -117,7 +164,7 @@ describe('a targeted pod read costs the same at any cluster size', () => {
     const va = objects.find((o) => o.kind === 'VolumeAttachment' && o.spec.source.persistentVolumeName === 'pv-1-0');
     va.metadata.name = 'attachment-by-another-attacher';
     const { requests, snapshot } = await requestsFor(objects, { resource: 'pods', name: 'app-1-0', namespace: 'apps' });
-    expect(requests).toContain('GET /apis/storage.k8s.io/v1/volumeattachments?limit=500');
+    expect(requests).toContain('GET /apis/storage.k8s.io/v1/volumeattachments?limit=5000');
     expect(snapshot.volumeAttachments.map((v) => v.name)).toEqual(['attachment-by-another-attacher']);
     expect(snapshot.incomplete).toEqual([]);
   }, 60_000);
