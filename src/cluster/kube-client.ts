@@ -5,6 +5,7 @@
 import * as https from 'node:https';
 import * as http from 'node:http';
 import { createHash } from 'node:crypto';
+import { splitListPage } from './list-page.js';
 import { ClusterError, RequestTimeoutError, UnreadableAnswerError } from '../errors.js';
 import { authenticator, Authenticator, ConnectionOverrides, Impersonation, resolveKubeconfig } from './kubeconfig.js';
 import { formatDuration as formatLong } from '../util/time.js';
@@ -66,6 +67,8 @@ export interface RequestOptions {
 
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const MAX_PAGES = 10_000;
+/** Items parsed and folded together from one LIST page: few enough that their parsed objects die young. */
+const ITEMS_PER_BATCH = 50;
 /** Retries of an idempotent GET answered 429 (or 503/504), honouring Retry-After up to RETRY_AFTER_CAP_MS. */
 const MAX_RETRIES = 3;
 const RETRY_AFTER_CAP_MS = 10_000;
@@ -236,8 +239,11 @@ export class KubeClient {
     const tokens = new Set<string>();
     let pages = 0;
     do {
-      const page = await this.request<unknown>(path, { query: { ...query, limit: String(pageSize), continue: cont } });
+      const body = await this.request<string>(path, { query: { ...query, limit: String(pageSize), continue: cont }, raw: true });
       pages++;
+      const split = splitListPage(body);
+      const envelope = split && parseJson(split.envelope);
+      const page = envelope?.ok ? envelope.value as { items?: unknown } : this.jsonOf(body, 'GET', path);
       // Go encodes an empty slice as null.
       if (!isObject(page) || !(Array.isArray(page.items) || page.items === null)) {
         throw new UnreadableAnswerError(`the API server's answer to LIST ${path} is not a list (no items array)`);
@@ -253,7 +259,15 @@ export class KubeClient {
       if (!next && typeof remaining === 'number' && remaining > 0) {
         throw new UnreadableAnswerError(`the API server's answer to LIST ${path} says ${remaining} more items remain but gives no continue token`);
       }
-      onItems(page.items ?? []);
+      if (!split || !Array.isArray(page.items)) onItems(page.items ?? []);
+      else {
+        // Item by item, in small batches: each batch's parsed objects are garbage as soon as it is folded.
+        for (let at = 0; at < split.items.length; at += ITEMS_PER_BATCH) {
+          const batch = split.items.slice(at, at + ITEMS_PER_BATCH).map((item) => parseJson(item));
+          if (batch.some((b) => !b.ok)) this.jsonOf(body, 'GET', path); // throws: the page as a whole is not JSON
+          onItems(batch.map((b) => (b as { value: unknown }).value));
+        }
+      }
       cont = next || undefined;
       if (cont === undefined) return;
       const digest = createHash('sha256').update(cont).digest('base64');
@@ -440,18 +454,20 @@ export class KubeClient {
     return new ClusterError(`cannot reach the Kubernetes API server at ${this.server} (context "${this.contextName}"): ${shorten(err.message)}`);
   }
 
+  /** A 2xx answer's body as JSON; unreadable for a GET when it is not JSON. */
+  private jsonOf(body: string, method: string, path: string): unknown {
+    const parsed = parseJson(body);
+    if (parsed.ok) return parsed.value;
+    // A write the server accepted stands even if its answer is unreadable: nothing reads a write's answer.
+    if (method !== 'GET') return undefined;
+    throw new UnreadableAnswerError(body.trim() === ''
+      ? `the API server answered GET ${path} with an empty body`
+      : `the API server's answer to GET ${path} is not JSON (it starts with "${shorten(body, 40)}")`);
+  }
+
   private interpret<T>(answer: Answer, method: string, path: string, options: RequestOptions): T {
     const { status, body } = answer;
-    if (status >= 200 && status < 300) {
-      if (options.raw) return body as T;
-      const parsed = parseJson(body);
-      if (parsed.ok) return parsed.value as T;
-      // A write the server accepted stands even if its answer is unreadable: nothing reads a write's answer.
-      if (method !== 'GET') return undefined as T;
-      throw new UnreadableAnswerError(body.trim() === ''
-        ? `the API server answered GET ${path} with an empty body`
-        : `the API server's answer to GET ${path} is not JSON (it starts with "${shorten(body, 40)}")`);
-    }
+    if (status >= 200 && status < 300) return options.raw ? body as T : this.jsonOf(body, method, path) as T;
     const parsed = parseJson(body);
     const statusBody: ApiStatus | undefined = parsed.ok && isObject(parsed.value) ? parsed.value : undefined;
     if (status === 401) {
