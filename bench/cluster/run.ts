@@ -94,6 +94,8 @@ async function main(options: Flags): Promise<number> {
       log(`serving until Ctrl-C: export KUBECONFIG=${state.kubeconfig}`);
       log(`  node ${CLI} diagnose -A -o json --now ${planted.now}`);
       log(`  node ${CLI} diagnose pod/${planted.stuck.name} -n ${planted.stuck.namespace} -o json --now ${planted.now}`);
+      // Nothing else keeps the event loop alive; Ctrl-C (onSignal above) stops the cluster and exits.
+      setInterval(() => undefined, 60_000);
       await new Promise<never>(() => undefined);
     }
 
