@@ -4,6 +4,7 @@ import type {
 } from './model/snapshot.js';
 import { UNKNOWN_KIND_RESOURCE } from './model/snapshot.js';
 import { OUT_OF_SERVICE_TAINT } from './model/kubernetes-names.js';
+import type { ReadableResource } from './model/kinds.js';
 import { selectorMatches } from './util/node-selector.js';
 import { formatDuration, toMillis } from './util/time.js';
 
@@ -162,7 +163,7 @@ export class Graph {
   csiNodeDrivers(node: string): string[] | undefined { return this.csiNodes.get(node); }
   hasCsiDriverObject(driver: string): boolean { return this.csiDrivers.has(driver); }
   /** False when the resource was not completely read (forbidden, unreadable, or objects dropped as malformed). */
-  wasRead(resource: string): boolean { return !this.snapshot.incomplete.some((i) => i.resource === resource || i.resource === UNKNOWN_KIND_RESOURCE); }
+  wasRead(resource: ReadableResource): boolean { return !this.snapshot.incomplete.some((i) => i.resource === resource || i.resource === UNKNOWN_KIND_RESOURCE); }
 
   eventsFor(kind: string, namespace: string | undefined, name: string): EventFact[] {
     return this.eventsByObject.get(`${kind}/${key(namespace, name)}`) ?? [];

@@ -6,7 +6,7 @@ import type { Graph, NodeHealth } from '../graph.js';
 import { uniqueRefs, refKey, podRef } from '../util/refs.js';
 import { formatDuration, toMillis } from '../util/time.js';
 import { WAITING_POD_GRACE_MS } from './thresholds.js';
-import { OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_TAINT, OUT_OF_SERVICE_VALUE } from '../model/kubernetes-names.js';
+import { NODE_LEASE_NAMESPACE, OUT_OF_SERVICE_EFFECT, OUT_OF_SERVICE_TAINT, OUT_OF_SERVICE_VALUE } from '../model/kubernetes-names.js';
 
 export interface FindingInput {
   severity: Severity;
@@ -71,7 +71,7 @@ export function vaLine(graph: Graph, va: VolumeAttachmentFact): string {
 /** The command that shows the evidence by hand. */
 export const kubectl = {
   describePod: (p: { namespace: string; name: string }) => `kubectl describe pod ${p.name} -n ${p.namespace}`,
-  getNode: (node: string) => `kubectl get node ${node} -o wide && kubectl get lease ${node} -n kube-node-lease -o yaml`,
+  getNode: (node: string) => `kubectl get node ${node} -o wide && kubectl get lease ${node} -n ${NODE_LEASE_NAMESPACE} -o yaml`,
   getVa: (name: string) => `kubectl get volumeattachment ${name} -o yaml`,
   vasForPv: (pv: string) => `kubectl get volumeattachments -o custom-columns=NAME:.metadata.name,PV:.spec.source.persistentVolumeName,NODE:.spec.nodeName,ATTACHED:.status.attached | grep -w ${pv}`,
   taintOutOfService: (node: string) => `kubectl taint node ${node} ${OUT_OF_SERVICE_TAINT}=${OUT_OF_SERVICE_VALUE}:${OUT_OF_SERVICE_EFFECT}`,

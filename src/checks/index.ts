@@ -69,10 +69,9 @@ export const CHECKS: readonly Check<CheckId>[] = LIST;
 /** The registry: each check by its id. */
 export const CHECK_BY_ID = Object.fromEntries(LIST.map((c) => [c.id, c])) as { [C in (typeof LIST)[number] as C['id']]: C };
 
-export function isCheckId(id: string): id is CheckId {
+function isCheckId(id: string): id is CheckId {
   return Object.hasOwn(CHECK_BY_ID, id);
 }
-
 
 export function findCheck(id: string): Check<CheckId> | undefined {
   return isCheckId(id) ? CHECK_BY_ID[id] : undefined;

@@ -1,5 +1,6 @@
 import { defineCheck, type FindingDraft } from './check.js';
 import type { EventFact, ObjectRef, PodFact, PvFact } from '../model/snapshot.js';
+import { NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
 import type { Graph } from '../graph.js';
 import { uniqueVolumeName } from '../graph.js';
 import { nodeRef, podRef, pvRef, pvcRef, shortName, vaRef } from '../util/refs.js';
@@ -69,7 +70,7 @@ function describeHolder(graph: Graph, pod: PodFact, pv: PvFact, node: string): H
     return {
       node, evidence, related,
       attachedTo: `node ${node}, whose state is ${health.describe}`,
-      remedies: [`Check the node before anything else: kubectl get node ${node}; kubectl get lease ${node} -n kube-node-lease`],
+      remedies: [`Check the node before anything else: kubectl get node ${node}; kubectl get lease ${node} -n ${NODE_LEASE_NAMESPACE}`],
     };
   }
   if (!health.exists) {

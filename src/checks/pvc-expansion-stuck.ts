@@ -1,5 +1,6 @@
 import { defineCheck, type FindingDraft } from './check.js';
 import type { EventFact, ObjectRef, PodFact, PvcFact } from '../model/snapshot.js';
+import { STORAGE_RESIZER_ANNOTATION } from '../model/kubernetes-names.js';
 import type { Graph } from '../graph.js';
 import { quantityBytes } from '../graph.js';
 import { podRef, pvRef, pvcRef, shortName } from '../util/refs.js';
@@ -136,7 +137,7 @@ interface Diagnosis {
 function diagnose(graph: Graph, f: Facts): Diagnosis {
   const { pvc } = f;
   const pv = pvc.volumeName ? graph.pv(pvc.volumeName) : undefined;
-  const driver = pv?.csi?.driver ?? pvc.annotations['volume.kubernetes.io/storage-resizer'] ?? graph.snapshot.storageClasses.find((s) => s.name === pvc.storageClassName)?.provisioner;
+  const driver = pv?.csi?.driver ?? pvc.annotations[STORAGE_RESIZER_ANNOTATION] ?? graph.snapshot.storageClasses.find((s) => s.name === pvc.storageClassName)?.provisioner;
   const named = driver ? `driver ${driver}` : 'the volume\'s driver';
   const newest = f.errors[0];
   const running = f.users.filter((p) => p.phase === 'Running' && p.nodeName);
@@ -302,7 +303,7 @@ Never: delete and recreate the claim to get a bigger volume (with a Delete recla
         related,
         summary: `Claim ${shortName(pvc)} ${state}${duration}: ${d.cause}${f.waiting.length ? `; ${f.waiting.map(shortName).join(', ')} cannot start` : ''}`,
         evidence: [
-          `persistentvolumeclaim/${pvc.name} -n ${pvc.namespace}: requests ${pvc.requestedStorage ?? '(unset)'}, capacity ${pvc.capacityStorage ?? '(unset)'}${pvc.allocatedStorage ? `, allocatedResources ${pvc.allocatedStorage}` : ''}${pvc.resizeStatus ? `, allocatedResourceStatuses ${pvc.resizeStatus}` : ''}${pvc.annotations['volume.kubernetes.io/storage-resizer'] ? `, resizer ${pvc.annotations['volume.kubernetes.io/storage-resizer']}` : ''}`,
+          `persistentvolumeclaim/${pvc.name} -n ${pvc.namespace}: requests ${pvc.requestedStorage ?? '(unset)'}, capacity ${pvc.capacityStorage ?? '(unset)'}${pvc.allocatedStorage ? `, allocatedResources ${pvc.allocatedStorage}` : ''}${pvc.resizeStatus ? `, allocatedResourceStatuses ${pvc.resizeStatus}` : ''}${pvc.annotations[STORAGE_RESIZER_ANNOTATION] ? `, resizer ${pvc.annotations[STORAGE_RESIZER_ANNOTATION]}` : ''}`,
           ...(pv ? [`persistentvolume/${pv.name}: capacity ${pv.capacityStorage ?? '(unset)'}${pv.csi ? `, driver ${pv.csi.driver}` : ''}`] : []),
           ...(sc ? [`storageclass/${sc.name}: provisioner ${sc.provisioner}, allowVolumeExpansion ${sc.allowVolumeExpansion}`] : []),
           ...f.conditions.filter((c) => !c.type.endsWith('Error')).map(conditionLine),

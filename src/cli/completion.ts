@@ -11,6 +11,10 @@ import { invalidSubdomain } from '../util/names.js';
 import { flagSpec, normalizeShortFlags } from './options.js';
 import { UsageError } from './errors.js';
 import { COLOR_MODES } from '../report/style.js';
+import { CORE_KINDS, resourcePath, TARGET_RESOURCES, TARGET_TYPES, TargetResource, targetTypeNames } from '../model/kinds.js';
+
+/** What a list of names is asked for: the objects of a TYPE, the namespaces, or the nodes that are not Ready. */
+type NameSource = TargetResource | 'namespace' | 'notready-node';
 import { normalizeDryRun } from './fix.js';
 
 export const COMPLETE = '__complete';
@@ -22,22 +26,11 @@ const DIRECTIVE = { error: 1, noSpace: 2, noFileComp: 4 } as const;
 /** How long live names may take: completion must not hang a shell. */
 const LIVE_TIMEOUT_MS = 2000;
 
-const TYPES: [string, string][] = [
-  ['pod/', 'a pod'], ['pvc/', 'a PersistentVolumeClaim'], ['pv/', 'a PersistentVolume'], ['node/', 'a node'], ['volumeattachment/', 'a VolumeAttachment'],
-];
-/** Which LIST gives the names after each TYPE/ (and kubectl's other spellings of the type). */
-const NAME_SOURCES: Record<string, { path: (ns: string) => string }> = {
-  pod: { path: (ns) => `/api/v1/namespaces/${ns}/pods` },
-  pvc: { path: (ns) => `/api/v1/namespaces/${ns}/persistentvolumeclaims` },
-  pv: { path: () => '/api/v1/persistentvolumes' },
-  node: { path: () => '/api/v1/nodes' },
-  volumeattachment: { path: () => '/apis/storage.k8s.io/v1/volumeattachments' },
-};
-const TYPE_ALIASES: Record<string, string> = {
-  po: 'pod', pods: 'pod', pvcs: 'pvc', persistentvolumeclaim: 'pvc', persistentvolumeclaims: 'pvc', pvs: 'pv', persistentvolume: 'pv',
-  persistentvolumes: 'pv', no: 'node', nodes: 'node', volumeattachments: 'volumeattachment',
-};
-const typeOf = (word: string): string | undefined => (NAME_SOURCES[word.toLowerCase()] ? word.toLowerCase() : TYPE_ALIASES[word.toLowerCase()]);
+/** TYPE/ as the command line offers it (pod/, pvc/, ...), with what it names. */
+const TYPES: [string, string][] = TARGET_RESOURCES.map((r) => [`${TARGET_TYPES[r].name}/`, `a ${CORE_KINDS[r].kind}`]);
+/** Every spelling of each TYPE the command line takes (kubectl's singular, plural, short and group-qualified names). */
+const TYPE_NAMES = new Map(TARGET_RESOURCES.flatMap((r) => targetTypeNames(r).map((n) => [n, r] as const)));
+const typeOf = (word: string): TargetResource | undefined => TYPE_NAMES.get(word.toLowerCase());
 
 /** Flags whose value is a file: the shell completes it. */
 const FILE_FLAGS = new Set(['--kubeconfig', '--from-file', '--certificate-authority', '--client-certificate', '--client-key']);
@@ -201,7 +194,7 @@ function kubeconfigNames(line: Line, what: 'context' | 'cluster' | 'user'): Cand
 }
 
 export interface LiveNames {
-  names(line: Line, what: string): Promise<Candidate[]>;
+  names(line: Line, what: NameSource): Promise<Candidate[]>;
 }
 
 /**
@@ -238,10 +231,10 @@ function clientFor(line: Line): Promise<KubeClient> {
   });
 }
 
-async function fetchNames(client: KubeClient, line: Line, what: string): Promise<Candidate[]> {
+async function fetchNames(client: KubeClient, line: Line, what: NameSource): Promise<Candidate[]> {
   const flag = (f: string) => one(line, f);
   const namespace = flag('--namespace') || client.namespace;
-  const path = what === 'namespace' ? '/api/v1/namespaces' : what === 'notready-node' ? '/api/v1/nodes' : NAME_SOURCES[what].path(namespace);
+  const path = what === 'namespace' ? '/api/v1/namespaces' : what === 'notready-node' ? '/api/v1/nodes' : resourcePath(CORE_KINDS[what], namespace);
   const page = await client.request<{ items?: unknown }>(path, { query: { limit: '500' } });
   const items = Array.isArray(page?.items) ? page.items : [];
   const out: Candidate[] = [];

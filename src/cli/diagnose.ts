@@ -6,7 +6,7 @@ import { renderDiagnosisTable } from '../report/diagnosis-table.js';
 import { renderStructured } from '../report/structured.js';
 import { colorEnabled, makeStyle } from '../report/style.js';
 import { terminalWidth } from '../report/layout.js';
-import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, nodeReadyForMs, parseFailOn } from './options.js';
+import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, nodeReadyForMs, parseFailOn, TARGET_ARGUMENT_HELP } from './options.js';
 import { loadSnapshot } from './load.js';
 import { EXIT } from './errors.js';
 
@@ -43,7 +43,7 @@ interface DiagnoseFlags extends CommonFlags {
 export function diagnoseCommand(): Command {
   const cmd = new Command('diagnose')
     .description('Find what keeps volumes from attaching or mounting, why, and the safe next step')
-    .argument('[target...]', 'TYPE/NAME (pod, pvc, pv, node, volumeattachment) to focus on')
+    .argument('[target...]', TARGET_ARGUMENT_HELP)
     .option('--fail-on <severity>', 'lowest severity that makes the exit code 1: critical|warning|info|none', 'warning');
   addNodeReadyForOption(addCommonOptions(cmd, OUTPUTS)).addHelpText('after', EXAMPLES);
   cmd.action(async (args: string[], flags: DiagnoseFlags) => {

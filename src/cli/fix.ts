@@ -7,7 +7,7 @@ import { renderStructured } from '../report/structured.js';
 import { colorEnabled, makeStyle } from '../report/style.js';
 import { terminalWidth } from '../report/layout.js';
 import { CHECKS } from '../checks/index.js';
-import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, durationFlag, nodeReadyForMs } from './options.js';
+import { addCommonOptions, addNodeReadyForOption, checkOutput, CommonFlags, durationFlag, nodeReadyForMs, TARGET_ARGUMENT_HELP } from './options.js';
 import { invalidSubdomain } from '../util/names.js';
 import { loadSnapshot } from './load.js';
 import { EXIT, UsageError } from './errors.js';
@@ -63,7 +63,7 @@ export function normalizeDryRun(argv: string[]): string[] {
 export function fixCommand(): Command {
   const cmd = new Command('fix')
     .description('Plan the safe next step for stuck volumes and carry it out behind guards')
-    .argument('[target...]', 'TYPE/NAME (pod, pvc, pv, node, volumeattachment) to focus on')
+    .argument('[target...]', TARGET_ARGUMENT_HELP)
     .option('--dry-run <strategy>', 'client: print the plan; server: send each write with dryRun=All; none: apply (a bare --dry-run means client)')
     .option('-y, --yes', 'apply without asking for each action')
     .option('--confirm-node-down <node>', 'you checked that this node is powered off; repeatable', collect)

@@ -179,6 +179,8 @@ const TYPE_NAMES = new Map<string, { resource: TargetResource; info: KindInfo }>
   TARGET_RESOURCES.flatMap((resource) => targetTypeNames(resource).map((n) => [n, { resource, info: CORE_KINDS[resource] }] as const)),
 );
 const TYPE_LIST = TARGET_RESOURCES.map((r) => TARGET_TYPES[r].name);
+/** The target argument's help: TYPE/NAME with the TYPEs the command line takes. */
+export const TARGET_ARGUMENT_HELP = `TYPE/NAME (${TYPE_LIST.join(', ')}) to focus on`;
 
 /** Whether an argument's first word (the TYPE of pod/web-0, or a bare TYPE) names a namespaced kind: pods or claims. */
 export function namesNamespacedType(arg: string): boolean {

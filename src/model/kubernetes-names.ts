@@ -5,6 +5,8 @@ export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
 export const OUT_OF_SERVICE_VALUE = 'nodeshutdown';
 export const OUT_OF_SERVICE_EFFECT = 'NoExecute';
 
+/** Set on a claim by the expand controller, naming the resizer that should grow it (in-tree plugins migrated to CSI). */
+export const STORAGE_RESIZER_ANNOTATION = 'volume.kubernetes.io/storage-resizer';
 /** Set on a Node whose volumes the attach/detach controller (not the kubelet) attaches. */
 export const CONTROLLER_MANAGED_ATTACH_DETACH = 'volumes.kubernetes.io/controller-managed-attach-detach';
 /** Marks the default StorageClass, in its GA and (still honoured) beta spellings. */

@@ -1,6 +1,6 @@
 // Guards are pure: they judge a Graph (the snapshot at plan time, or re-read just before a write).
 import type { Graph } from '../graph.js';
-import { OUT_OF_SERVICE_TAINT } from '../model/kubernetes-names.js';
+import { NODE_LEASE_NAMESPACE, OUT_OF_SERVICE_TAINT } from '../model/kubernetes-names.js';
 import type { Guard } from './types.js';
 import { formatDuration, toMillis } from '../util/time.js';
 
@@ -28,7 +28,7 @@ function nodeNotReadyGuard(graph: Graph, node: string, forMs: number): Guard {
 
 function leaseStaleGuard(graph: Graph, node: string, forMs: number): Guard {
   const h = graph.nodeHealth(node);
-  if (!h.lease) return { name: 'lease-stale', ok: false, detail: `no Lease kube-node-lease/${node} was read: cannot confirm the kubelet stopped renewing it` };
+  if (!h.lease) return { name: 'lease-stale', ok: false, detail: `no Lease ${NODE_LEASE_NAMESPACE}/${node} was read: cannot confirm the kubelet stopped renewing it` };
   if (h.leaseAgeMs === undefined) return { name: 'lease-stale', ok: false, detail: `Lease kube-node-lease/${node} has no renewTime` };
   return {
     name: 'lease-stale',
@@ -93,7 +93,7 @@ export function nodeAbsentGuard(graph: Graph, node: string): Guard {
 export function noLivePodGuard(graph: Graph, node: string, pvName: string | undefined): Guard {
   const name = 'no-live-pod-uses-volume';
   if (graph.podUsageUnknown) {
-    const what = ['pods', 'persistentvolumeclaims'].filter((r) => !graph.wasRead(r)).join(' and ');
+    const what = (['pods', 'persistentvolumeclaims'] as const).filter((r) => !graph.wasRead(r)).join(' and ');
     return { name, ok: false, detail: `${what} could not be completely read: cannot tell whether a pod on ${node} still uses ${pvName ?? 'the volume'}` };
   }
   // A namespaced read saw only the pods of its namespace; a volume claimed elsewhere may be used by a pod not read.

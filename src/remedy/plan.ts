@@ -7,7 +7,6 @@ import type { Graph } from '../graph.js';
 import { OUT_OF_SERVICE_TAINT } from '../model/kubernetes-names.js';
 import { nodeRef, podRef, refKey, vaRef } from '../util/refs.js';
 import type { CheckId } from '../checks/index.js';
-import { isCheckId } from '../checks/index.js';
 import type { Action, ActionType, PlanOptions, RemediationPlan } from './types.js';
 import { nodeToConfirm, serverPredatesOutOfService } from './guards.js';
 import { commandFor, guardsFor } from './actions.js';
@@ -70,7 +69,7 @@ const FIXES: { [C in CheckId]?: (graph: Graph, finding: Finding) => Candidate[] 
 };
 
 function candidatesFor(graph: Graph, finding: Finding): Candidate[] {
-  return (isCheckId(finding.check) ? FIXES[finding.check]?.(graph, finding) : undefined) ?? [];
+  return FIXES[finding.check]?.(graph, finding) ?? [];
 }
 
 /** Explicitly confirmed nodes that are in fact Ready get a refused action, so the refusal is visible. */
