@@ -401,19 +401,27 @@ async function kubeletPods(c: KubeClient, node: string): Promise<Raw[]> {
 async function kubeletStillAnswers(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
   const ns = 'story9';
   namespace(state, ns);
-  // This story's fix waits for every pod the node-down finding blocks, so keep off nodes where another story left a
-  // pod that would never run elsewhere: stuck (not Running, or Terminating) or pinned to its node by a nodeSelector.
-  const others = (await pods(c)).filter((p) => p.metadata.namespace !== ns);
-  const avoid = new Set<string>(others.flatMap((p) => [
-    ...(p.spec?.nodeSelector?.['kubernetes.io/hostname'] ? [p.spec.nodeSelector['kubernetes.io/hostname'] as string] : []),
-    ...(p.spec?.nodeName && (p.status?.phase !== 'Running' || p.metadata.deletionTimestamp) ? [p.spec.nodeName as string] : []),
-  ]));
-  if (avoid.size >= state.nodes.length - 1) throw new Error(`story9 needs two nodes no other story holds pods on; every node but at most one is held: ${[...avoid].join(', ')}`);
-  log(`story9: keeping vault off ${[...avoid].join(', ') || 'no node'}`);
-  const keepOff = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: [...avoid] }] }] } } };
-  apply(state.kubeconfig, [...volume(ns, 'data-vault-0', 'pv-story9'), statefulSet(ns, 'vault', 'data-vault-0', avoid.size ? { affinity: keepOff } : {})]);
+  // This story's fix waits for every pod the node-down finding blocks to run again, so vault-0 starts on a node
+  // where no other story left a pod with a volume (one pinned there, or stuck, would never run elsewhere). Only
+  // the first pod is placed so: the StatefulSet updates OnDelete, and with the affinity dropped from its template
+  // once vault-0 runs, the replacement the eviction brings may run on any node.
+  const held = new Set<string>((await pods(c)).filter((p) => p.metadata.namespace !== ns && p.spec?.nodeName
+    && (p.spec.volumes ?? []).some((v: Raw) => v.persistentVolumeClaim || v.nfs || v.ephemeral)).map((p) => p.spec.nodeName as string));
+  const free = state.nodes.filter((n) => !held.has(n));
+  if (!free.length) throw new Error(`story9 needs a node where no other story left a pod with a volume; every node holds one: ${[...held].join(', ')}`);
+  // Any of them that is Ready and untainted; if none is yet (a story may be bringing one back), the first once it is.
+  const settled = (await c.request<{ items: Raw[] }>('/api/v1/nodes')).items.filter((n) => free.includes(n.metadata.name)
+    && n.status?.conditions?.some((x: Raw) => x.type === 'Ready' && x.status === 'True') && !(n.spec?.taints ?? []).some((t: Raw) => t.effect !== 'PreferNoSchedule'));
+  const quiet = settled.length ? settled.map((n) => n.metadata.name as string) : [free[0]];
+  if (!settled.length) await nodeSettled(c, free[0]);
+  log(`story9: starting vault on ${quiet.join(' or ')} (pods of other stories hold volumes on ${[...held].join(', ') || 'no node'})`);
+  const onQuiet = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: quiet }] }] } } };
+  const vault = statefulSet(ns, 'vault', 'data-vault-0', { affinity: onQuiet });
+  vault.spec.updateStrategy = { type: 'OnDelete' };
+  apply(state.kubeconfig, [...volume(ns, 'data-vault-0', 'pv-story9'), vault]);
   const pod = await runningPod(c, ns, 'vault');
   const node = pod.spec.nodeName as string;
+  kubectl(state.kubeconfig, ['patch', 'statefulset', 'vault', '-n', ns, '--type=json', '-p', '[{"op":"remove","path":"/spec/template/spec/affinity"}]']);
   log(`story9: vault-0 runs on ${node}; cutting its kubelet off the API server (it keeps answering)`);
   await kubeletCutOff(state, node);
   await nodeIs(c, node, 'Unknown');
