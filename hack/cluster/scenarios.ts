@@ -402,19 +402,26 @@ async function kubeletStillAnswers(state: ClusterState, c: KubeClient): Promise<
   const ns = 'story9';
   namespace(state, ns);
   // This story's fix waits for every pod the node-down finding blocks to run again, so vault-0 starts on a node
-  // where no other story left a pod with a volume (one pinned there, or stuck, would never run elsewhere). Only
-  // the first pod is placed so: the StatefulSet updates OnDelete, and with the affinity dropped from its template
-  // once vault-0 runs, the replacement the eviction brings may run on any node.
-  const held = new Set<string>((await pods(c)).filter((p) => p.metadata.namespace !== ns && p.spec?.nodeName
-    && (p.spec.volumes ?? []).some((v: Raw) => v.persistentVolumeClaim || v.nfs || v.ephemeral)).map((p) => p.spec.nodeName as string));
+  // where no other story left a pod with a volume that cannot run elsewhere: pinned there by a nodeSelector, owned
+  // by no controller that would recreate it, or not Running. Only the first pod is placed so: the StatefulSet
+  // updates OnDelete, and with the affinity dropped from its template once vault-0 runs, the replacement the
+  // eviction brings may run on any node.
+  const withVolumes = (await pods(c)).filter((p) => p.metadata.namespace !== ns && p.spec?.nodeName
+    && (p.spec.volumes ?? []).some((v: Raw) => v.persistentVolumeClaim || v.nfs || v.ephemeral));
+  const stuckThere = (p: Raw) => !!p.spec.nodeSelector?.['kubernetes.io/hostname'] || !(p.metadata.ownerReferences ?? []).some((o: Raw) => o.controller)
+    || p.status?.phase !== 'Running' || !!p.metadata.deletionTimestamp;
+  const held = new Set<string>(withVolumes.filter(stuckThere).map((p) => p.spec.nodeName as string));
   const free = state.nodes.filter((n) => !held.has(n));
-  if (!free.length) throw new Error(`story9 needs a node where no other story left a pod with a volume; every node holds one: ${[...held].join(', ')}`);
+  if (!free.length) throw new Error(`story9 needs a node where no other story left a pod with a volume that cannot move; every node holds one: ${[...held].join(', ')}`);
   // Any of them that is Ready and untainted; if none is yet (a story may be bringing one back), the first once it is.
   const settled = (await c.request<{ items: Raw[] }>('/api/v1/nodes')).items.filter((n) => free.includes(n.metadata.name)
     && n.status?.conditions?.some((x: Raw) => x.type === 'Ready' && x.status === 'True') && !(n.spec?.taints ?? []).some((t: Raw) => t.effect !== 'PreferNoSchedule'));
-  const quiet = settled.length ? settled.map((n) => n.metadata.name as string) : [free[0]];
+  const candidates = settled.length ? settled.map((n) => n.metadata.name as string) : [free[0]];
   if (!settled.length) await nodeSettled(c, free[0]);
-  log(`story9: starting vault on ${quiet.join(' or ')} (pods of other stories hold volumes on ${[...held].join(', ') || 'no node'})`);
+  // Better still, a node with no other story's volumes at all: fewer pods for the fix to wait for.
+  const empty = candidates.filter((n) => !withVolumes.some((p) => p.spec.nodeName === n));
+  const quiet = empty.length ? empty : candidates;
+  log(`story9: starting vault on ${quiet.join(' or ')} (pods of other stories that cannot move hold volumes on ${[...held].join(', ') || 'no node'})`);
   const onQuiet = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: quiet }] }] } } };
   const vault = statefulSet(ns, 'vault', 'data-vault-0', { affinity: onQuiet });
   vault.spec.updateStrategy = { type: 'OnDelete' };
