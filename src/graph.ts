@@ -224,6 +224,19 @@ export class Graph {
     return this.snapshot.nodes.filter((n) => selectorMatches(terms, { labels: n.labels }));
   }
 
+  /**
+   * The Ready nodes the pod could run on, as far as its node selector, its required node affinity and its volumes'
+   * node affinity say (taints and resources aside). None: it waits for a node that is not Ready to come back.
+   */
+  readyNodesFor(pod: PodFact): NodeFact[] {
+    const selector = Object.entries(pod.nodeSelector ?? {});
+    const volumeTerms = this.podVolumes(pod).flatMap((v) => (v.pv?.nodeAffinity ? [v.pv.nodeAffinity] : []));
+    return this.snapshot.nodes.filter((n) => n.ready === 'True'
+      && selector.every(([k, v]) => Object.hasOwn(n.labels, k) && n.labels[k] === v)
+      && (!pod.nodeAffinity || selectorMatches(pod.nodeAffinity, { name: n.name, labels: n.labels }))
+      && volumeTerms.every((terms) => selectorMatches(terms, { labels: n.labels })));
+  }
+
   /** Whether findings about this PV belong to the namespace being diagnosed. */
   inScope(pv: PvFact): boolean {
     const ns = this.snapshot.namespace;

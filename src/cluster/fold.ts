@@ -43,6 +43,8 @@ export function foldPod(o: Raw): PodFact {
       if (v.ephemeral?.volumeClaimTemplate && meta.name && v.name) return [{ volume: v.name, claimName: `${meta.name}-${v.name}`, ephemeral: true as const }];
       return [];
     }),
+    nodeSelector: spec.nodeSelector ? stringMap(spec.nodeSelector) : undefined,
+    nodeAffinity: nodeSelectorTerms(spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms),
     nfsVolumes: arr(spec.volumes)
       .filter((v) => v.nfs?.server)
       .map((v) => ({ volume: v.name, server: v.nfs.server, path: v.nfs.path ?? '/' })),

@@ -24,6 +24,10 @@ export interface PodFact {
    * volume (spec.volumes[].ephemeral) names the claim the ephemeral volume controller makes for it.
    */
   claims: { volume: string; claimName: string; ephemeral?: true }[];
+  /** spec.nodeSelector: labels a node must carry for the pod to run there. */
+  nodeSelector?: Record<string, string>;
+  /** spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms (any one term). */
+  nodeAffinity?: NodeSelectorTerm[];
   /** Inline NFS volumes (spec.volumes[].nfs), by pod volume name. */
   nfsVolumes: { volume: string; server: string; path: string }[];
   /** Waiting reasons of containers and init containers, e.g. ContainerCreating. */

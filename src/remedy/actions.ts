@@ -41,12 +41,16 @@ function findingCleared(snapshot: Snapshot, finding: Finding | undefined, action
   if (unread.length) return { done: false, detail: `could not read ${unread.map((i) => `${i.resource} (${i.reason})`).join(', ')}` };
   const { graph, findings } = diagnoseSnapshot(snapshot, undefined, { readyTrustMs: options.nodeReadyForMs });
   if (findings.some((f) => f.id === actionFinding)) return { done: false, detail: 'the finding still shows' };
+  const said: string[] = [];
   for (const ref of finding?.blocks ?? []) {
     const pod = graph.pod(ref.namespace ?? '', ref.name);
-    if (!pod || pod.deletionTimestamp || pod.phase !== 'Running') return { done: false, detail: `waiting for pod ${ref.namespace}/${ref.name} to run` };
+    if (pod && !pod.deletionTimestamp && pod.phase === 'Running') said.push(`pod ${pod.namespace}/${pod.name} runs on ${pod.nodeName}`);
+    // Its node selector or node affinity (its own or its volume's) allows only nodes that are not Ready: no write
+    // can move it, and waiting for it would outlast any timeout.
+    else if (pod && !pod.deletionTimestamp && !graph.readyNodesFor(pod).length) said.push(`pod ${pod.namespace}/${pod.name} can run on no Ready node (node selector or affinity): it runs once its node is back`);
+    else return { done: false, detail: `waiting for pod ${ref.namespace}/${ref.name} to run` };
   }
-  const running = (finding?.blocks ?? []).map((r) => graph.pod(r.namespace ?? '', r.name)!).map((p) => `pod ${p.namespace}/${p.name} runs on ${p.nodeName}`);
-  return { done: true, detail: running.length ? running.join(', ') : 'the finding is gone' };
+  return { done: true, detail: said.length ? said.join(', ') : 'the finding is gone' };
 }
 
 export const ACTIONS: Record<ActionType, ActionSpec> = {

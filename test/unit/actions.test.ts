@@ -8,7 +8,7 @@ import { onlyConfirmationMissing, plan, unconfirmedNode } from '../../src/remedy
 import { applyPlan } from '../../src/remedy/apply.js';
 import type { KubeClient } from '../../src/cluster/kube-client.js';
 import type { ActionType, PlanOptions } from '../../src/remedy/types.js';
-import { ago, lease, node, NOW, snapshotOf } from '../fixtures/builders.js';
+import { ago, boundVolume, lease, node, NOW, pod, snapshotOf } from '../fixtures/builders.js';
 import { story2 } from '../fixtures/stories.js';
 
 const opts = (o: Partial<PlanOptions> = {}): PlanOptions => ({ confirmNodeDown: [], nodeDownForMs: 5 * 60_000, ...o });
@@ -72,5 +72,38 @@ describe('apply', () => {
     // Before, the typed name was pushed into the caller's list; a second plan from the same options would then pass.
     expect(options.confirmNodeDown).toEqual([]);
     expect(plan(findings, graph, options, false).actions[0].status).toBe('refused');
+  });
+});
+
+describe('when a fix counts as cleared', () => {
+  const finding = (blocks: { namespace: string; name: string }[]) => ({
+    id: 'node-down-with-volumes/worker-3', check: 'node-down-with-volumes', blocks: blocks.map((b) => ({ kind: 'Pod', ...b })),
+  }) as unknown as Parameters<typeof ACTIONS['taint-out-of-service']['cleared']>[1];
+  const after = (objects: unknown[]) => {
+    const s = snapshotOf([node('worker-1'), node('worker-3', { ready: 'Unknown', since: ago('25m') }), lease('worker-3', ago('25m')), ...objects], NOW);
+    s.source = { type: 'cluster', context: 'test' };
+    return s;
+  };
+  const pinnedTo = (p: ReturnType<typeof pod>, n: string) => ({ ...p, spec: { ...p.spec, nodeSelector: { 'kubernetes.io/hostname': n } } });
+  const cleared = (objects: unknown[], blocks: { namespace: string; name: string }[]) => ACTIONS['taint-out-of-service'].cleared(after(objects), finding(blocks), 'taint-finding-that-is-gone/x', opts());
+
+  it('does not wait for a pod that can run on no Ready node: it runs once its own node is back', () => {
+    const r = cleared([pod('shop', 'web-0', { node: 'worker-1' }), pinnedTo(pod('ledger', 'ledger-0', { state: 'Unscheduled' }), 'worker-3')],
+      [{ namespace: 'shop', name: 'web-0' }, { namespace: 'ledger', name: 'ledger-0' }]);
+    expect(r).toEqual({ done: true, detail: 'pod shop/web-0 runs on worker-1, pod ledger/ledger-0 can run on no Ready node (node selector or affinity): it runs once its node is back' });
+  });
+
+  it('nor for a pod whose volume is local to the down node (the volume\'s node affinity)', () => {
+    const local = boundVolume('ledger', 'data-ledger-0', 'pv-local-worker-3', { nodeAffinity: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['worker-3'] }] }] });
+    const r = cleared([...local, pod('ledger', 'ledger-0', { state: 'Unscheduled', claims: ['data-ledger-0'] })], [{ namespace: 'ledger', name: 'ledger-0' }]);
+    expect(r.done).toBe(true);
+    expect(cleared([...boundVolume('ledger', 'data-ledger-0', 'pv-net'), pod('ledger', 'ledger-0', { state: 'Unscheduled', claims: ['data-ledger-0'] })], [{ namespace: 'ledger', name: 'ledger-0' }]).done).toBe(false);
+  });
+
+  it('still waits for a pod that could run on a Ready node, and for one that is gone', () => {
+    expect(cleared([pod('shop', 'web-0', { state: 'Unscheduled' })], [{ namespace: 'shop', name: 'web-0' }]))
+      .toEqual({ done: false, detail: 'waiting for pod shop/web-0 to run' });
+    expect(cleared([pinnedTo(pod('shop', 'web-0', { state: 'Unscheduled' }), 'worker-1')], [{ namespace: 'shop', name: 'web-0' }]).done).toBe(false);
+    expect(cleared([], [{ namespace: 'shop', name: 'web-0' }])).toEqual({ done: false, detail: 'waiting for pod shop/web-0 to run' });
   });
 });
