@@ -413,11 +413,12 @@ async function kubeletStillAnswers(state: ClusterState, c: KubeClient): Promise<
   const held = new Set<string>(withVolumes.filter(stuckThere).map((p) => p.spec.nodeName as string));
   const free = state.nodes.filter((n) => !held.has(n));
   if (!free.length) throw new Error(`story9 needs a node where no other story left a pod with a volume that cannot move; every node holds one: ${[...held].join(', ')}`);
-  // Any of them that is Ready and untainted; if none is yet (a story may be bringing one back), the first once it is.
-  const settled = (await c.request<{ items: Raw[] }>('/api/v1/nodes')).items.filter((n) => free.includes(n.metadata.name)
-    && n.status?.conditions?.some((x: Raw) => x.type === 'Ready' && x.status === 'True') && !(n.spec?.taints ?? []).some((t: Raw) => t.effect !== 'PreferNoSchedule'));
-  const candidates = settled.length ? settled.map((n) => n.metadata.name as string) : [free[0]];
-  if (!settled.length) await nodeSettled(c, free[0]);
+  // Those of them that are Ready and untainted; if none is yet (a story may be bringing one back), once one is.
+  const candidates = await waitFor(`one of ${free.join(', ')} Ready without taints`, async () => {
+    const nodes = (await c.request<{ items: Raw[] }>('/api/v1/nodes')).items.filter((n) => free.includes(n.metadata.name)
+      && n.status?.conditions?.some((x: Raw) => x.type === 'Ready' && x.status === 'True') && !(n.spec?.taints ?? []).some((t: Raw) => t.effect !== 'PreferNoSchedule'));
+    return nodes.length ? nodes.map((n) => n.metadata.name as string) : undefined;
+  }, 180_000);
   // Better still, a node with no other story's volumes at all: fewer pods for the fix to wait for.
   const empty = candidates.filter((n) => !withVolumes.some((p) => p.spec.nodeName === n));
   const quiet = empty.length ? empty : candidates;

@@ -238,12 +238,17 @@ export class KubeClient {
     let cont: string | undefined;
     const tokens = new Set<string>();
     let pages = 0;
+    // As the request's own errors name it: with the server URL's path prefix (e.g. behind Rancher's proxy).
+    const pathname = new URL(this.server + path).pathname;
     do {
       const body = await this.request<string>(path, { query: { ...query, limit: String(pageSize), continue: cont }, raw: true });
       pages++;
       const split = splitListPage(body);
       const envelope = split && parseJson(split.envelope);
-      const page = envelope?.ok ? envelope.value as { items?: unknown } : this.jsonOf(body, 'GET', path);
+      // The envelope's own items must be the empty array the split left: a second items key (spelled with an escape,
+      // say) is JSON.parse's to settle, on the whole page.
+      const usable = envelope?.ok && isObject(envelope.value) && Array.isArray(envelope.value.items) && envelope.value.items.length === 0;
+      const page = usable ? envelope.value as { items?: unknown } : this.jsonOf(body, 'GET', pathname);
       // Go encodes an empty slice as null.
       if (!isObject(page) || !(Array.isArray(page.items) || page.items === null)) {
         throw new UnreadableAnswerError(`the API server's answer to LIST ${path} is not a list (no items array)`);
@@ -259,12 +264,12 @@ export class KubeClient {
       if (!next && typeof remaining === 'number' && remaining > 0) {
         throw new UnreadableAnswerError(`the API server's answer to LIST ${path} says ${remaining} more items remain but gives no continue token`);
       }
-      if (!split || !Array.isArray(page.items)) onItems(page.items ?? []);
+      if (!usable || !split || !Array.isArray(page.items)) onItems(page.items ?? []);
       else {
         // Item by item, in small batches: each batch's parsed objects are garbage as soon as it is folded.
         for (let at = 0; at < split.items.length; at += ITEMS_PER_BATCH) {
           const batch = split.items.slice(at, at + ITEMS_PER_BATCH).map((item) => parseJson(item));
-          if (batch.some((b) => !b.ok)) this.jsonOf(body, 'GET', path); // throws: the page as a whole is not JSON
+          if (batch.some((b) => !b.ok)) this.jsonOf(body, 'GET', pathname); // throws: the page as a whole is not JSON
           onItems(batch.map((b) => (b as { value: unknown }).value));
         }
       }

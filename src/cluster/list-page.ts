@@ -12,6 +12,13 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
+/** Without trailing JSON whitespace (only these four: String.trimEnd would also take what JSON does not allow). */
+function trimJsonEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
+  return text.slice(0, end);
+}
+
 /**
  * Splits a JSON object's top-level `items` array into the text of each element. Undefined when the text is not
  * an object with exactly one top-level `items` array, or is not balanced: the caller then parses it whole, so
@@ -62,7 +69,7 @@ export function splitListPage(text: string): SplitPage | undefined {
     } else if (c === 0x7d || c === 0x5d) { // } ]
       if (open.pop() !== c - 2) return undefined; // not the bracket that is open: { is } - 2, [ is ] - 2
       if (depth === 2 && arrayStart >= 0 && arrayEnd < 0) {
-        if (itemStart >= 0) items.push(text.slice(itemStart, i).trimEnd());
+        if (itemStart >= 0) items.push(trimJsonEnd(text.slice(itemStart, i)));
         else if (afterComma) return undefined; // a trailing comma
         itemStart = -1;
         if (c === 0x5d) arrayEnd = i;
@@ -77,7 +84,7 @@ export function splitListPage(text: string): SplitPage | undefined {
       if (depth === 1) expectKey = true;
       if (depth === 2 && arrayStart >= 0 && arrayEnd < 0) {
         if (itemStart < 0) return undefined; // an empty element
-        items.push(text.slice(itemStart, i).trimEnd());
+        items.push(trimJsonEnd(text.slice(itemStart, i)));
         itemStart = -1;
         afterComma = true;
       }

@@ -306,7 +306,8 @@ export function malformedReason(kind: string, o: unknown): string | undefined {
 type NameRule = 'subdomain' | 'label';
 const OBJECT_NAMES: Record<string, NameRule> = { 'metadata.name': 'subdomain', 'metadata.namespace': 'label' };
 const REFERENCED_NAMES: Record<string, Record<string, NameRule>> = {
-  Pod: { 'spec.nodeName': 'subdomain', 'spec.volumes[].persistentVolumeClaim.claimName': 'subdomain' },
+  // A volume's name is part of the claim name of a generic ephemeral volume (<pod>-<volume>).
+  Pod: { 'spec.nodeName': 'subdomain', 'spec.volumes[].name': 'label', 'spec.volumes[].persistentVolumeClaim.claimName': 'subdomain' },
   PersistentVolumeClaim: { 'spec.volumeName': 'subdomain' },
   PersistentVolume: { 'spec.claimRef.name': 'subdomain', 'spec.claimRef.namespace': 'label' },
   VolumeAttachment: { 'spec.nodeName': 'subdomain', 'spec.source.persistentVolumeName': 'subdomain' },

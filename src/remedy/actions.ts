@@ -29,12 +29,15 @@ export interface ActionSpec {
   command(target: ObjectRef): string;
   /** The write, conditional on the target as planned; `fresh` is the graph re-read just before it. */
   write(client: KubeClient, target: ObjectRef, fresh: Graph, pre: Precondition, o: WriteOptions): Promise<void>;
-  /** Whether the symptom is gone in `snapshot`, read after the write. */
-  cleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions): Cleared;
+  /**
+   * Whether the symptom is gone in `snapshot`, read after the write. `everyNode`: the read listed every node (a
+   * targeted read GETs only the nodes in its view, so it cannot show that no Ready node would take a pod).
+   */
+  cleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions, everyNode: boolean): Cleared;
 }
 
 /** The symptom is gone when the finding no longer shows and the pods it blocked run. */
-function findingCleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions): Cleared {
+function findingCleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions, everyNode: boolean): Cleared {
   // A finding missing from a snapshot that did not read what its check reads has not been shown to clear.
   const check = finding && findCheck(finding.check);
   const unread = check ? snapshot.incomplete.filter((i) => readsResource(check, i.resource)) : [];
@@ -47,7 +50,7 @@ function findingCleared(snapshot: Snapshot, finding: Finding | undefined, action
     if (pod && !pod.deletionTimestamp && pod.phase === 'Running') said.push(`pod ${pod.namespace}/${pod.name} runs on ${pod.nodeName}`);
     // Its node selector or node affinity (its own or its volume's) allows only nodes that are not Ready: no write
     // can move it, and waiting for it would outlast any timeout.
-    else if (pod && !pod.deletionTimestamp && !graph.readyNodesFor(pod).length) said.push(`pod ${pod.namespace}/${pod.name} can run on no Ready node (node selector or affinity): it runs once its node is back`);
+    else if (pod && !pod.deletionTimestamp && everyNode && graph.wasRead('nodes') && !graph.readyNodesFor(pod).length) said.push(`pod ${pod.namespace}/${pod.name} can run on no Ready node (node selector or affinity): it runs once its node is back`);
     else return { done: false, detail: `waiting for pod ${ref.namespace}/${ref.name} to run` };
   }
   return { done: true, detail: said.length ? said.join(', ') : 'the finding is gone' };

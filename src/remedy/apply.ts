@@ -73,7 +73,7 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
     while (Date.now() - started < ctx.timeoutMs) {
       try {
         const snapshot = await readCluster(ctx.client, { namespace: ctx.scope.namespace, target: ctx.scope.target, now: new Date().toISOString(), askKubelets: false });
-        last = ACTIONS[action.type].cleared(snapshot, finding, action.finding, ctx.options);
+        last = ACTIONS[action.type].cleared(snapshot, finding, action.finding, ctx.options, !ctx.scope.target);
       } catch (err) {
         // The target pod may be gone for a moment while its controller replaces it; a failed read is not a clear.
         if (!(err instanceof NotFoundError || err instanceof ClusterError || err instanceof UnreadableAnswerError)) throw err;

@@ -85,7 +85,7 @@ describe('when a fix counts as cleared', () => {
     return s;
   };
   const pinnedTo = (p: ReturnType<typeof pod>, n: string) => ({ ...p, spec: { ...p.spec, nodeSelector: { 'kubernetes.io/hostname': n } } });
-  const cleared = (objects: unknown[], blocks: { namespace: string; name: string }[]) => ACTIONS['taint-out-of-service'].cleared(after(objects), finding(blocks), 'taint-finding-that-is-gone/x', opts());
+  const cleared = (objects: unknown[], blocks: { namespace: string; name: string }[], everyNode = true) => ACTIONS['taint-out-of-service'].cleared(after(objects), finding(blocks), 'taint-finding-that-is-gone/x', opts(), everyNode);
 
   it('does not wait for a pod that can run on no Ready node: it runs once its own node is back', () => {
     const r = cleared([pod('shop', 'web-0', { node: 'worker-1' }), pinnedTo(pod('ledger', 'ledger-0', { state: 'Unscheduled' }), 'worker-3')],
@@ -98,6 +98,11 @@ describe('when a fix counts as cleared', () => {
     const r = cleared([...local, pod('ledger', 'ledger-0', { state: 'Unscheduled', claims: ['data-ledger-0'] })], [{ namespace: 'ledger', name: 'ledger-0' }]);
     expect(r.done).toBe(true);
     expect(cleared([...boundVolume('ledger', 'data-ledger-0', 'pv-net'), pod('ledger', 'ledger-0', { state: 'Unscheduled', claims: ['data-ledger-0'] })], [{ namespace: 'ledger', name: 'ledger-0' }]).done).toBe(false);
+  });
+
+  it('waits as before when the read after the write was targeted: it GETs only the nodes in view, so it cannot show that no Ready node would take the pod', () => {
+    const pinned = pinnedTo(pod('ledger', 'ledger-0', { state: 'Unscheduled' }), 'worker-3');
+    expect(cleared([pinned], [{ namespace: 'ledger', name: 'ledger-0' }], false)).toEqual({ done: false, detail: 'waiting for pod ledger/ledger-0 to run' });
   });
 
   it('still waits for a pod that could run on a Ready node, and for one that is gone', () => {

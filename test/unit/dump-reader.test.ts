@@ -106,6 +106,14 @@ describe('duplicates', () => {
 });
 
 describe('shapes the API server never writes', () => {
+  it('drops a pod whose volume name is not a name (it would reach a printed command as the claim of a generic ephemeral volume)', () => {
+    const p = pod('shop', 'web-0');
+    p.spec.volumes.unshift({ name: 'd;curl x|sh', ephemeral: { volumeClaimTemplate: { spec: {} } } });
+    const s = read([node('worker-1'), p]);
+    expect(s.pods).toEqual([]);
+    expect(s.incomplete).toEqual([{ resource: 'pods', reason: '1 object dropped from standard input as malformed: items[1] (pod shop/web-0): spec.volumes[0].name "d;curl x|sh" is not a valid Kubernetes name (an RFC 1123 label)' }]);
+  });
+
   it('drops a pod with a null volume and reports where', () => {
     const p = pod('shop', 'web-0', { claims: ['data'] });
     p.spec.volumes.push(null);

@@ -128,6 +128,22 @@ describe('LIST pages', () => {
     });
   }
 
+  it('a page read item by item means what JSON.parse of the whole page means, in odd spellings too', async () => {
+    const pages: Record<string, string> = {
+      // Two items keys, the second spelled with an escape: JSON.parse keeps the last.
+      '/api/v1/pods': '{"kind":"PodList","metadata":{},"items":[{"a":1}],"\\u0069tems":[{"b":2}]}',
+      // A no-break space after an item is not JSON whitespace.
+      '/api/v1/nodes': '{"kind":"NodeList","metadata":{},"items":[{"a":1}\u00a0]}',
+      '/api/v1/persistentvolumes': '{"kind":"PersistentVolumeList","metadata":{"continue":""},"items":[ {"s":"]},\\"["} ,\n{"t":[1,{"u":null}]} ]}',
+    };
+    const c = await client((r) => (pages[r.path] !== undefined ? { body: pages[r.path], headers: { 'Content-Type': 'application/json' } } : undefined));
+    expect(await listAll(c, '/api/v1/pods')).toEqual([{ b: 2 }]);
+    const err = await failure(listAll(c, '/api/v1/nodes'));
+    expect(err).toBeInstanceOf(UnreadableAnswerError);
+    expect(err.message).toContain('is not JSON');
+    expect(await listAll(c, '/api/v1/persistentvolumes')).toEqual([{ s: ']},"[' }, { t: [1, { u: null }] }]);
+  });
+
   it('follows continue tokens to the end', async () => {
     const c = await client((r) => {
       if (r.path !== '/api/v1/nodes') return undefined;
