@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../hack/cluster/scenarios.js';
 import { nodeUp } from '../../hack/cluster/controls.js';
 import { stopApiServer } from '../../hack/cluster/controlplane.js';
-import { client } from '../../hack/cluster/kube.js';
+import { client, waitFor } from '../../hack/cluster/kube.js';
 import { TEST_DRIVER } from '../../hack/cluster/state.js';
 import { readCluster } from '../../src/cluster/live-reader.js';
 import { diagnoseSnapshot } from '../../src/engine.js';
@@ -16,6 +16,15 @@ import { unwrapped } from '../cli/run-binary.js';
 
 const has = (check: string, pred: (f: Finding) => boolean = () => true) => (fs: Finding[]) => fs.some((f) => f.check === check && pred(f));
 const taints = (node: string): { key: string }[] => kubectlJson(['get', 'node', node]).spec.taints ?? [];
+
+/**
+ * Until the node lifecycle controller has lifted the unreachable and not-ready taints of a node back up. Until then
+ * the node changes under any fix that plans on it, and fix aborts a write to a node changed since its plan.
+ */
+async function taintsLifted(node: string): Promise<void> {
+  await waitFor(`the node lifecycle controller to lift the unreachable taints of ${node}`,
+    async () => !taints(node).some((t) => t.key === 'node.kubernetes.io/unreachable' || t.key === 'node.kubernetes.io/not-ready'), 120_000, 1000);
+}
 const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
 
 describe('story 1: a Deployment pod force-deleted on a down node; the new pod reports Multi-Attach', () => {
@@ -72,6 +81,7 @@ describe('story 1: a Deployment pod force-deleted on a down node; the new pod re
 
   it('once the node is back, the taint left behind is reported and removed (story 5)', async () => {
     await nodeUp(cluster(), s.facts.downNode);
+    await taintsLifted(s.facts.downNode);
     const { doc } = await diagnoseUntil([`node/${s.facts.downNode}`], has('out-of-service-taint-left'));
     expect(doc.findings.find((f) => f.check === 'out-of-service-taint-left')!.subject).toEqual({ kind: 'Node', name: s.facts.downNode });
     const r = plugin(['fix', `node/${s.facts.downNode}`, '--only', 'out-of-service-taint-left', '--node-ready-for', '0s', '--yes', '-o', 'json']);
@@ -117,6 +127,7 @@ describe('story 2: a StatefulSet pod stuck Terminating on a down node', () => {
     expect(pod.spec.nodeName).not.toBe(s.facts.downNode);
     // Leave the node as it was: back, and without the taint (later stories schedule onto it).
     await nodeUp(cluster(), s.facts.downNode);
+    await taintsLifted(s.facts.downNode);
     await diagnoseUntil([`node/${s.facts.downNode}`], has('out-of-service-taint-left'));
     const cleanup = plugin(['fix', `node/${s.facts.downNode}`, '--only', 'out-of-service-taint-left', '--node-ready-for', '0s', '--yes']);
     expect(cleanup.code).toBe(0);
