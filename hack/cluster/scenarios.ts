@@ -84,13 +84,13 @@ async function nodeIs(c: KubeClient, node: string, status: 'True' | 'Unknown'): 
   }, 180_000);
 }
 
+/** Ready, and no taint that keeps pods off it. */
+const settled = (n: Raw): boolean => n?.status?.conditions?.find((x: Raw) => x.type === 'Ready')?.status === 'True'
+  && !(n.spec?.taints ?? []).some((t: Raw) => t.effect !== 'PreferNoSchedule');
+
 /** A node a story pins pods to must be Ready and untainted: one an earlier story took down may still be coming back. */
 async function nodeSettled(c: KubeClient, node: string): Promise<void> {
-  await waitFor(`node ${node} Ready without taints`, async () => {
-    const n = await c.get<Raw>(`/api/v1/nodes/${node}`);
-    const ready = n?.status?.conditions?.find((x: Raw) => x.type === 'Ready')?.status === 'True';
-    return ready && !(n.spec?.taints ?? []).some((t: Raw) => t.effect !== 'PreferNoSchedule');
-  }, 180_000);
+  await waitFor(`node ${node} Ready without taints`, async () => settled(await c.get<Raw>(`/api/v1/nodes/${node}`)), 180_000);
 }
 
 function namespace(state: ClusterState, ns: string): void {
@@ -415,8 +415,7 @@ async function kubeletStillAnswers(state: ClusterState, c: KubeClient): Promise<
   if (!free.length) throw new Error(`story9 needs a node where no other story left a pod with a volume that cannot move; every node holds one: ${[...held].join(', ')}`);
   // Those of them that are Ready and untainted; if none is yet (a story may be bringing one back), once one is.
   const candidates = await waitFor(`one of ${free.join(', ')} Ready without taints`, async () => {
-    const nodes = (await c.request<{ items: Raw[] }>('/api/v1/nodes')).items.filter((n) => free.includes(n.metadata.name)
-      && n.status?.conditions?.some((x: Raw) => x.type === 'Ready' && x.status === 'True') && !(n.spec?.taints ?? []).some((t: Raw) => t.effect !== 'PreferNoSchedule'));
+    const nodes = (await c.request<{ items: Raw[] }>('/api/v1/nodes')).items.filter((n) => free.includes(n.metadata.name) && settled(n));
     return nodes.length ? nodes.map((n) => n.metadata.name as string) : undefined;
   }, 180_000);
   // Better still, a node with no other story's volumes at all: fewer pods for the fix to wait for.

@@ -7,7 +7,7 @@ import type {
 } from '../model/snapshot.js';
 import { emptyLonghorn } from '../model/snapshot.js';
 import type { CoreKind, LonghornKindKey } from '../model/kinds.js';
-import { CONTROLLER_MANAGED_ATTACH_DETACH, DEFAULT_CLASS_ANNOTATIONS, NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
+import { CONTROLLER_MANAGED_ATTACH_DETACH, DEFAULT_CLASS_ANNOTATIONS, ephemeralClaimName, NODE_LEASE_NAMESPACE } from '../model/kubernetes-names.js';
 import { malformedReason } from './shape.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -39,8 +39,7 @@ export function foldPod(o: Raw): PodFact {
     owner: controller ? { kind: controller.kind, name: controller.name } : undefined,
     claims: arr(spec.volumes).flatMap((v) => {
       if (v.persistentVolumeClaim?.claimName) return [{ volume: v.name, claimName: v.persistentVolumeClaim.claimName }];
-      // A generic ephemeral volume: the ephemeral volume controller creates its claim as <pod name>-<volume name>.
-      if (v.ephemeral?.volumeClaimTemplate && meta.name && v.name) return [{ volume: v.name, claimName: `${meta.name}-${v.name}`, ephemeral: true as const }];
+      if (v.ephemeral?.volumeClaimTemplate && meta.name && v.name) return [{ volume: v.name, claimName: ephemeralClaimName(meta.name, v.name) }];
       return [];
     }),
     nodeSelector: spec.nodeSelector ? stringMap(spec.nodeSelector) : undefined,

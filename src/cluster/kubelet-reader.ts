@@ -8,6 +8,7 @@ import { shorten } from './kube-client.js';
 import { mapLimited } from '../util/concurrency.js';
 import { isObject } from '../util/json.js';
 import { formatDuration } from '../util/time.js';
+import { ephemeralClaimName } from '../model/kubernetes-names.js';
 
 /** The healthz probe waits at most this long, whatever --request-timeout says: the API server's own dial waits 30s. */
 export const KUBELET_PROBE_TIMEOUT_MS = 3000;
@@ -126,9 +127,9 @@ function lastingVolumes(podName: string, spec: unknown): { volumes: string[]; cl
       out.push(`claim ${v.persistentVolumeClaim.claimName}`);
     }
     else if (isObject(v.ephemeral) && isObject(v.ephemeral.volumeClaimTemplate)) {
-      // A generic ephemeral volume's claim, made by the ephemeral volume controller, is <pod name>-<volume name>.
-      claims.push(`${podName}-${v.name}`);
-      out.push(`claim ${podName}-${v.name} (generic ephemeral volume ${v.name})`);
+      const claim = ephemeralClaimName(podName, v.name);
+      claims.push(claim);
+      out.push(`claim ${claim} (generic ephemeral volume ${v.name})`);
     }
     else if (isObject(v.nfs)) out.push(`nfs ${String(v.nfs.server ?? '?')}:${String(v.nfs.path ?? '?')}`);
     else if (isObject(v.csi)) out.push(`csi ${String(v.csi.driver ?? '?')} (volume ${v.name})`);

@@ -20,3 +20,6 @@ export const LONGHORN_GROUP = 'longhorn.io';
 export const LONGHORN_NAMESPACE = 'longhorn-system';
 /** Longhorn's CSI driver. */
 export const LONGHORN_DRIVER = 'driver.longhorn.io';
+
+/** The claim the ephemeral volume controller makes for a pod's generic ephemeral volume (spec.volumes[].ephemeral). */
+export const ephemeralClaimName = (pod: string, volume: string): string => `${pod}-${volume}`;

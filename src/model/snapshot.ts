@@ -23,7 +23,7 @@ export interface PodFact {
    * PVC names from spec.volumes[].persistentVolumeClaim.claimName, with the pod volume name; a generic ephemeral
    * volume (spec.volumes[].ephemeral) names the claim the ephemeral volume controller makes for it.
    */
-  claims: { volume: string; claimName: string; ephemeral?: true }[];
+  claims: { volume: string; claimName: string }[];
   /** spec.nodeSelector: labels a node must carry for the pod to run there. */
   nodeSelector?: Record<string, string>;
   /** spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms (any one term). */
