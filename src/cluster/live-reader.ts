@@ -82,6 +82,7 @@ function notTheObjectAskedFor(obj: Raw, kind: string, name: string, namespace?: 
 class Collector {
   readonly snapshot: Snapshot;
   private readonly fetched = new Set<string>();
+  private readonly asked = new Map<string, Promise<GetOutcome>>();
   private readonly dropped = new Map<string, { count: number; first: string }>();
 
   constructor(readonly client: KubeClient, now: string, namespace: string | undefined) {
@@ -159,12 +160,24 @@ class Collector {
 
   /**
    * A GET, once per object unless `always`. 'seen' when an earlier read already folded it; 'absent' only on a
-   * 404 for it; 'unknown' (and the resource incomplete) when it was forbidden, unreadable or malformed.
+   * 404 for it; 'unknown' (and the resource incomplete) when it was forbidden, unreadable or malformed. A name
+   * asked for before (or being asked for) gets that answer again, without a request: a 404 or a forbidden answer
+   * would be the same.
    */
-  async get(resource: ResourceName, name: string, namespace?: string, always = false): Promise<GetOutcome> {
-    const info = CORE_KINDS[resource];
+  get(resource: ResourceName, name: string, namespace?: string, always = false): Promise<GetOutcome> {
     const key = `${resource}/${namespace ?? ''}/${name}`;
-    if (!always && this.fetched.has(key)) return { state: 'seen' };
+    if (always) return this.send(resource, name, namespace);
+    if (this.fetched.has(key)) return Promise.resolve({ state: 'seen' });
+    let answer = this.asked.get(key);
+    if (!answer) {
+      answer = this.send(resource, name, namespace);
+      this.asked.set(key, answer);
+    }
+    return answer;
+  }
+
+  private async send(resource: ResourceName, name: string, namespace?: string): Promise<GetOutcome> {
+    const info = CORE_KINDS[resource];
     let obj: Raw;
     try {
       obj = await this.client.get<Raw>(resourcePath(info, namespace, name));
@@ -394,7 +407,6 @@ interface TargetRun {
   /** Every VolumeAttachment was listed: none is fetched by derived name any more. */
   scanned: boolean;
   /** The GETs sent ("resource/namespace/name"), found or not: none is sent twice. */
-  asked: Set<string>;
   /** The target pod's node: the pod's attachments there are fetched by name. */
   ownNode?: string;
   /** The target node: its volumes and its pods' claims are followed, and Longhorn is read whenever served. */
@@ -419,7 +431,6 @@ async function readTheTarget(c: Collector, target: Target, limit: number): Promi
     followed: pvNames,
     driversAsked: new Set(),
     scanned: start.everyAttachment,
-    asked: new Set(),
     ownNode: seed.ownNode,
     node: seed.node,
   };
@@ -427,18 +438,6 @@ async function readTheTarget(c: Collector, target: Target, limit: number): Promi
 
 async function inParallel(run: TargetRun, tasks: (() => Promise<unknown>)[]): Promise<void> {
   await runLimited(tasks.map((t) => async () => void (await t())), run.limit);
-}
-
-/**
- * A GET sent once in a run. The collector itself skips an object it has, but a 404 (a claim a pod names that does
- * not exist, an attachment's derived name on a node where it is not attached) or a forbidden answer would
- * otherwise be asked again by each phase that comes to the same name, and the answer would be the same.
- */
-async function getOnce(run: TargetRun, resource: ResourceName, name: string, namespace?: string): Promise<void> {
-  const key = `${resource}/${namespace ?? ''}/${name}`;
-  if (run.asked.has(key)) return;
-  run.asked.add(key);
-  await run.c.get(resource, name, namespace);
 }
 
 /**
@@ -467,7 +466,7 @@ async function ownWarnings(run: TargetRun, target: Target): Promise<void> {
 async function claims(run: TargetRun): Promise<void> {
   await inParallel(run, [...run.claimKeys].map((k) => () => {
     const [ns, name] = k.split('/');
-    return getOnce(run, 'persistentvolumeclaims', name, ns);
+    return run.c.get('persistentvolumeclaims', name, ns);
   }));
   for (const pvc of run.c.snapshot.pvcs) if (pvc.volumeName && run.claimKeys.has(`${pvc.namespace}/${pvc.name}`)) run.pvNames.add(pvc.volumeName);
 }
@@ -484,7 +483,7 @@ async function claimEventsAndVolumes(run: TargetRun): Promise<void> {
       const [ns, name] = k.split('/');
       return () => c.list('events', ns, `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name}`);
     }),
-    ...[...run.pvNames].map((name) => () => getOnce(run, 'persistentvolumes', name)),
+    ...[...run.pvNames].map((name) => () => run.c.get('persistentvolumes', name)),
   ]);
   if (run.start.everyVolume) return;
   for (const pv of c.snapshot.pvs) {
@@ -512,9 +511,9 @@ async function podsDriversAndOwnAttachments(run: TargetRun): Promise<void> {
   if (run.start.podsInClaimNamespaces) podLists.push(...[...run.podNamespaces].map((ns) => () => c.list('pods', ns)));
   const own = ownNode
     ? c.snapshot.pvs.filter((pv) => run.pvNames.has(pv.name) && pv.csi)
-      .map((pv) => () => getOnce(run, 'volumeattachments', csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, ownNode)))
+      .map((pv) => () => run.c.get('volumeattachments', csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, ownNode)))
     : [];
-  await inParallel(run, [...podLists, ...[...run.driversAsked].map((d) => () => getOnce(run, 'csidrivers', d)), ...own]);
+  await inParallel(run, [...podLists, ...[...run.driversAsked].map((d) => () => run.c.get('csidrivers', d)), ...own]);
 }
 
 /**
@@ -573,16 +572,16 @@ async function nodesAndDrivers(run: TargetRun): Promise<void> {
   const { c } = run;
   const moreDrivers = new Set(c.snapshot.pvs.map((pv) => pv.csi?.driver).filter((d): d is string => !!d && !run.driversAsked.has(d)));
   await inParallel(run, [
-    ...[...run.nodeNames].map((n) => () => getOnce(run, 'nodes', n)),
-    ...[...run.nodeNames].map((n) => () => getOnce(run, 'csinodes', n)),
-    ...[...moreDrivers].map((d) => () => getOnce(run, 'csidrivers', d)),
+    ...[...run.nodeNames].map((n) => () => run.c.get('nodes', n)),
+    ...[...run.nodeNames].map((n) => () => run.c.get('csinodes', n)),
+    ...[...moreDrivers].map((d) => () => run.c.get('csidrivers', d)),
   ]);
 }
 
 /** A Lease says something only about a node that is not Ready (is its kubelet still renewing it?). */
 async function leasesOfNotReadyNodes(run: TargetRun): Promise<void> {
   const ready = new Set(run.c.snapshot.nodes.filter((n) => n.ready === 'True').map((n) => n.name));
-  await inParallel(run, [...run.nodeNames].filter((n) => !ready.has(n)).map((n) => () => getOnce(run, 'leases', n, NODE_LEASE_NAMESPACE)));
+  await inParallel(run, [...run.nodeNames].filter((n) => !ready.has(n)).map((n) => () => run.c.get('leases', n, NODE_LEASE_NAMESPACE)));
 }
 
 /** Volume events of the pods found: the same server-filtered LISTs as a full run, scoped to their namespaces. */
@@ -611,7 +610,7 @@ function wantedAttachments(run: TargetRun): (() => Promise<unknown>)[] {
   const { c } = run;
   const names = new Set(podsUsing(c, attachable(c, run.pvNames)).filter(({ pod }) => pod.nodeName)
     .map(({ pod, pv }) => csiAttachmentName(pv.csi!.volumeHandle, pv.csi!.driver, pod.nodeName!)));
-  return [...names].map((name) => () => getOnce(run, 'volumeattachments', name));
+  return [...names].map((name) => () => run.c.get('volumeattachments', name));
 }
 
 /**
