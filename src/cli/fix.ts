@@ -60,6 +60,13 @@ export function normalizeDryRun(argv: string[]): string[] {
   return argv.map((a) => (a === '--dry-run' ? '--dry-run=client' : a));
 }
 
+/** The plan document with `notChecked` after `dryRun`, present only when something was not checked (as in a Diagnosis). */
+function withNotChecked(result: RemediationPlan, notChecked: string[]): RemediationPlan & { notChecked?: string[] } {
+  if (!notChecked.length) return result;
+  const { actions, ...head } = result;
+  return { ...head, notChecked, actions };
+}
+
 export function fixCommand(): Command {
   const cmd = new Command('fix')
     .description('Plan the safe next step for stuck volumes and carry it out behind guards')
@@ -108,8 +115,10 @@ export function fixCommand(): Command {
         log: (line) => process.stderr.write(`${terminalSafeLines(line, 4000)}\n`),
       });
     }
-    if (flags.output === 'json' || flags.output === 'yaml') process.stdout.write(renderStructured(result, flags.output));
-    else process.stdout.write(renderPlanTable(result, makeStyle(colorEnabled(process.stdout, flags.color)), terminalWidth(process.stdout)));
+    // What could not be checked (kubelets not asked) changes neither the plan nor the exit code, but is said.
+    const notChecked = snapshot.notChecked ?? [];
+    if (flags.output === 'json' || flags.output === 'yaml') process.stdout.write(renderStructured(withNotChecked(result, notChecked), flags.output));
+    else process.stdout.write(renderPlanTable(result, makeStyle(colorEnabled(process.stdout, flags.color)), terminalWidth(process.stdout), notChecked));
     // What could not be read may hide actions: say so, and do not report success.
     for (const i of snapshot.incomplete) process.stderr.write(`warning: could not read ${terminalSafe(i.resource)}: ${terminalSafe(i.reason, 2000)}; nothing is concluded from its absence\n`);
     const bad = result.actions.some((a) => ['refused', 'failed', 'aborted', 'declined', 'unresolved'].includes(a.status));

@@ -39,6 +39,22 @@ const KUBELET_OWN_ANSWER: Record<number, RegExp> = {
 };
 
 /**
+ * What a failed probe says about the machine, from the API server's words. Either way the probe stays "silent" (it
+ * proves nothing, and the operator's confirmation stays required), but a refused or reset connection means the
+ * machine at the node's address answered TCP, and a certificate or TLS error means a TLS server answered there:
+ * neither is what a powered-off machine does. Only no answer at all (a timeout, no route) looks like one.
+ */
+export function whatSilenceSays(node: string, said: string): string {
+  if (/connection refused|connection reset by peer/i.test(said)) {
+    return `something at ${node}'s address answered the connection and refused it: the machine is most likely on, with its kubelet stopped; check it before confirming it is off`;
+  }
+  if (/x509|tls:|certificate/i.test(said)) {
+    return `a TLS server answered at ${node}'s address (most likely its kubelet, with a certificate the API server does not accept): the machine is most likely on; check it before confirming it is off`;
+  }
+  return 'consistent with a machine that is off, but a crashed kubelet looks the same';
+}
+
+/**
  * Reads an answer to GET .../proxy/...: a Kubernetes Status came from the API server (it could not, or would not,
  * reach the kubelet); anything else came through from the kubelet, whatever its status code.
  */
@@ -48,14 +64,14 @@ export function judgeProbe(node: string, status: number, body: string): { reach:
   const said = shorten(apiStatus?.message ?? body, 160).replace(/\s+/g, ' ');
   if (status >= 200 && status < 300) return { reach: 'answered', detail: `the kubelet on ${node} answered through the API server (${asked}: ${status} "${said}"): the machine is running` };
   if (!apiStatus) {
-    if (status === 502 || status === 503 || status === 504) return { reach: 'silent', detail: `no kubelet answered for ${node} (${asked}: ${status}${said ? ` "${said}"` : ''})` };
+    if (status === 502 || status === 503 || status === 504) return { reach: 'silent', detail: `no kubelet answered for ${node} (${asked}: ${status}${said ? ` "${said}"` : ''}): ${whatSilenceSays(node, said)}` };
     // Only what a kubelet itself writes on /healthz counts: its authn/authz refusals and a failing health check, in
     // their own words. A proxy or gateway between the API server and the node may answer too, and proves nothing.
     if (KUBELET_OWN_ANSWER[status]?.test(body)) return { reach: 'answered', detail: `the kubelet on ${node} answered through the API server (${asked}: ${status} "${said}"): the machine is running` };
     return { reach: 'unknown', detail: `could not ask the kubelet on ${node}: ${asked} answered ${status}${said ? ` "${said}"` : ''}, which is not what a kubelet or the API server's node proxy says` };
   }
   if (status === 502 || status === 503 || status === 504) {
-    return { reach: 'silent', detail: `the API server could not reach the kubelet on ${node} (${status} ${apiStatus.reason ?? ''}: ${said})`.replace(/ +:/, ':') };
+    return { reach: 'silent', detail: `${`the API server could not reach the kubelet on ${node} (${status} ${apiStatus.reason ?? ''}: ${said})`.replace(/ +:/, ':')}: ${whatSilenceSays(node, said)}` };
   }
   if (status === 403) return { reach: 'unknown', detail: `could not ask the kubelet on ${node}: no permission to get nodes/proxy (403: ${said})` };
   if (status === 404) return { reach: 'unknown', detail: `could not ask the kubelet on ${node}: the API server answered 404 (${said})` };
@@ -70,7 +86,7 @@ export async function probeKubelet(client: KubeClient, node: string): Promise<Ku
     return { node, reach, reachDetail: detail, notes: [] };
   } catch (err) {
     if (err instanceof RequestTimeoutError) {
-      return { node, reach: 'silent', reachDetail: `no answer from the kubelet on ${node} through the API server within ${formatDuration(KUBELET_PROBE_TIMEOUT_MS)}`, notes: [] };
+      return { node, reach: 'silent', reachDetail: `no answer from the kubelet on ${node} through the API server within ${formatDuration(KUBELET_PROBE_TIMEOUT_MS)}: ${whatSilenceSays(node, '')}`, notes: [] };
     }
     return { node, reach: 'unknown', reachDetail: `could not ask the kubelet on ${node}: ${shorten((err as Error).message, 200)}`, notes: [] };
   }
@@ -88,30 +104,70 @@ function noteNotChecked(snapshot: Snapshot, line: string): void {
   if (!list.includes(line)) list.push(line);
 }
 
-/** Says once per run which kubelets could not be asked and why (e.g. no nodes/proxy permission). */
-function noteUnasked(snapshot: Snapshot, facts: KubeletFact[]): void {
-  const forbidden = facts.filter((f) => f.reach === 'unknown' && /no permission to get nodes\/proxy/.test(f.reachDetail));
-  if (forbidden.length) noteNotChecked(snapshot, `the kubelet${forbidden.length === 1 ? '' : 's'} of ${listNodes(forbidden.map((f) => f.node))}: no permission to get nodes/proxy, so volume-doctor could not ask whether ${forbidden.length === 1 ? 'that machine runs' : 'those machines run'}`);
-  for (const f of facts.filter((x) => x.reach === 'unknown' && !forbidden.includes(x))) noteNotChecked(snapshot, f.reachDetail);
-}
-
 const listNodes = (nodes: string[]) => (nodes.length > 5 ? `${nodes.slice(0, 5).join(', ')} and ${nodes.length - 5} more` : nodes.join(', '));
+const ASK_BY_NAME = 'name a node to ask its kubelet (diagnose node/NAME)';
+
+/** Per snapshot: the nodes left over for the cap, and the lines restateUnasked wrote last (a later phase replaces them). */
+interface Unasked {
+  /** NotReady nodes the probes left over for the cap. */
+  capped: Set<string>;
+  /** Nodes whose view was wanted but not read for the cap (the last readKubeletViews). */
+  unread: string[];
+  lines: string[];
+}
+const UNASKED = new WeakMap<Snapshot, Unasked>();
+
+/**
+ * Says which kubelets were not asked, and why, as things stand now: called after each phase of a run, it replaces
+ * what it said before (a node left over by the first probes may be asked later, for the findings that point at it).
+ */
+function restateUnasked(snapshot: Snapshot, more: { capped?: string[]; unread?: string[] }): void {
+  const state = UNASKED.get(snapshot) ?? { capped: new Set<string>(), unread: [], lines: [] };
+  if (snapshot.notChecked) snapshot.notChecked = snapshot.notChecked.filter((l) => !state.lines.includes(l));
+  for (const n of more.capped ?? []) state.capped.add(n);
+  if (more.unread) state.unread = more.unread;
+  const facts = snapshot.kubelets ?? [];
+  const asked = new Set(facts.map((f) => f.node));
+  const lines: string[] = [];
+  const forbidden = facts.filter((f) => f.reach === 'unknown' && /no permission to get nodes\/proxy/.test(f.reachDetail));
+  if (forbidden.length) lines.push(`the kubelet${forbidden.length === 1 ? '' : 's'} of ${listNodes(forbidden.map((f) => f.node))}: no permission to get nodes/proxy, so volume-doctor could not ask whether ${forbidden.length === 1 ? 'that machine runs' : 'those machines run'}`);
+  for (const f of facts.filter((x) => x.reach === 'unknown' && !forbidden.includes(x))) lines.push(f.reachDetail);
+  const capped = [...state.capped].filter((n) => !asked.has(n)).sort();
+  if (capped.length) lines.push(`the kubelet${capped.length === 1 ? '' : 's'} of NotReady ${listNodes(capped)}: not asked whether ${capped.length === 1 ? 'that machine runs' : 'those machines run'} (volume-doctor asks at most ${MAX_KUBELETS_ASKED} kubelets per run); ${ASK_BY_NAME}`);
+  const unread = state.unread;
+  if (unread.length) lines.push(`the kubelet${unread.length === 1 ? '' : 's'} of ${listNodes(unread)}, which findings point at: ${unread.length === 1 ? 'its' : 'their'} pods, metrics and log were not read (volume-doctor reads at most ${MAX_KUBELETS_ASKED} kubelets per run); ${ASK_BY_NAME}`);
+  for (const line of lines) noteNotChecked(snapshot, line);
+  state.lines = lines;
+  UNASKED.set(snapshot, state);
+  if (snapshot.notChecked?.length === 0) delete snapshot.notChecked;
+}
 
 /**
  * Probes the kubelet of every node that is not Ready (those are the only nodes a node-down step can be planned
- * for), at most MAX_KUBELETS_ASKED of them; the rest are said to be unasked.
+ * for), at most MAX_KUBELETS_ASKED of them: `first` before the others (the node a targeted read, and so a fix's
+ * re-read before its write, is about), the rest by name; those left over are said to be unasked.
  */
-export async function probeNotReadyKubelets(client: KubeClient, snapshot: Snapshot): Promise<void> {
-  const notReady = snapshot.nodes.filter((n) => n.ready !== 'True').map((n) => n.name).sort();
-  const asked = notReady.slice(0, MAX_KUBELETS_ASKED);
-  const facts = await mapLimited(asked, CONCURRENCY, (node) => probeKubelet(client, node));
+export async function probeNotReadyKubelets(client: KubeClient, snapshot: Snapshot, first: string[] = []): Promise<void> {
+  const notReady = new Set(snapshot.nodes.filter((n) => n.ready !== 'True').map((n) => n.name));
+  const ordered = [...new Set([...first.filter((n) => notReady.has(n)), ...[...notReady].sort()])];
+  const facts = await mapLimited(ordered.slice(0, MAX_KUBELETS_ASKED), CONCURRENCY, (node) => probeKubelet(client, node));
   for (const f of facts) record(snapshot, f);
-  noteUnasked(snapshot, facts);
-  const unasked = notReady.slice(MAX_KUBELETS_ASKED);
-  if (unasked.length) {
-    noteNotChecked(snapshot, `the kubelets of ${listNodes(unasked)}: volume-doctor asks at most ${MAX_KUBELETS_ASKED} kubelets per run; name a node to ask its kubelet (diagnose node/NAME)`);
-  }
+  restateUnasked(snapshot, { capped: ordered.slice(MAX_KUBELETS_ASKED) });
 }
+
+/**
+ * A part of an answering kubelet's view that could not be read: kept with the kubelet (a finding about its node
+ * quotes it) and said under "not checked", with what it leaves unchecked.
+ */
+function partlyRead(snapshot: Snapshot, fact: KubeletFact, note: string, unchecked: string): void {
+  fact.notes.push(note);
+  noteNotChecked(snapshot, `the kubelet on ${fact.node}: ${note}: ${unchecked}`);
+}
+
+const ANSWER_FAILED = (status: number, body: string) => `answered ${status} (${shorten(parseStatus(body)?.message ?? body, 120)})`;
+const POD_LIST_UNCHECKED = 'pods it may still run were not compared with the API';
+const METRICS_UNCHECKED = 'its counts of volumes it failed to clean up, of mounted volumes and of failed volume operations were not read';
+const LOG_UNCHECKED = 'its own log lines about volumes it failed to unmount were not read';
 
 /** Volume kinds that live past the pod (the kubelet must unmount them); emptyDir, configMap and the like do not matter here. */
 const EPHEMERAL = new Set(['emptyDir', 'configMap', 'secret', 'projected', 'downwardAPI', 'name', 'ephemeral', 'image']);
@@ -147,23 +203,23 @@ async function readKubeletPods(client: KubeClient, snapshot: Snapshot, fact: Kub
   try {
     const answer = await client.getRaw(proxyPath(fact.node, 'pods'));
     if (answer.status !== 200) {
-      fact.notes.push(`its /pods answered ${answer.status} (${shorten(parseStatus(answer.body)?.message ?? answer.body, 120)})`);
+      partlyRead(snapshot, fact, `its /pods ${ANSWER_FAILED(answer.status, answer.body)}`, POD_LIST_UNCHECKED);
       return;
     }
     body = answer.body;
   } catch (err) {
-    fact.notes.push(`its /pods could not be read: ${shorten((err as Error).message, 160)}`);
+    partlyRead(snapshot, fact, `its /pods could not be read (${shorten((err as Error).message, 160)})`, POD_LIST_UNCHECKED);
     return;
   }
   let list: unknown;
   try {
     list = JSON.parse(body);
   } catch {
-    fact.notes.push('its /pods answer is not JSON');
+    partlyRead(snapshot, fact, 'its /pods answer is not JSON', POD_LIST_UNCHECKED);
     return;
   }
   if (!isObject(list) || !(Array.isArray(list.items) || list.items === null)) {
-    fact.notes.push('its /pods answer is not a pod list');
+    partlyRead(snapshot, fact, 'its /pods answer is not a pod list', POD_LIST_UNCHECKED);
     return;
   }
   const byUid = new Map(snapshot.pods.map((p) => [p.uid, p]));
@@ -255,57 +311,68 @@ export function kubeletVolumeMetrics(samples: Sample[]): KubeletMetricsFact {
   };
 }
 
-async function readKubeletMetrics(client: KubeClient, fact: KubeletFact): Promise<void> {
+async function readKubeletMetrics(client: KubeClient, snapshot: Snapshot, fact: KubeletFact): Promise<void> {
   try {
     const answer = await client.getRaw(proxyPath(fact.node, 'metrics'));
     if (answer.status !== 200) {
-      fact.notes.push(`its /metrics answered ${answer.status} (${shorten(parseStatus(answer.body)?.message ?? answer.body, 120)})`);
+      partlyRead(snapshot, fact, `its /metrics ${ANSWER_FAILED(answer.status, answer.body)}`, METRICS_UNCHECKED);
       return;
     }
     fact.metrics = kubeletVolumeMetrics(parsePrometheusText(answer.body));
   } catch (err) {
-    fact.notes.push(`its /metrics could not be read: ${shorten((err as Error).message, 160)}`);
+    partlyRead(snapshot, fact, `its /metrics could not be read (${shorten((err as Error).message, 160)})`, METRICS_UNCHECKED);
   }
 }
 
-/** The kubelet's lines about orphaned pods whose volumes it cannot clean (1.21+ wording, and the older one). */
-export const ORPHAN_LOG_PATTERN = '[Oo]rphaned pod .*found, but';
+/**
+ * The kubelet's lines about pod volumes it cannot clean up. At default verbosity a 1.27+ kubelet logs a still-mounted
+ * orphan only at V(3); what shows is the volume manager's failed unmount ("Operation for ... failed. ... Error:
+ * UnmountVolume.TearDown failed for volume ...") and "Pod found, but error occurred during checking mounted volumes
+ * from disk". "[Oo]rphaned pod ... found, but" is the older wording (capitalised before 1.21) and the one still
+ * logged when removing a pod's directories fails.
+ */
+export const VOLUME_CLEANUP_LOG_PATTERN = '[Oo]rphaned pod .*found, but|UnmountVolume\\.TearDown failed|error occurred during checking mounted volumes';
 const MAX_LOG_LINES = 5;
+/** A failed unmount's line names the volume twice and the pod before its reason, at the end: 400 cut the reason off. */
+const MAX_LOG_LINE = 800;
 
 /**
  * The node log query (/logs/?query=kubelet): off unless the NodeLogQuery gate and enableSystemLogQuery are on.
- * Without them the kubelet ignores the query and lists /var/log as HTML, which is not its log.
+ * Without them the kubelet ignores the query and lists /var/log as HTML, which is not its log. That is the default,
+ * so it is kept with the kubelet (a finding about its node says so) and not said under "not checked": it would be
+ * said for nearly every kubelet asked, and /pods and /metrics carry the evidence the log would add to.
  */
-async function readKubeletLog(client: KubeClient, fact: KubeletFact): Promise<void> {
+async function readKubeletLog(client: KubeClient, snapshot: Snapshot, fact: KubeletFact): Promise<void> {
   try {
-    const answer = await client.getRaw(proxyPath(fact.node, 'logs/'), { query: { query: 'kubelet', pattern: ORPHAN_LOG_PATTERN } });
+    const answer = await client.getRaw(proxyPath(fact.node, 'logs/'), { query: { query: 'kubelet', pattern: VOLUME_CLEANUP_LOG_PATTERN } });
     if (answer.status !== 200) {
-      fact.notes.push(`its log query answered ${answer.status} (${shorten(parseStatus(answer.body)?.message ?? answer.body, 120)})`);
+      partlyRead(snapshot, fact, `its log query ${ANSWER_FAILED(answer.status, answer.body)}`, LOG_UNCHECKED);
       return;
     }
     if (/^\s*<|<a href=/i.test(answer.body)) {
       fact.notes.push('its log query is not enabled (the NodeLogQuery feature gate and enableSystemLogQuery are off): the kubelet log was not read');
       return;
     }
-    const orphan = new RegExp(ORPHAN_LOG_PATTERN);
-    fact.logLines = answer.body.split('\n').filter((l) => orphan.test(l)).slice(-MAX_LOG_LINES).map((l) => shorten(l, 400));
+    const wanted = new RegExp(VOLUME_CLEANUP_LOG_PATTERN);
+    fact.logLines = answer.body.split('\n').filter((l) => wanted.test(l)).slice(-MAX_LOG_LINES).map((l) => shorten(l, MAX_LOG_LINE));
   } catch (err) {
-    fact.notes.push(`its log could not be read: ${shorten((err as Error).message, 160)}`);
+    partlyRead(snapshot, fact, `its log could not be read (${shorten((err as Error).message, 160)})`, LOG_UNCHECKED);
   }
 }
 
 /**
- * The kubelet's own view of the given nodes (at most MAX_KUBELETS_ASKED): healthz first (unless already probed),
- * then, only from kubelets that answer, their /pods, /metrics and orphaned-volume log lines.
+ * The kubelet's own view of the given nodes (at most MAX_KUBELETS_ASKED, in the order given; the rest are said to
+ * be unread): healthz first (unless already probed), then, only from kubelets that answer, their /pods, /metrics
+ * and volume cleanup log lines.
  */
 export async function readKubeletViews(client: KubeClient, snapshot: Snapshot, nodes: string[]): Promise<void> {
   const known = new Set(snapshot.nodes.map((n) => n.name));
-  const wanted = [...new Set(nodes)].filter((n) => known.has(n)).slice(0, MAX_KUBELETS_ASKED);
-  const facts = await mapLimited(wanted, CONCURRENCY, async (node) => {
+  const wanted = [...new Set(nodes)].filter((n) => known.has(n));
+  const facts = await mapLimited(wanted.slice(0, MAX_KUBELETS_ASKED), CONCURRENCY, async (node) => {
     const fact = snapshot.kubelets?.find((k) => k.node === node) ?? await probeKubelet(client, node);
-    if (fact.reach === 'answered') await Promise.all([readKubeletPods(client, snapshot, fact), readKubeletMetrics(client, fact), readKubeletLog(client, fact)]);
+    if (fact.reach === 'answered') await Promise.all([readKubeletPods(client, snapshot, fact), readKubeletMetrics(client, snapshot, fact), readKubeletLog(client, snapshot, fact)]);
     return fact;
   });
   for (const f of facts) record(snapshot, f);
-  noteUnasked(snapshot, facts.filter((f) => !f.pods && !f.metrics));
+  restateUnasked(snapshot, { unread: wanted.slice(MAX_KUBELETS_ASKED) });
 }

@@ -249,8 +249,19 @@ export async function readCluster(client: KubeClient, options: LiveReadOptions):
   if (options.target) await readTarget(c, options.target, limit);
   else await readAll(c, options.namespace, limit, options.podSelector);
   c.finish();
-  if (options.askKubelets !== false) await probeNotReadyKubelets(client, c.snapshot);
+  if (options.askKubelets !== false) await probeNotReadyKubelets(client, c.snapshot, options.target ? nodeOfTarget(c.snapshot, options.target) : []);
   return c.snapshot;
+}
+
+/**
+ * The node a targeted read is about: the node itself, or the node of the pod or attachment. fix re-reads an
+ * action's target just before writing, so its kubelet is asked first, however many other nodes are in view.
+ */
+function nodeOfTarget(snapshot: Snapshot, target: Target): string[] {
+  if (target.resource === 'nodes') return [target.name];
+  if (target.resource === 'pods') return snapshot.pods.filter((p) => p.name === target.name && p.namespace === target.namespace).flatMap((p) => p.nodeName ?? []);
+  if (target.resource === 'volumeattachments') return snapshot.volumeAttachments.filter((va) => va.name === target.name).map((va) => va.nodeName);
+  return [];
 }
 
 async function readAll(c: Collector, namespace: string | undefined, limit: number, podSelector?: string): Promise<void> {

@@ -170,7 +170,8 @@ function kubeletSilentGuard(graph: Graph, node: string): Guard {
     return guard;
   }
   if (kubelet.reach === 'answered') return { name, ok: false, detail: `${kubelet.reachDetail}; volume-doctor never acts as if it were powered off, whatever --confirm-node-down says` };
-  if (kubelet.reach === 'silent') return { name, ok: true, detail: `${kubelet.reachDetail}: consistent with a machine that is off, but a crashed kubelet looks the same` };
+  // The reader's detail already says what the silence suggests (off, or on with its kubelet stopped).
+  if (kubelet.reach === 'silent') return { name, ok: true, detail: kubelet.reachDetail };
   const guard = { name, ok: true, detail: kubelet.reachDetail };
   UNKNOWN.add(guard);
   return guard;

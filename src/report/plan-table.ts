@@ -33,12 +33,16 @@ function statusText(action: Action, style: ChalkInstance): string {
   }
 }
 
-export function renderPlanTable(plan: RemediationPlan, style: ChalkInstance, width = DEFAULT_WIDTH): string {
-  if (plan.actions.length === 0) {
-    return `${wrapPainted('Nothing to fix automatically: no finding has a safe automatic action. See `kubectl volume-doctor diagnose` for manual next steps.', width, '', '').join('\n')}\n`;
-  }
+/** `notChecked`: what the run could not check without being incomplete (kubelets not asked), said first as diagnose does. */
+export function renderPlanTable(plan: RemediationPlan, style: ChalkInstance, width = DEFAULT_WIDTH, notChecked: readonly string[] = []): string {
   const out: string[] = [];
   const push = (text: string, first: string, rest: string, paint?: (s: string) => string) => out.push(...wrapPainted(text, width, first, rest, paint));
+  for (const n of notChecked) push(`- not checked: ${field(n)}`, '', '  ', style.dim);
+  if (notChecked.length) out.push('');
+  if (plan.actions.length === 0) {
+    push('Nothing to fix automatically: no finding has a safe automatic action. See `kubectl volume-doctor diagnose` for manual next steps.', '', '');
+    return `${out.join('\n')}\n`;
+  }
   const counts = new Map<string, number>();
   plan.actions.forEach((a, i) => {
     const status = statusText(a, style);

@@ -3,7 +3,7 @@
 // by `limit` and `continue`, and Longhorn's group served when Longhorn objects are among them.
 import { KubeClient } from '../../src/cluster/kube-client.js';
 import type { Target } from '../../src/cluster/live-reader.js';
-import { listKind, LoggedRequest, MisbehavingServer, Reply, startMisbehavingServer } from './misbehaving-server.js';
+import { listKind, LoggedRequest, MisbehavingServer, Override, Reply, startMisbehavingServer } from './misbehaving-server.js';
 import type { Raw } from '../fixtures/builders.js';
 
 const PLURALS: Record<string, string> = {
@@ -44,12 +44,17 @@ function page(req: LoggedRequest, items: Raw[]): Reply {
   return { body: { kind: listKind(req.path), apiVersion: 'v1', metadata, items: items.slice(from, to) } };
 }
 
-/** Serves `objects` with field selectors and `limit` honoured, and Longhorn's group when it holds Longhorn objects. */
-export async function serveObjects(objects: Raw[]): Promise<MisbehavingServer> {
+/**
+ * Serves `objects` with field selectors and `limit` honoured, and Longhorn's group when it holds Longhorn objects;
+ * `extra` answers first where a test wants more (the node proxy, a write that fails).
+ */
+export async function serveObjects(objects: Raw[], extra?: Override): Promise<MisbehavingServer> {
   const byCollection: Record<string, Raw[]> = {};
   for (const o of objects) (byCollection[collectionOf(o)] ??= []).push(o);
   const longhorn = objects.some((o) => o.apiVersion.startsWith('longhorn.io/'));
-  const override = (req: LoggedRequest): Reply | undefined => {
+  const override = async (req: LoggedRequest): Promise<Reply | undefined> => {
+    const answer = await extra?.(req);
+    if (answer) return answer;
     if (req.path === '/apis/longhorn.io' && longhorn) return { body: { kind: 'APIGroup', name: 'longhorn.io', versions: [{ groupVersion: 'longhorn.io/v1beta2', version: 'v1beta2' }] } };
     if (req.method !== 'GET' || !COLLECTION.test(req.path)) return undefined;
     const all = Object.entries(byCollection).filter(([p]) => p === req.path || (p.endsWith(req.path.slice(req.path.lastIndexOf('/'))) && p.startsWith(req.path.replace(/\/[^/]+$/, '/namespaces/')))).flatMap(([, items]) => items);
