@@ -50,6 +50,35 @@ describe('asking the kubelet through the node proxy', () => {
     expect(judgeProbe('n', 404, '404 page not found').reach).toBe('unknown');
   });
 
+  it('says what a failed probe suggests: a refused connection or a TLS error means something answered at the node\'s address', () => {
+    const apiSays = (message: string) => judgeProbe('worker-3', 503, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: 'ServiceUnavailable', code: 503 }));
+    const machineOn = /most likely on/;
+    const looksOff = /consistent with a machine that is off, but a crashed kubelet looks the same$/;
+    const refused = apiSays('error trying to reach service: dial tcp 10.251.0.13:10250: connect: connection refused');
+    expect(refused.detail).toMatch(/something at worker-3's address answered the connection and refused it: the machine is most likely on, with its kubelet stopped/);
+    const tls = apiSays('error trying to reach service: tls: failed to verify certificate: x509: certificate signed by unknown authority');
+    expect(tls.detail).toMatch(/a TLS server answered at worker-3's address/);
+    expect(tls.detail).toMatch(machineOn);
+    for (const off of ['error trying to reach service: dial tcp 10.251.0.13:10250: i/o timeout', 'error trying to reach service: dial tcp 10.251.0.13:10250: connect: no route to host']) {
+      expect(apiSays(off).detail).toMatch(looksOff);
+      expect(apiSays(off).detail).not.toMatch(machineOn);
+    }
+    expect(judgeProbe('n', 502, 'Bad Gateway').detail).toMatch(looksOff);
+    expect(refused.detail).not.toMatch(looksOff);
+    expect(tls.detail).not.toMatch(looksOff);
+    // The outcome is as before: silent, so the plan still waits for the operator's confirmation, and is never refused for it.
+    for (const probe of [refused, tls]) {
+      expect(probe.reach).toBe('silent');
+      const j = judged({ reach: probe.reach, reachDetail: probe.detail });
+      const unconfirmed = plan(j.findings, j.graph, opts(), true).actions[0];
+      expect(unconfirmed).toMatchObject({ type: 'taint-out-of-service', status: 'refused' });
+      expect(unconfirmed.guards.filter((g) => !g.ok).map((g) => g.name)).toEqual(['node-down-confirmed']);
+      const confirmed = j.plan.actions[0];
+      expect(confirmed.status).toBe('planned');
+      expect(confirmed.guards.find((g) => g.name === 'kubelet-not-answering')).toEqual({ name: 'kubelet-not-answering', ok: true, detail: probe.detail });
+    }
+  });
+
   it('refuses every node-down action for a node whose kubelet answers, whatever --confirm-node-down says', () => {
     const { plan: p } = judged({ reach: answered.reach, reachDetail: answered.detail });
     expect(p.actions).toHaveLength(1);
