@@ -44,7 +44,7 @@ const KUBELET_OWN_ANSWER: Record<number, RegExp> = {
  * machine at the node's address answered TCP, and a certificate or TLS error means a TLS server answered there:
  * neither is what a powered-off machine does. Only no answer at all (a timeout, no route) looks like one.
  */
-export function whatSilenceSays(node: string, said: string): string {
+function whatSilenceSays(node: string, said: string): string {
   if (/connection refused|connection reset by peer/i.test(said)) {
     return `something at ${node}'s address answered the connection and refused it: the machine is most likely on, with its kubelet stopped; check it before confirming it is off`;
   }
