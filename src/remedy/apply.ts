@@ -1,6 +1,6 @@
 // Carries out a plan, the only code that writes to the cluster (through the action table's writes). For each planned
-// action: confirm (through the caller's ask), re-read the objects, re-judge the guards, write with preconditions
-// (uid + resourceVersion from the plan), record an Event, then wait for the symptom to clear, reporting progress
+// action: confirm (through the caller's ask), re-read the objects, re-judge the guards, check nothing that matters
+// changed since the plan, write with preconditions (uid + resourceVersion as re-read), record an Event, then wait for the symptom to clear, reporting progress
 // through the caller's callback.
 import type { KubeClient } from '../cluster/kube-client.js';
 import { ApiError } from '../cluster/kube-client.js';
@@ -53,12 +53,31 @@ function targetOf(ref: ObjectRef): Target {
   return { resource, name: ref.name, namespace: CORE_KINDS[resource].namespaced ? ref.namespace : undefined };
 }
 
-/** uid and resourceVersion of the action's target as planned. */
-function planned(graph: Graph, ref: ObjectRef): { uid: string; resourceVersion: string } | undefined {
-  const o = ref.kind === 'Node' ? graph.node(ref.name)
-    : ref.kind === 'Pod' ? graph.pod(ref.namespace ?? '', ref.name)
-    : ref.kind === 'VolumeAttachment' ? graph.volumeAttachment(ref.name) : undefined;
-  return o ? { uid: o.uid, resourceVersion: o.resourceVersion } : undefined;
+/** The action's target as read: uid and resourceVersion, and for a node its taints (what the taint actions change). */
+interface AsRead {
+  uid: string;
+  resourceVersion: string;
+  taints?: string;
+}
+
+function asRead(graph: Graph, ref: ObjectRef): AsRead | undefined {
+  if (ref.kind === 'Node') {
+    const n = graph.node(ref.name);
+    return n && { uid: n.uid, resourceVersion: n.resourceVersion, taints: JSON.stringify(n.taints.map(({ key, value, effect }) => [key, value, effect])) };
+  }
+  const o = ref.kind === 'Pod' ? graph.pod(ref.namespace ?? '', ref.name) : ref.kind === 'VolumeAttachment' ? graph.volumeAttachment(ref.name) : undefined;
+  return o && { uid: o.uid, resourceVersion: o.resourceVersion };
+}
+
+/**
+ * What changed since the plan that makes its write unsafe, or undefined. A node's status changes with every
+ * heartbeat and condition update, and the guards judge the re-read anyway: only another object of the same name,
+ * or taints someone else changed, stop the write. A pod or attachment must be exactly as planned.
+ */
+function changedSincePlan(ref: ObjectRef, pre: AsRead, now: AsRead): string | undefined {
+  if (now.uid !== pre.uid) return `it is another object now (uid ${pre.uid} → ${now.uid})`;
+  if (ref.kind === 'Node') return now.taints === pre.taints ? undefined : 'its taints changed';
+  return now.resourceVersion === pre.resourceVersion ? undefined : `resourceVersion ${pre.resourceVersion} → ${now.resourceVersion}`;
 }
 
 async function reread(ctx: ApplyContext, target: Target): Promise<Snapshot> {
@@ -137,7 +156,7 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
   const decision = await confirm(ctx, action);
   if (!decision.ok) return { ...action, status: action.status === 'refused' ? 'refused' : 'declined', message: decision.message };
 
-  const pre = planned(ctx.graph, action.target);
+  const pre = asRead(ctx.graph, action.target);
   if (!pre) return { ...action, status: 'aborted', message: `${describeRef(action.target)} was not in the plan's snapshot` };
   // Re-read and re-judge just before writing; an object we could not re-read is never written to.
   let fresh: Graph;
@@ -150,19 +169,19 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
     }
     throw err;
   }
-  const now = planned(fresh, action.target);
+  const now = asRead(fresh, action.target);
   // A node confirmed at the prompt counts for this action only; the caller's options are left as they were.
   const options = decision.confirmedNode ? { ...ctx.options, confirmNodeDown: [...ctx.options.confirmNodeDown, decision.confirmedNode] } : ctx.options;
   const guards = ACTIONS[action.type].guards(action.target, fresh, options);
   const failed = guards.filter((g) => !g.ok);
   if (!now) return { ...action, guards, status: 'aborted', message: `aborted: ${describeRef(action.target)} no longer exists` };
-  if (now.uid !== pre.uid || now.resourceVersion !== pre.resourceVersion) {
-    return { ...action, guards, status: 'aborted', message: `aborted: ${describeRef(action.target)} changed since the plan (resourceVersion ${pre.resourceVersion} → ${now.resourceVersion}); run fix again` };
-  }
+  const changed = changedSincePlan(action.target, pre, now);
+  if (changed) return { ...action, guards, status: 'aborted', message: `aborted: ${describeRef(action.target)} changed since the plan (${changed}); run fix again` };
   if (failed.length) return { ...action, guards, status: 'aborted', message: `aborted: ${failed.map((g) => g.detail).join('; ')}` };
 
   try {
-    await ACTIONS[action.type].write(ctx.client, action.target, fresh, pre, { serverDryRun: ctx.serverDryRun });
+    // Conditional on the object as just re-read: the write is computed from it (a node's taints), so any change since is refused.
+    await ACTIONS[action.type].write(ctx.client, action.target, fresh, now, { serverDryRun: ctx.serverDryRun });
   } catch (err) {
     if (err instanceof ApiError) {
       const changed = err.status === 409 || (err.status === 422 && /test|precondition/i.test(err.message));

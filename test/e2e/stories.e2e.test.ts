@@ -26,6 +26,7 @@ async function taintsLifted(node: string): Promise<void> {
     async () => !taints(node).some((t) => t.key === 'node.kubernetes.io/unreachable' || t.key === 'node.kubernetes.io/not-ready'), 120_000, 1000);
 }
 const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+const SOMEONE_ELSE = 'example.com/someone-else';
 
 describe('story 1: a Deployment pod force-deleted on a down node; the new pod reports Multi-Attach', () => {
   let s: ScenarioResult;
@@ -348,8 +349,8 @@ describe('guards on a live cluster', () => {
     const c = await client(state.kubeconfig);
     const n = await c.get<{ spec?: { taints?: { key: string }[] } }>(`/api/v1/nodes/${s.facts.downNode}`);
     const taints = n?.spec?.taints ?? [];
-    if (taints.some((t) => t.key === OUT_OF_SERVICE)) {
-      await c.request(`/api/v1/nodes/${s.facts.downNode}`, { method: 'PATCH', body: { spec: { taints: taints.filter((t) => t.key !== OUT_OF_SERVICE) } }, contentType: 'application/merge-patch+json' });
+    if (taints.some((t) => t.key === OUT_OF_SERVICE || t.key === SOMEONE_ELSE)) {
+      await c.request(`/api/v1/nodes/${s.facts.downNode}`, { method: 'PATCH', body: { spec: { taints: taints.filter((t) => t.key !== OUT_OF_SERVICE && t.key !== SOMEONE_ELSE) } }, contentType: 'application/merge-patch+json' });
     }
   });
   it('an object that changes between plan and apply aborts the action', async () => {
@@ -373,14 +374,18 @@ describe('guards on a live cluster', () => {
       client: c, options, graph: planned!.graph, findings: planned!.findings, serverDryRun: false, yes: false, timeoutMs: 10_000,
       scope: { target: { resource: 'pods', name: 'db-0', namespace: s.namespace } },
       ask: async () => {
+        // A label is not what the taint write depends on: the node's taints are (someone else cordons it).
         await c.request(`/api/v1/nodes/${s.facts.downNode}`, { method: 'PATCH', body: { metadata: { labels: { 'changed-by-someone': 'else' } } }, contentType: 'application/merge-patch+json' });
+        const n = await c.get<{ spec?: { taints?: unknown[] } }>(`/api/v1/nodes/${s.facts.downNode}`);
+        await c.request(`/api/v1/nodes/${s.facts.downNode}`, { method: 'PATCH', body: { spec: { taints: [...(n?.spec?.taints ?? []), { key: SOMEONE_ELSE, effect: 'NoSchedule' }] } }, contentType: 'application/merge-patch+json' });
         return 'y';
       },
       log: () => undefined,
     });
     expect(result.actions[0].status).toBe('aborted');
-    expect(result.actions[0].message).toContain('changed since the plan');
+    expect(result.actions[0].message).toContain('changed since the plan (its taints changed)');
     expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+    await c.request(`/api/v1/nodes/${s.facts.downNode}`, { method: 'PATCH', body: { spec: { taints: taints(s.facts.downNode).filter((t) => t.key !== SOMEONE_ELSE) } }, contentType: 'application/merge-patch+json' });
   });
 
   it('at the prompt, a wrong node name writes nothing; the right one applies the fix', async () => {
