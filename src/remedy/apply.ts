@@ -1,7 +1,7 @@
 // Carries out a plan, the only code that writes to the cluster (through the action table's writes). For each planned
-// action: confirm (through the caller's ask), re-read the objects, re-judge the guards, check nothing that matters
-// changed since the plan, write with preconditions (uid + resourceVersion as re-read), record an Event, then wait for the symptom to clear, reporting progress
-// through the caller's callback.
+// action: confirm (through the caller's ask), re-read the objects, re-judge the guards, abort on a change that
+// matters since the plan, write with preconditions (uid + resourceVersion as re-read), record an Event, then wait
+// for the symptom to clear, reporting progress through the caller's callback.
 import type { KubeClient } from '../cluster/kube-client.js';
 import { ApiError } from '../cluster/kube-client.js';
 import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
@@ -14,8 +14,8 @@ import { describeRef } from '../util/refs.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import { formatDuration } from '../util/time.js';
 import { onlyConfirmationMissing, taintReminder, unconfirmedNode, withoutReminder } from './plan.js';
-import { ACTIONS } from './actions.js';
-import { recordEvent } from './writes.js';
+import { ACTIONS, deletedForGood } from './actions.js';
+import { recordEvent, type Precondition } from './writes.js';
 import type { Action, PlanOptions, RemediationPlan } from './types.js';
 
 
@@ -53,31 +53,24 @@ function targetOf(ref: ObjectRef): Target {
   return { resource, name: ref.name, namespace: CORE_KINDS[resource].namespaced ? ref.namespace : undefined };
 }
 
-/** The action's target as read: uid and resourceVersion, and for a node its taints (what the taint actions change). */
-interface AsRead {
-  uid: string;
-  resourceVersion: string;
-  taints?: string;
-}
-
-function asRead(graph: Graph, ref: ObjectRef): AsRead | undefined {
-  if (ref.kind === 'Node') {
-    const n = graph.node(ref.name);
-    return n && { uid: n.uid, resourceVersion: n.resourceVersion, taints: JSON.stringify(n.taints.map(({ key, value, effect }) => [key, value, effect])) };
-  }
-  const o = ref.kind === 'Pod' ? graph.pod(ref.namespace ?? '', ref.name) : ref.kind === 'VolumeAttachment' ? graph.volumeAttachment(ref.name) : undefined;
+/** uid and resourceVersion of the action's target as read. */
+function asRead(graph: Graph, ref: ObjectRef): Precondition | undefined {
+  const o = ref.kind === 'Node' ? graph.node(ref.name)
+    : ref.kind === 'Pod' ? graph.pod(ref.namespace ?? '', ref.name)
+    : ref.kind === 'VolumeAttachment' ? graph.volumeAttachment(ref.name) : undefined;
   return o && { uid: o.uid, resourceVersion: o.resourceVersion };
 }
 
 /**
- * What changed since the plan that makes its write unsafe, or undefined. A node's status changes with every
- * heartbeat and condition update, and the guards judge the re-read anyway: only another object of the same name,
- * or taints someone else changed, stop the write. A pod or attachment must be exactly as planned.
+ * What changed since the plan that makes its write unsafe, or undefined. A node's status and taints change with
+ * heartbeats and the node lifecycle controller; what the taint actions depend on (readiness, Lease, kubelet, the
+ * out-of-service taint itself) is judged again by the guards on the re-read, and the write is computed from it.
+ * So for a node only another object of the same name stops the write; a pod or attachment must be as planned.
  */
-function changedSincePlan(ref: ObjectRef, pre: AsRead, now: AsRead): string | undefined {
+function changedSincePlan(ref: ObjectRef, pre: Precondition, now: Precondition): string | undefined {
   if (now.uid !== pre.uid) return `it is another object now (uid ${pre.uid} → ${now.uid})`;
-  if (ref.kind === 'Node') return now.taints === pre.taints ? undefined : 'its taints changed';
-  return now.resourceVersion === pre.resourceVersion ? undefined : `resourceVersion ${pre.resourceVersion} → ${now.resourceVersion}`;
+  if (ref.kind === 'Node' || now.resourceVersion === pre.resourceVersion) return undefined;
+  return `resourceVersion ${pre.resourceVersion} → ${now.resourceVersion}`;
 }
 
 async function reread(ctx: ApplyContext, target: Target): Promise<Snapshot> {
@@ -92,11 +85,13 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
     while (Date.now() - started < ctx.timeoutMs) {
       try {
         const snapshot = await readCluster(ctx.client, { namespace: ctx.scope.namespace, target: ctx.scope.target, now: new Date().toISOString(), askKubelets: false });
-        last = ACTIONS[action.type].cleared(snapshot, finding, action.finding, ctx.options, !ctx.scope.target);
+        last = ACTIONS[action.type].cleared(snapshot, finding, action.finding, ctx.options, !ctx.scope.target, ctx.graph);
       } catch (err) {
         // The target pod may be gone for a moment while its controller replaces it; a failed read is not a clear.
         if (!(err instanceof NotFoundError || err instanceof ClusterError || err instanceof UnreadableAnswerError)) throw err;
-        last = { done: false, detail: err.message };
+        const target = ctx.scope.target;
+        const gone = err instanceof NotFoundError && target?.resource === 'pods' ? deletedForGood(ctx.graph, { kind: 'Pod', namespace: target.namespace, name: target.name }) : undefined;
+        last = gone ? { done: true, detail: gone } : { done: false, detail: err.message };
       }
       if (last.done) return { done: true, detail: `${last.detail} (after ${formatDuration(Date.now() - started)})` };
       ctx.progress?.(`Waiting for ${action.finding} to clear: ${last.detail}`);
