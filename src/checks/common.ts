@@ -83,7 +83,7 @@ export const kubectl = {
 export function kubeletEvidence(health: NodeHealth): string[] {
   const k = health.kubelet;
   if (!k || health.ready) return [];
-  if (k.reach === 'silent') return [`${k.reachDetail}: consistent with a powered-off machine, not proof of it`];
+  // A failed probe's detail carries its own reading (a refused connection suggests a running machine).
   return [k.reachDetail];
 }
 
