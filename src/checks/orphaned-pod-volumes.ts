@@ -45,7 +45,42 @@ function ghostPodFinding(graph: Graph, kubelet: KubeletFact, pod: KubeletPodFact
   });
 }
 
-function cleanupFailingFinding(kubelet: KubeletFact, errors: number): FindingDraft {
+const UID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** A path the line names under a pod's volumes directory (rmdir errors, CSI TearDownAt errors, mount-utils output). */
+const VOLUME_PATH = new RegExp(`/\\S*?/pods/(${UID})/volumes/[^\\s"\\\\:\\]]+`, 'g');
+/** The volume manager's unmount failure: UniqueName "kubernetes.io/<plugin>/..." of pod "<uid>" (quotes escaped in older logs). */
+const TEARDOWN = new RegExp(`UnmountVolume\\.TearDown failed for volume \\\\?"[^"\\\\]*\\\\?" \\(UniqueName: \\\\?"([^"\\\\]+)\\\\?"\\) pod \\\\?"(${UID})`);
+/** podVolumesExist's error: the kubelet could not even tell whether the pod's volumes are mounted. */
+const CHECK_FAILED = new RegExp(`podUID="(${UID})"`);
+
+/**
+ * The volume directories the kubelet's log lines say it cannot clean, for pods the API no longer has. An in-tree
+ * plugin's directory follows from the unique name (kubernetes.io/nfs/<uid>-<volume>); a CSI volume's directory is
+ * named after its PersistentVolume, which the unique name does not carry, so the plugin directory is given.
+ */
+function leftoverPaths(lines: readonly string[], apiUids: ReadonlySet<string>): string[] {
+  const paths: string[] = [];
+  for (const line of lines) {
+    const named = [...line.matchAll(VOLUME_PATH)].filter((m) => !apiUids.has(m[1])).map((m) => m[0]);
+    if (named.length) {
+      paths.push(...named);
+      continue;
+    }
+    const teardown = TEARDOWN.exec(line);
+    if (teardown && !apiUids.has(teardown[2])) {
+      const [, unique, uid] = teardown;
+      const inTree = /^kubernetes\.io\/([a-z0-9-]+)\/(.+)$/.exec(unique);
+      if (inTree && inTree[1] !== 'csi' && inTree[2].startsWith(`${uid}-`)) paths.push(`${PODS_DIR}/${uid}/volumes/kubernetes.io~${inTree[1]}/${inTree[2].slice(uid.length + 1)}`);
+      else paths.push(`${PODS_DIR}/${uid}/volumes/${inTree ? `kubernetes.io~${inTree[1]}/` : ''}`);
+      continue;
+    }
+    const unchecked = line.includes('error occurred during checking mounted volumes') ? CHECK_FAILED.exec(line) : null;
+    if (unchecked && !apiUids.has(unchecked[1])) paths.push(`${PODS_DIR}/${unchecked[1]}/volumes/`);
+  }
+  return [...new Set(paths)];
+}
+
+function cleanupFailingFinding(graph: Graph, kubelet: KubeletFact, errors: number): FindingDraft {
   const node = kubelet.node;
   const evidence = [`kubelet_orphan_pod_cleaned_volumes_errors ${errors} in the /metrics of the kubelet on ${node}: orphaned pods whose volumes it failed to clean in its last sweep`];
   for (const v of kubelet.metrics?.volumes ?? []) {
@@ -54,16 +89,16 @@ function cleanupFailingFinding(kubelet: KubeletFact, errors: number): FindingDra
   for (const f of kubelet.metrics?.failedOperations ?? []) evidence.push(`storage_operation_duration_seconds_count{volume_plugin="${f.plugin}",operation_name="${f.operation}",status="fail-unknown"} ${f.count}`);
   for (const line of kubelet.logLines ?? []) evidence.push(`kubelet log: ${line}`);
   evidence.push(...kubelet.notes);
-  const paths = [...new Set((kubelet.logLines ?? []).flatMap((l) => [...l.matchAll(/volume at path (\S+?):/g)].map((m) => m[1])))];
+  const paths = leftoverPaths(kubelet.logLines ?? [], new Set(graph.snapshot.pods.map((p) => p.uid)));
   return finding({
     severity: 'warning',
     subject: nodeRef(node),
-    summary: `The kubelet on ${node} cannot clean up the volumes of ${errors} orphaned pod${errors === 1 ? '' : 's'}: ${paths.length ? `${paths.join(', ')} ${paths.length === 1 ? 'is' : 'are'}` : 'their volume directories are'} still mounted or busy`,
+    summary: `The kubelet on ${node} cannot clean up the volumes of ${errors} orphaned pod${errors === 1 ? '' : 's'}: ${paths.length ? `${paths.map((p) => (p.endsWith('/') ? `a volume under ${p}` : p)).join(', ')} ${paths.length === 1 ? 'is' : 'are'}` : 'their volume directories are'} still mounted or busy`,
     evidence,
     explanation: `A pod that is gone from the API left its directory under ${PODS_DIR} on ${node}. Every few seconds the kubelet removes such directories, but only once nothing in them is mounted; a volume that is still mounted (an NFS mount the kubelet never unmounted, often after the pod was force-deleted while the kubelet was down or cut off, or a CSI volume whose unmount failed) keeps it there. Nothing in the API shows it.`,
     remedies: [
-      `Confirm on ${node}: findmnt -rn -o TARGET | grep ${PODS_DIR}/ and compare the pod uids with kubectl get pods -A --field-selector spec.nodeName=${node} -o custom-columns=UID:.metadata.uid${kubelet.logLines?.length ? '' : `; the kubelet's log names each path: journalctl -u kubelet | grep 'orphaned pod'`}`,
-      `Unmount each volume that belongs to no current pod (umount ${paths[0] ?? `${PODS_DIR}/UID/volumes/PLUGIN/VOLUME`}; for an NFS server that is gone, umount -f -l); the kubelet then removes the directories in its next sweep. Restart the kubelet only after the unmount.`,
+      `Confirm on ${node}: findmnt -rn -o TARGET | grep ${PODS_DIR}/ and compare the pod uids with kubectl get pods -A --field-selector spec.nodeName=${node} -o custom-columns=UID:.metadata.uid${kubelet.logLines?.length ? '' : `; the kubelet's log names the volumes it fails to unmount: journalctl -u kubelet | grep -E 'UnmountVolume.TearDown failed|orphaned pod' (a volume that is simply still mounted is logged only at -v=3)`}`,
+      `Unmount each volume that belongs to no current pod (umount ${paths.find((p) => !p.endsWith('/')) ?? `${PODS_DIR}/UID/volumes/PLUGIN/VOLUME`}; for an NFS server that is gone, umount -f -l); the kubelet then removes the directories in its next sweep. Restart the kubelet only after the unmount.`,
       NEVER,
     ],
   });
@@ -76,7 +111,7 @@ export const orphanedPodVolumes = defineCheck({
   reads: ['pods', 'nodes', 'nodes/proxy'],
   docs: `The kubelet of a node still holds the volumes of a pod the API server no longer has. Found by asking the kubelet itself through the API server's node proxy (nodes/proxy permission), for the nodes other findings point at, nodes whose kubelet answers while their status is stale, and nodes that came back within the hour:
   - its /pods lists a pod (with volumes that outlive it: claims, NFS, CSI, iSCSI, ...) for which the API answers 404, or whose name now belongs to another uid: critical, the containers may still write;
-  - its /metrics report kubelet_orphan_pod_cleaned_volumes_errors above 0 (Kubernetes 1.27 and later): orphaned pod directories it cannot remove because a volume is still mounted. volume_manager_total_volumes (mounted vs wanted, by plugin), failed storage operations, and where the node log query is enabled (NodeLogQuery, beta and off by default since 1.30) the kubelet's own "orphaned pod ... found, but ..." lines are quoted.
+  - its /metrics report kubelet_orphan_pod_cleaned_volumes_errors above 0 (Kubernetes 1.27 and later): orphaned pod directories it cannot remove because a volume is still mounted. volume_manager_total_volumes (mounted vs wanted, by plugin), failed storage operations, and where the node log query is enabled (NodeLogQuery, beta and off by default since 1.30) the kubelet's own lines are quoted: the volume manager's "UnmountVolume.TearDown failed" retries and cleanup's "orphaned pod ... found, but ..." errors (a volume that is simply still mounted, the usual case, is logged only at -v=3: the metric is the dependable sign). The summary names the leftover directories these lines point at.
 
 How Kubernetes gets there: a pod is force-deleted (or removed by pod GC after the out-of-service taint) while its kubelet is down or cut off from the API server. The kubelet never learns of the deletion, or comes back and cannot unmount (an NFS server that hangs, a CSI unmount that fails). NFS volumes are not attachable, so no VolumeAttachment or node.status.volumesInUse shows them.
 
@@ -95,7 +130,7 @@ Never: remove a pod directory under ${PODS_DIR} that still has a volume mounted 
         if (pod.api === 'gone' || pod.api === 'replaced') findings.push(ghostPodFinding(graph, kubelet, pod));
       }
       const errors = kubelet.metrics?.orphanCleanupErrors ?? 0;
-      if (errors > 0) findings.push(cleanupFailingFinding(kubelet, errors));
+      if (errors > 0) findings.push(cleanupFailingFinding(graph, kubelet, errors));
     }
     return findings;
   },

@@ -33,11 +33,17 @@ export interface ActionSpec {
    * Whether the symptom is gone in `snapshot`, read after the write. `everyNode`: the read listed every node (a
    * targeted read GETs only the nodes in its view, so it cannot show that no Ready node would take a pod).
    */
-  cleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions, everyNode: boolean): Cleared;
+  cleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions, everyNode: boolean, planned: Graph): Cleared;
 }
 
 /** The symptom is gone when the finding no longer shows and the pods it blocked run. */
-function findingCleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions, everyNode: boolean): Cleared {
+/** A pod that had no controller when planned is not replaced once deleted (pod GC deletes it after the taint). */
+export function deletedForGood(planned: Graph, ref: ObjectRef): string | undefined {
+  const before = ref.kind === 'Pod' ? planned.pod(ref.namespace ?? '', ref.name) : undefined;
+  return before && !before.owner ? `pod ${before.namespace}/${before.name} was deleted and nothing recreates it (it had no controller): create it again if it is still needed` : undefined;
+}
+
+function findingCleared(snapshot: Snapshot, finding: Finding | undefined, actionFinding: string, options: PlanOptions, everyNode: boolean, planned: Graph): Cleared {
   // A finding missing from a snapshot that did not read what its check reads has not been shown to clear.
   const check = finding && findCheck(finding.check);
   const unread = check ? snapshot.incomplete.filter((i) => readsResource(check, i.resource)) : [];
@@ -51,6 +57,7 @@ function findingCleared(snapshot: Snapshot, finding: Finding | undefined, action
     // Its node selector or node affinity (its own or its volume's) allows only nodes that are not Ready: no write
     // can move it, and waiting for it would outlast any timeout.
     else if (pod && !pod.deletionTimestamp && everyNode && graph.wasRead('nodes') && !graph.readyNodesFor(pod).length) said.push(`pod ${pod.namespace}/${pod.name} can run on no Ready node (node selector or affinity): it runs once its node is back`);
+    else if (!pod && graph.wasRead('pods') && deletedForGood(planned, ref)) said.push(deletedForGood(planned, ref)!);
     else return { done: false, detail: `waiting for pod ${ref.namespace}/${ref.name} to run` };
   }
   return { done: true, detail: said.length ? said.join(', ') : 'the finding is gone' };

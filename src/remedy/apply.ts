@@ -1,7 +1,7 @@
 // Carries out a plan, the only code that writes to the cluster (through the action table's writes). For each planned
-// action: confirm (through the caller's ask), re-read the objects, re-judge the guards, write with preconditions
-// (uid + resourceVersion from the plan), record an Event, then wait for the symptom to clear, reporting progress
-// through the caller's callback.
+// action: confirm (through the caller's ask), re-read the objects, re-judge the guards, abort on a change that
+// matters since the plan, write with preconditions (uid + resourceVersion as re-read), record an Event, then wait
+// for the symptom to clear, reporting progress through the caller's callback.
 import type { KubeClient } from '../cluster/kube-client.js';
 import { ApiError } from '../cluster/kube-client.js';
 import { ClusterError, NotFoundError, UnreadableAnswerError } from '../errors.js';
@@ -14,8 +14,8 @@ import { describeRef } from '../util/refs.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import { formatDuration } from '../util/time.js';
 import { onlyConfirmationMissing, taintReminder, unconfirmedNode, withoutReminder } from './plan.js';
-import { ACTIONS } from './actions.js';
-import { recordEvent } from './writes.js';
+import { ACTIONS, deletedForGood } from './actions.js';
+import { recordEvent, type Precondition } from './writes.js';
 import type { Action, PlanOptions, RemediationPlan } from './types.js';
 
 
@@ -53,12 +53,24 @@ function targetOf(ref: ObjectRef): Target {
   return { resource, name: ref.name, namespace: CORE_KINDS[resource].namespaced ? ref.namespace : undefined };
 }
 
-/** uid and resourceVersion of the action's target as planned. */
-function planned(graph: Graph, ref: ObjectRef): { uid: string; resourceVersion: string } | undefined {
+/** uid and resourceVersion of the action's target as read. */
+function asRead(graph: Graph, ref: ObjectRef): Precondition | undefined {
   const o = ref.kind === 'Node' ? graph.node(ref.name)
     : ref.kind === 'Pod' ? graph.pod(ref.namespace ?? '', ref.name)
     : ref.kind === 'VolumeAttachment' ? graph.volumeAttachment(ref.name) : undefined;
-  return o ? { uid: o.uid, resourceVersion: o.resourceVersion } : undefined;
+  return o && { uid: o.uid, resourceVersion: o.resourceVersion };
+}
+
+/**
+ * What changed since the plan that makes its write unsafe, or undefined. A node's status and taints change with
+ * heartbeats and the node lifecycle controller; what the taint actions depend on (readiness, Lease, kubelet, the
+ * out-of-service taint itself) is judged again by the guards on the re-read, and the write is computed from it.
+ * So for a node only another object of the same name stops the write; a pod or attachment must be as planned.
+ */
+function changedSincePlan(ref: ObjectRef, pre: Precondition, now: Precondition): string | undefined {
+  if (now.uid !== pre.uid) return `it is another object now (uid ${pre.uid} → ${now.uid})`;
+  if (ref.kind === 'Node' || now.resourceVersion === pre.resourceVersion) return undefined;
+  return `resourceVersion ${pre.resourceVersion} → ${now.resourceVersion}`;
 }
 
 async function reread(ctx: ApplyContext, target: Target): Promise<Snapshot> {
@@ -73,11 +85,13 @@ async function waitForClear(ctx: ApplyContext, action: Action, finding: Finding 
     while (Date.now() - started < ctx.timeoutMs) {
       try {
         const snapshot = await readCluster(ctx.client, { namespace: ctx.scope.namespace, target: ctx.scope.target, now: new Date().toISOString(), askKubelets: false });
-        last = ACTIONS[action.type].cleared(snapshot, finding, action.finding, ctx.options, !ctx.scope.target);
+        last = ACTIONS[action.type].cleared(snapshot, finding, action.finding, ctx.options, !ctx.scope.target, ctx.graph);
       } catch (err) {
         // The target pod may be gone for a moment while its controller replaces it; a failed read is not a clear.
         if (!(err instanceof NotFoundError || err instanceof ClusterError || err instanceof UnreadableAnswerError)) throw err;
-        last = { done: false, detail: err.message };
+        const target = ctx.scope.target;
+        const gone = err instanceof NotFoundError && target?.resource === 'pods' ? deletedForGood(ctx.graph, { kind: 'Pod', namespace: target.namespace, name: target.name }) : undefined;
+        last = gone ? { done: true, detail: gone } : { done: false, detail: err.message };
       }
       if (last.done) return { done: true, detail: `${last.detail} (after ${formatDuration(Date.now() - started)})` };
       ctx.progress?.(`Waiting for ${action.finding} to clear: ${last.detail}`);
@@ -137,7 +151,7 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
   const decision = await confirm(ctx, action);
   if (!decision.ok) return { ...action, status: action.status === 'refused' ? 'refused' : 'declined', message: decision.message };
 
-  const pre = planned(ctx.graph, action.target);
+  const pre = asRead(ctx.graph, action.target);
   if (!pre) return { ...action, status: 'aborted', message: `${describeRef(action.target)} was not in the plan's snapshot` };
   // Re-read and re-judge just before writing; an object we could not re-read is never written to.
   let fresh: Graph;
@@ -150,19 +164,19 @@ async function applyOne(ctx: ApplyContext, action: Action): Promise<Action> {
     }
     throw err;
   }
-  const now = planned(fresh, action.target);
+  const now = asRead(fresh, action.target);
   // A node confirmed at the prompt counts for this action only; the caller's options are left as they were.
   const options = decision.confirmedNode ? { ...ctx.options, confirmNodeDown: [...ctx.options.confirmNodeDown, decision.confirmedNode] } : ctx.options;
   const guards = ACTIONS[action.type].guards(action.target, fresh, options);
   const failed = guards.filter((g) => !g.ok);
   if (!now) return { ...action, guards, status: 'aborted', message: `aborted: ${describeRef(action.target)} no longer exists` };
-  if (now.uid !== pre.uid || now.resourceVersion !== pre.resourceVersion) {
-    return { ...action, guards, status: 'aborted', message: `aborted: ${describeRef(action.target)} changed since the plan (resourceVersion ${pre.resourceVersion} → ${now.resourceVersion}); run fix again` };
-  }
+  const changed = changedSincePlan(action.target, pre, now);
+  if (changed) return { ...action, guards, status: 'aborted', message: `aborted: ${describeRef(action.target)} changed since the plan (${changed}); run fix again` };
   if (failed.length) return { ...action, guards, status: 'aborted', message: `aborted: ${failed.map((g) => g.detail).join('; ')}` };
 
   try {
-    await ACTIONS[action.type].write(ctx.client, action.target, fresh, pre, { serverDryRun: ctx.serverDryRun });
+    // Conditional on the object as just re-read: the write is computed from it (a node's taints), so any change since is refused.
+    await ACTIONS[action.type].write(ctx.client, action.target, fresh, now, { serverDryRun: ctx.serverDryRun });
   } catch (err) {
     if (err instanceof ApiError) {
       const changed = err.status === 409 || (err.status === 422 && /test|precondition/i.test(err.message));

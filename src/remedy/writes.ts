@@ -1,5 +1,5 @@
 // The API writes of fix, one per action type, and the Event that records each; every write is conditional on the
-// object as planned (uid and resourceVersion), so a changed object makes the server refuse it.
+// object as fix last read it (uid and resourceVersion), so a change since makes the server refuse it.
 import { hostname } from 'node:os';
 import type { KubeClient } from '../cluster/kube-client.js';
 import type { Graph } from '../graph.js';
@@ -9,7 +9,7 @@ import type { Action } from './types.js';
 
 const EVENT_REASON = 'VolumeDoctorRemediation';
 
-/** The object as planned: a write succeeds only if it is still this object at this version. */
+/** The object as last read: a write succeeds only if it is still this object at this version. */
 export interface Precondition {
   uid: string;
   resourceVersion: string;
@@ -27,7 +27,7 @@ export async function patchOutOfServiceTaint(client: KubeClient, node: string, o
   const current = fresh.node(node)!;
   const others = current.taints.filter((t) => t.key !== OUT_OF_SERVICE_TAINT).map(({ key, value, effect, timeAdded }) => ({ key, value, effect, timeAdded }));
   const taints = on ? [...others, { key: OUT_OF_SERVICE_TAINT, value: OUT_OF_SERVICE_VALUE, effect: OUT_OF_SERVICE_EFFECT }] : others;
-  // The test op makes the patch conditional: a node changed since the plan rejects it.
+  // The test op makes the patch conditional: a node changed since it was read rejects it.
   const patch = [
     { op: 'test', path: '/metadata/resourceVersion', value: pre.resourceVersion },
     { op: 'test', path: '/metadata/uid', value: pre.uid },

@@ -52,12 +52,18 @@ export function renderPlanTable(plan: RemediationPlan, style: ChalkInstance, wid
       const mark = guardUnknown(g) ? style.yellow('?') : g.ok ? style.green('✓') : style.red('✗');
       push(`${field(g.name)}${guardUnknown(g) ? ' (unknown)' : ''}: ${terminalSafe(g.detail, GUARD_MAX, 'see -o json')}`, `${indent}${mark} `, `${indent}  `);
     }
-    // A command is copied: on a line of its own when it does not fit after the label.
+    // A command is copied: on a line of its own when it does not fit after the label. It is not offered for an
+    // action that a failed guard stops (a kubelet that answers, a node that is Ready): by hand it would do the same harm.
     const byHand = `${indent}${style.dim('by hand:')} `;
-    const command = field(a.command);
-    const ownLine = displayWidth(byHand) + displayWidth(command) > width && indent.length + 2 + displayWidth(command) <= width;
-    if (ownLine) out.push(byHand.trimEnd());
-    push(command, ownLine ? `${indent}  ` : byHand, `${indent}  `);
+    const stoppedBy = a.guards.find((g) => !g.ok && g.name !== 'node-down-confirmed');
+    if (stoppedBy) {
+      push(`not while ${field(stoppedBy.name)} fails: that guard holds by hand too`, byHand, `${indent}  `);
+    } else {
+      const command = field(a.command);
+      const ownLine = displayWidth(byHand) + displayWidth(command) > width && indent.length + 2 + displayWidth(command) <= width;
+      if (ownLine) out.push(byHand.trimEnd());
+      push(command, ownLine ? `${indent}  ` : byHand, `${indent}  `);
+    }
     // The plan's own refusal only repeats the failed guards above; anything else (a wrong name at the prompt) says more.
     const message = a.status === 'refused' && a.message?.startsWith('refused: ') ? undefined : withoutReminder(a);
     if (message) push(field(message), indent, `${indent}  `);

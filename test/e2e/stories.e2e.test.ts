@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ScenarioResult } from '../../hack/cluster/scenarios.js';
 import { nodeUp } from '../../hack/cluster/controls.js';
 import { stopApiServer } from '../../hack/cluster/controlplane.js';
-import { client, waitFor } from '../../hack/cluster/kube.js';
+import { client, kubectl, waitFor } from '../../hack/cluster/kube.js';
 import { TEST_DRIVER } from '../../hack/cluster/state.js';
 import { readCluster } from '../../src/cluster/live-reader.js';
 import { diagnoseSnapshot } from '../../src/engine.js';
@@ -15,7 +15,7 @@ import { auditSince, auditSize, buildStory, cluster, clusterReport, diagnose, di
 import { unwrapped } from '../cli/run-binary.js';
 
 const has = (check: string, pred: (f: Finding) => boolean = () => true) => (fs: Finding[]) => fs.some((f) => f.check === check && pred(f));
-const taints = (node: string): { key: string }[] => kubectlJson(['get', 'node', node]).spec.taints ?? [];
+const taints = (node: string): { key: string; value?: string }[] => kubectlJson(['get', 'node', node]).spec.taints ?? [];
 
 /**
  * Until the node lifecycle controller has lifted the unreachable and not-ready taints of a node back up. Until then
@@ -352,12 +352,12 @@ describe('guards on a live cluster', () => {
       await c.request(`/api/v1/nodes/${s.facts.downNode}`, { method: 'PATCH', body: { spec: { taints: taints.filter((t) => t.key !== OUT_OF_SERVICE) } }, contentType: 'application/merge-patch+json' });
     }
   });
-  it('an object that changes between plan and apply aborts the action', async () => {
+  it('a node whose labels and status change between plan and apply is still written, conditional on the node as re-read (server dry run)', async () => {
     const state = cluster();
     s = await buildStory('statefulset-terminating', 'story2', state);
     const c = await client(state.kubeconfig);
     const options = { confirmNodeDown: [s.facts.downNode], nodeDownForMs: 30_000 };
-    // Wait until the plan would act, then change the node while the operator is "at the prompt".
+    // Wait until the plan would act, then change the node before it is applied.
     let planned;
     for (let i = 0; i < 30; i++) {
       const snapshot = await readCluster(c, { target: { resource: 'pods', name: 'db-0', namespace: s.namespace }, now: new Date().toISOString() });
@@ -369,18 +369,22 @@ describe('guards on a live cluster', () => {
     expect(planned!.p.actions[0]?.status).toBe('planned');
     // Only the node this pod is stuck on: other stories' attachments elsewhere are outside a targeted read.
     expect(planned!.p.actions.map((a) => `${a.type} ${a.target.name}`)).toEqual([`taint-out-of-service ${s.facts.downNode}`]);
+    // What heartbeats and controllers do to a node all the time: a new resourceVersion, nothing the guards judge.
+    kubectl(state.kubeconfig, ['label', 'node', s.facts.downNode, 'changed-by-someone=else', '--overwrite']);
+    const before = kubectlJson(['get', 'node', s.facts.downNode]).metadata.resourceVersion;
+    expect(before).not.toBe(planned!.graph.node(s.facts.downNode)!.resourceVersion);
     const result = await applyPlan(planned!.p, {
-      client: c, options, graph: planned!.graph, findings: planned!.findings, serverDryRun: false, yes: false, timeoutMs: 10_000,
+      client: c, options, graph: planned!.graph, findings: planned!.findings, serverDryRun: true, yes: false, timeoutMs: 10_000,
       scope: { target: { resource: 'pods', name: 'db-0', namespace: s.namespace } },
-      ask: async () => {
-        await c.request(`/api/v1/nodes/${s.facts.downNode}`, { method: 'PATCH', body: { metadata: { labels: { 'changed-by-someone': 'else' } } }, contentType: 'application/merge-patch+json' });
-        return 'y';
-      },
+      ask: async () => 'y',
       log: () => undefined,
     });
-    expect(result.actions[0].status).toBe('aborted');
-    expect(result.actions[0].message).toContain('changed since the plan');
+    // The real API server judged the patch, its test of the re-read resourceVersion included, and stored nothing.
+    expect(result.actions[0].message).toContain('server dry run (dryRun=All)');
+    expect(result.actions[0].status).toBe('applied');
     expect(taints(s.facts.downNode).some((t) => t.key === OUT_OF_SERVICE)).toBe(false);
+    expect(kubectlJson(['get', 'node', s.facts.downNode]).metadata.resourceVersion).toBe(before);
+    kubectl(state.kubeconfig, ['label', 'node', s.facts.downNode, 'changed-by-someone-']);
   });
 
   it('at the prompt, a wrong node name writes nothing; the right one applies the fix', async () => {

@@ -84,8 +84,9 @@ describe('when a fix counts as cleared', () => {
     s.source = { type: 'cluster', context: 'test' };
     return s;
   };
+  let plannedWith = liveGraph([]);
   const pinnedTo = (p: ReturnType<typeof pod>, n: string) => ({ ...p, spec: { ...p.spec, nodeSelector: { 'kubernetes.io/hostname': n } } });
-  const cleared = (objects: unknown[], blocks: { namespace: string; name: string }[], everyNode = true) => ACTIONS['taint-out-of-service'].cleared(after(objects), finding(blocks), 'taint-finding-that-is-gone/x', opts(), everyNode);
+  const cleared = (objects: unknown[], blocks: { namespace: string; name: string }[], everyNode = true) => ACTIONS['taint-out-of-service'].cleared(after(objects), finding(blocks), 'taint-finding-that-is-gone/x', opts(), everyNode, plannedWith);
 
   it('does not wait for a pod that can run on no Ready node: it runs once its own node is back', () => {
     const r = cleared([pod('shop', 'web-0', { node: 'worker-1' }), pinnedTo(pod('ledger', 'ledger-0', { state: 'Unscheduled' }), 'worker-3')],
@@ -103,6 +104,20 @@ describe('when a fix counts as cleared', () => {
   it('waits as before when the read after the write was targeted: it GETs only the nodes in view, so it cannot show that no Ready node would take the pod', () => {
     const pinned = pinnedTo(pod('ledger', 'ledger-0', { state: 'Unscheduled' }), 'worker-3');
     expect(cleared([pinned], [{ namespace: 'ledger', name: 'ledger-0' }], false)).toEqual({ done: false, detail: 'waiting for pod ledger/ledger-0 to run' });
+  });
+
+  it('does not wait for a pod that had no controller and is gone: nothing recreates it, and it says so', () => {
+    plannedWith = liveGraph([pod('tools', 'debug', { node: 'worker-3' })]);
+    try {
+      expect(plannedWith.pod('tools', 'debug')!.owner).toBeUndefined();
+      expect(cleared([], [{ namespace: 'tools', name: 'debug' }])).toEqual({ done: true, detail: 'pod tools/debug was deleted and nothing recreates it (it had no controller): create it again if it is still needed' });
+      // One its StatefulSet owns is recreated: waited for.
+      plannedWith = liveGraph(story2());
+      const owned = plannedWith.snapshot.pods.find((p) => p.owner)!;
+      expect(cleared([], [{ namespace: owned.namespace, name: owned.name }]).done).toBe(false);
+    } finally {
+      plannedWith = liveGraph([]);
+    }
   });
 
   it('still waits for a pod that could run on a Ready node, and for one that is gone', () => {

@@ -45,6 +45,49 @@ describe('orphaned-pod-volumes', () => {
     expect(f.remedies.join('\n')).toContain(`umount ${NFS_PATH}`);
   });
 
+  it('takes the leftover directory from the volume manager\'s unmount failures: NFS by its unique name, CSI by its plugin directory or the path the driver names', () => {
+    const nfs = `E1126 07:01:02.123456    1234 nestedpendingoperations.go:348] Operation for "{volumeName:kubernetes.io/nfs/${UID}-shared podName:${UID} nodeName:}" failed. No retries permitted until 2026-11-26 07:03:04.123456789 +0000 UTC m=+123.456000000 (durationBeforeRetry 2m2s). Error: UnmountVolume.TearDown failed for volume "data" (UniqueName: "kubernetes.io/nfs/${UID}-shared") pod "${UID}" (UID: "${UID}") : unmount failed: exit status 16`;
+    const metrics = { orphanCleanupErrors: 1, orphansCleaned: 0, volumes: [], failedOperations: [] };
+    const [f] = run({ metrics, logLines: [nfs] });
+    expect(f.summary).toContain(`${NFS_PATH} is still mounted or busy`);
+    expect(f.remedies.join('\n')).toContain(`umount ${NFS_PATH}`);
+    expect(f.evidence).toContain(`kubelet log: ${nfs}`);
+
+    const CSI_UID = '0b8e2a44-2222-4d1e-8f00-1a2b3c4d5e6f';
+    // Before 1.2x the error was quoted whole, with its inner quotes escaped.
+    const csi = `Error: "UnmountVolume.TearDown failed for volume \\"data\\" (UniqueName: \\"kubernetes.io/csi/ebs.csi.aws.com^vol-0abc\\") pod \\"${CSI_UID}\\" (UID: \\"${CSI_UID}\\") : rpc error: code = Internal desc = target is busy"`;
+    const [g] = run({ metrics, logLines: [csi] });
+    expect(g.summary).toContain(`a volume under /var/lib/kubelet/pods/${CSI_UID}/volumes/kubernetes.io~csi/ is still mounted or busy`);
+    expect(g.remedies.join('\n')).toContain('umount /var/lib/kubelet/pods/UID/volumes/PLUGIN/VOLUME');
+
+    const named = `Error: UnmountVolume.TearDown failed for volume "data" (UniqueName: "kubernetes.io/csi/ebs.csi.aws.com^vol-0abc") pod "${CSI_UID}" (UID: "${CSI_UID}") : kubernetes.io/csi: Unmounter.TearDownAt failed to clean mount dir [/var/lib/kubelet/pods/${CSI_UID}/volumes/kubernetes.io~csi/pvc-0abc/mount]: device or resource busy`;
+    expect(run({ metrics, logLines: [named] })[0].summary).toContain(`/var/lib/kubelet/pods/${CSI_UID}/volumes/kubernetes.io~csi/pvc-0abc/mount is still mounted or busy`);
+
+    const unchecked = `E1126 07:01:02.123456    1234 kubelet_volumes.go:118] "Pod found, but error occurred during checking mounted volumes from disk" err="stat /var/lib/kubelet/pods/x: stale NFS file handle" podUID="${CSI_UID}"`;
+    expect(run({ metrics, logLines: [unchecked] })[0].summary).toContain(`a volume under /var/lib/kubelet/pods/${CSI_UID}/volumes/ is still mounted or busy`);
+  });
+
+  it('names no directory of a pod the API still has (its unmount may be a normal teardown in progress)', () => {
+    const line = `Error: UnmountVolume.TearDown failed for volume "data" (UniqueName: "kubernetes.io/nfs/${UID}-shared") pod "${UID}" (UID: "${UID}") : unmount failed: exit status 16`;
+    const metrics = { orphanCleanupErrors: 1, orphansCleaned: 0, volumes: [], failedOperations: [] };
+    const [f] = run({ metrics, logLines: [line] }, [pod('media', 'uploader-0', { node: 'worker-2', uid: UID })]);
+    expect(f.summary).toContain('their volume directories are still mounted or busy');
+    expect(f.summary).not.toContain(NFS_PATH);
+  });
+
+  it('the CSI twin: a pod gone from the API whose CSI claim the kubelet still mounts, and a CSI volume the kubelet cannot unmount', () => {
+    const objects = [...boundVolume('db', 'data-db-0', 'pvc-db0')];
+    const [ghost] = run({ pods: [{ namespace: 'db', name: 'db-0', uid: UID, volumes: ['claim data-db-0'], claims: ['data-db-0'], api: 'gone', apiDetail: 'the API server has no pod db/db-0 (404)' }] }, objects);
+    expect(ghost).toMatchObject({ severity: 'critical', subject: { kind: 'Pod', namespace: 'db', name: 'db-0' } });
+    expect(ghost.related).toEqual(expect.arrayContaining([{ kind: 'PersistentVolumeClaim', namespace: 'db', name: 'data-db-0' }, { kind: 'PersistentVolume', name: 'pvc-db0' }]));
+    expect(ghost.summary).toContain('claim data-db-0');
+
+    const [node] = run({ metrics: { orphanCleanupErrors: 1, orphansCleaned: 0, volumes: [{ plugin: 'kubernetes.io/csi', desired: 2, actual: 3 }], failedOperations: [{ plugin: 'kubernetes.io/csi:ebs.csi.aws.com', operation: 'volume_unmount', count: 4 }] } });
+    expect(node.severity).toBe('warning');
+    expect(node.evidence.join('\n')).toContain('volume_manager_total_volumes for kubernetes.io/csi: 3 mounted (actual_state_of_world), 2 wanted');
+    expect(node.evidence.join('\n')).toContain('storage_operation_duration_seconds_count{volume_plugin="kubernetes.io/csi:ebs.csi.aws.com",operation_name="volume_unmount",status="fail-unknown"} 4');
+  });
+
   it('stays quiet for pods the API has, for lookups that failed, for a clean sweep, and for kubelets not asked', () => {
     expect(run({ pods: [{ namespace: 'a', name: 'b', uid: UID, volumes: ['claim c'], claims: ['c'], api: 'present' }] })).toEqual([]);
     expect(run({ pods: [{ namespace: 'a', name: 'b', uid: UID, volumes: ['claim c'], claims: ['c'], api: 'unknown', apiDetail: 'could not look pod a/b up: timeout' }] })).toEqual([]);

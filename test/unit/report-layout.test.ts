@@ -160,6 +160,17 @@ describe('the fix plan', () => {
     expect(out).toContain('\x1b[31mrefused\x1b[39m');
   });
 
+  it('offers no command by hand for an action a failed guard stops, only for one that waits for the confirmation', () => {
+    const p = dryRun(['worker-1']);
+    const ready = p.actions.find((a) => a.target.name === 'worker-1')!;
+    const failed = ready.guards.find((g) => !g.ok && g.name !== 'node-down-confirmed')!;
+    const stopped = unwrap(stripAnsi(renderPlanTable({ ...p, actions: [ready] }, plain, 80)));
+    expect(stopped).not.toContain(ready.command);
+    expect(stopped).toContain(`by hand: not while ${failed.name} fails`);
+    const waiting = dryRun().actions.find((a) => a.type === 'taint-out-of-service' && a.target.name === 'worker-2')!;
+    expect(unwrap(stripAnsi(renderPlanTable({ ...p, actions: [waiting] }, plain, 200)))).toContain(`by hand: ${waiting.command}`);
+  });
+
   it('does not print the taint reminder again after a live fix (it was said when the taint went on)', () => {
     const taint = dryRun(['worker-2']).actions.find((a) => a.type === 'taint-out-of-service' && a.target.name === 'worker-2')!;
     const applied: Action = { ...taint, status: 'applied', message: `applied; cleared: pod shop/web-0 runs on worker-1 (after 20s). ${taintReminder('worker-2')}` };
