@@ -481,6 +481,9 @@ async function forceDeletedPodStillMounted(state: ClusterState, c: KubeClient): 
   ]);
   const running = await runningPod(c, ns, name);
   const uid = running.metadata.uid as string;
+  // The kubelet mounted the volume before it started the containers: wait until its own view has the pod running
+  // (the agent writes it a tick after the status), or the frozen view would be of a pod still mounting.
+  await waitFor(`the kubelet of ${node} running ${name}`, async () => (await kubeletPods(c, node)).some((p) => p.metadata.uid === uid && p.status?.phase === 'Running'), 30_000);
   log(`story10: ${name} (${uid}) runs on ${node} on NFS; its kubelet loses the API server, then stops answering`);
   await kubeletCutOff(state, node);
   await kubeletSilent(state, node);
