@@ -184,7 +184,9 @@ describe('story 10: a pod force-deleted while its kubelet was cut off, its NFS v
     const { doc } = await diagnoseUntil(['-A'], (fs) => fs.some((f) => isNodeFinding(f) && quotesTeardown(f)), 120_000);
     const onTheNode = doc.findings.find(isNodeFinding)!;
     expect(onTheNode.evidence.join('\n')).toContain('kubelet_orphan_pod_cleaned_volumes_errors 1');
-    expect(onTheNode.evidence.find((e) => e.includes('UnmountVolume.TearDown failed'))).toContain(`podName:${s.facts.uid}`);
+    const quoted = onTheNode.evidence.find((e) => e.includes('UnmountVolume.TearDown failed'))!;
+    expect(quoted).toContain(`nestedpendingoperations.go:348] Operation for "{volumeName:${s.facts.uniqueName} podName:${s.facts.uid} nodeName:}" failed.`);
+    expect(quoted.endsWith(`(UID: "${s.facts.uid}") : unmount failed: exit status 16`), quoted).toBe(true);
     expect(doc.findings.filter(isPodFinding)).toEqual([]);
     const elsewhere = doc.findings.filter((f) => f.check === ORPHANED && !onNode(f, node));
     expect(elsewhere).toEqual([]);
