@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { down, status, up } from './controlplane.js';
 import { findCluster } from './state.js';
 import { kubeletAnswers, kubeletCutOff, kubeletSilent, nodeDown, nodeUp, setAttacher, setInUse, setLogQuery, setOrphanedPods, AttacherMode } from './controls.js';
-import { runScenario, SCENARIO_BY_NUMBER } from './scenarios.js';
+import { reconnectStory10, runScenario, SCENARIO_BY_NUMBER } from './scenarios.js';
+import { client } from './kube.js';
 
 const program = new Command('npm run cluster --').description('A local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) for volume-doctor');
 const dirOption = (cmd: Command) => cmd.option('--dir <dir>', 'the cluster directory (default: the directory of $KUBECONFIG)');
@@ -46,6 +47,12 @@ dirOption(program.command('set-in-use <node> [volumes...]').description('pin uni
 dirOption(program.command('scenario <name>').description(`build a story: ${SCENARIO_BY_NUMBER.map((s, i) => `${i + 1}|${s}`).join(', ')}`))
   .action(async (name: string, o: { dir?: string }) => {
     const result = await runScenario(findCluster(o.dir), name);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  });
+dirOption(program.command('scenario-10-reconnect').description('story 10\'s second moment: its kubelet reaches the API server again, drops the force-deleted pod and fails to unmount its NFS volume'))
+  .action(async (o: { dir?: string }) => {
+    const state = findCluster(o.dir);
+    const result = await reconnectStory10(state, await client(state.kubeconfig));
     process.stdout.write(`${JSON.stringify(result)}\n`);
   });
 

@@ -125,11 +125,31 @@ export function pluginOf(volume: Raw, pv: Raw | undefined): string | undefined {
   return undefined;
 }
 
+/** A volume's directory under the pod's: /var/lib/kubelet/pods/UID/volumes/kubernetes.io~nfs/NAME (for NFS, the mount point itself). */
+export function volumePath(uid: string, plugin: string, name: string): string {
+  return `/var/lib/kubelet/pods/${uid}/volumes/${plugin.replace(/:.*$/, '').replace('/', '~')}/${name}`;
+}
+
 /**
- * The directory the kubelet fails to rmdir() for an orphaned pod, and why: an NFS volume directory is itself the
- * mount point (busy); a CSI volume directory holds the mount point and vol_data.json (not empty).
+ * The volume manager's unique name of a pod's volume: DRIVER^HANDLE for an attachable CSI volume (the test
+ * volumes' handle is their PV name), PLUGIN/PODUID-SPECNAME for the others (GetUniqueVolumeNameFromSpecWithPod).
  */
-export function volumeDir(uid: string, plugin: string, name: string): { path: string; error: string } {
-  const dir = plugin.replace(/:.*$/, '').replace('/', '~');
-  return { path: `/var/lib/kubelet/pods/${uid}/volumes/${dir}/${name}`, error: dir === 'kubernetes.io~csi' ? 'directory not empty' : 'device or resource busy' };
+export function uniqueVolumeName(uid: string, plugin: string, name: string): string {
+  const csi = /^kubernetes\.io\/csi:(.+)$/.exec(plugin);
+  return csi ? `kubernetes.io/csi/${csi[1]}^${name}` : `${plugin}/${uid}-${name}`;
+}
+
+/**
+ * Why UnmountVolume.TearDown fails for a volume that is still busy, as the plugin returns it: mount-utils'
+ * "unmount failed" error (with its newlines: the journal shows each line as an entry of its own), for NFS
+ * straight from the in-tree plugin, for CSI inside the driver's NodeUnpublishVolume answer.
+ */
+export function teardownError(uid: string, plugin: string, name: string): string {
+  const dir = volumePath(uid, plugin, name);
+  if (plugin.startsWith('kubernetes.io/csi')) {
+    const target = `${dir}/mount`;
+    return `kubernetes.io/csi: Unmounter.TearDownAt failed: rpc error: code = Internal desc = unmount failed: exit status 32\nUnmounting arguments: ${target}\nOutput: umount: ${target}: target is busy.\n`;
+  }
+  if (plugin === 'kubernetes.io/nfs') return `unmount failed: exit status 16\nUnmounting arguments: ${dir}\nOutput: umount.nfs: ${dir}: device is busy\n`;
+  return `unmount failed: exit status 32\nUnmounting arguments: ${dir}\nOutput: umount: ${dir}: target is busy.\n`;
 }

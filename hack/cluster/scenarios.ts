@@ -4,7 +4,7 @@ import type { KubeClient } from '../../src/cluster/kube-client.js';
 import { ClusterState, SIM_KUBELET_ANNOTATION, TEST_DRIVER, findCluster } from './state.js';
 import { apply, client, kubectl, waitFor } from './kube.js';
 import { kubeletAnswers, kubeletCutOff, kubeletSilent, nodeDown, nodeUp, setAttacher, setInUse, setLogQuery, setOrphanedPods } from './controls.js';
-import { volumeDir } from './kubelets.js';
+import { uniqueVolumeName, volumePath } from './kubelets.js';
 import { lh, longhornCrds, LONGHORN_DRIVER, LONGHORN_NS } from './longhorn.js';
 
  
@@ -437,20 +437,34 @@ async function kubeletStillAnswers(state: ClusterState, c: KubeClient): Promise<
   return { namespace: ns, facts: { node, pod: 'vault-0', pv: 'pv-story9', uid: pod.metadata.uid }, undo: () => nodeBack(state, c, node) };
 }
 
+const STORY10 = { namespace: 'story10', pod: 'reports', volume: 'data', pv: 'pv-story10-nfs', plugin: 'kubernetes.io/nfs' };
+const story10Node = (state: ClusterState) => state.nodes[1] ?? state.nodes[0];
+
+function story10Facts(node: string, uid: string): Record<string, string> {
+  const { pod, volume, pv, plugin } = STORY10;
+  return { node, pod, uid, volume, pv, plugin, uniqueName: uniqueVolumeName(uid, plugin, pv), path: volumePath(uid, plugin, pv) };
+}
+
+async function undoStory10(state: ClusterState, c: KubeClient, node: string): Promise<void> {
+  setOrphanedPods(state, node, []);
+  setLogQuery(state, node, false);
+  await nodeBack(state, c, node);
+}
+
 /**
- * Story 10, NFS after a kubelet outage: a pod on an NFS volume; its kubelet is cut off and silent; the operator
- * force-deletes the pod through the API. The kubelet answers again but still cannot post status (the node stays
- * Unknown): it still lists the pod in /pods, and it cannot clean up the volume, still mounted
- * (kubelet_orphan_pod_cleaned_volumes_errors 1, more kubernetes.io/nfs volumes actual than desired, and, with the
- * log query on, its "failed to rmdir() volume" line with the pod's uid and path). Nothing in the API shows it:
- * NFS is not attachable, so no VolumeAttachment or volumesInUse.
+ * Story 10, NFS after a kubelet outage, first moment: a pod on an NFS volume; its kubelet is cut off and silent;
+ * the operator force-deletes the pod through the API. The kubelet answers again but still cannot reach the API
+ * server (the node stays Unknown), so it never learned of the deletion: it still runs the pod and lists it in
+ * /pods, its volume is wanted and mounted (volume_manager_total_volumes desired 1, actual 1), nothing is orphaned
+ * (kubelet_orphan_pod_cleaned_volumes_errors 0) and its log (query on) has no unmount failure. Nothing in the
+ * API shows the pod: NFS is not attachable, so no VolumeAttachment or volumesInUse. reconnectStory10 is the
+ * second moment.
  */
 async function forceDeletedPodStillMounted(state: ClusterState, c: KubeClient): Promise<ScenarioResult> {
-  const ns = 'story10';
+  const { namespace: ns, pod: name, pv } = STORY10;
   namespace(state, ns);
-  const node = state.nodes[1] ?? state.nodes[0];
+  const node = story10Node(state);
   await nodeSettled(c, node);
-  const pv = 'pv-story10-nfs';
   apply(state.kubeconfig, [
     {
       apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pv },
@@ -463,30 +477,48 @@ async function forceDeletedPodStillMounted(state: ClusterState, c: KubeClient): 
       apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'reports-nfs', namespace: ns },
       spec: { accessModes: ['ReadWriteMany'], storageClassName: '', volumeName: pv, resources: { requests: { storage: '1Gi' } } },
     },
-    pod(ns, 'reports', 'reports', 'reports-nfs', { nodeSelector: { 'kubernetes.io/hostname': node } }),
+    pod(ns, name, name, 'reports-nfs', { nodeSelector: { 'kubernetes.io/hostname': node } }),
   ]);
-  const running = await runningPod(c, ns, 'reports');
+  const running = await runningPod(c, ns, name);
   const uid = running.metadata.uid as string;
-  log(`story10: reports (${uid}) runs on ${node} on NFS; its kubelet loses the API server, then stops answering`);
+  // The kubelet mounted the volume before it started the containers: wait until its own view has the pod running
+  // (the agent writes it a tick after the status), or the frozen view would be of a pod still mounting.
+  await waitFor(`the kubelet of ${node} running ${name}`, async () => (await kubeletPods(c, node)).some((p) => p.metadata.uid === uid && p.status?.phase === 'Running'), 30_000);
+  log(`story10: ${name} (${uid}) runs on ${node} on NFS; its kubelet loses the API server, then stops answering`);
   await kubeletCutOff(state, node);
   await kubeletSilent(state, node);
   await nodeIs(c, node, 'Unknown');
-  log(`story10: ${node} is Unknown; force-deleting reports as an operator would`);
-  kubectl(state.kubeconfig, ['delete', 'pod', 'reports', '-n', ns, '--grace-period=0', '--force']);
-  const plugin = 'kubernetes.io/nfs';
-  setOrphanedPods(state, node, [{ uid, pod: `${ns}/reports`, volumes: [{ plugin, name: pv }], since: new Date().toISOString() }]);
+  log(`story10: ${node} is Unknown; force-deleting ${name} as an operator would`);
+  kubectl(state.kubeconfig, ['delete', 'pod', name, '-n', ns, '--grace-period=0', '--force']);
   setLogQuery(state, node, true);
   await kubeletAnswers(state, node);
-  await waitFor(`the kubelet of ${node} listing reports through the node proxy`, async () => (await kubeletPods(c, node)).some((p) => p.metadata.uid === uid), 30_000);
-  return {
-    namespace: ns,
-    facts: { node, pod: 'reports', uid, pv, plugin, path: volumeDir(uid, plugin, pv).path },
-    undo: async () => {
-      setOrphanedPods(state, node, []);
-      setLogQuery(state, node, false);
-      await nodeBack(state, c, node);
-    },
-  };
+  await waitFor(`the kubelet of ${node} listing ${name} through the node proxy`, async () => (await kubeletPods(c, node)).some((p) => p.metadata.uid === uid), 30_000);
+  return { namespace: ns, facts: story10Facts(node, uid), undo: () => undoStory10(state, c, node) };
+}
+
+/**
+ * Story 10, second moment: the kubelet reaches the API server again (node-up). It learns that the pod is gone,
+ * stops its containers and drops it from /pods, but cannot unmount the NFS volume (the mount is busy): the
+ * volume stays in the actual state of world only, the housekeeping sweep counts the pod in
+ * kubelet_orphan_pod_cleaned_volumes_errors, and the volume manager logs "UnmountVolume.TearDown failed" at
+ * each retry. Without `story` (the CLI), the facts come from the kubelet's own /pods, which must still list the pod.
+ */
+export async function reconnectStory10(state: ClusterState, c: KubeClient, story?: ScenarioResult): Promise<ScenarioResult> {
+  const node = story?.facts.node ?? story10Node(state);
+  let facts = story?.facts;
+  if (!facts) {
+    const listed = (await kubeletPods(c, node)).find((p) => p.metadata.namespace === STORY10.namespace && p.metadata.name === STORY10.pod);
+    if (!listed) throw new Error(`the kubelet of ${node} does not list ${STORY10.namespace}/${STORY10.pod}: build scenario 10 first`);
+    facts = story10Facts(node, listed.metadata.uid);
+  }
+  const { uid } = facts;
+  log(`story10: the kubelet of ${node} reaches the API server again`);
+  await nodeBack(state, c, node);
+  await waitFor(`the kubelet of ${node} dropping ${STORY10.pod} from its /pods`, async () => !(await kubeletPods(c, node)).some((p) => p.metadata.uid === uid), 30_000);
+  log(`story10: it stopped ${STORY10.pod}; the unmount of ${facts.path} fails (busy)`);
+  setOrphanedPods(state, node, [{ uid, pod: `${STORY10.namespace}/${STORY10.pod}`, volumes: [{ plugin: STORY10.plugin, name: STORY10.pv, outer: STORY10.volume }], since: new Date().toISOString() }]);
+  setLogQuery(state, node, true);
+  return { namespace: STORY10.namespace, facts, undo: story?.undo ?? (() => undoStory10(state, c, node)) };
 }
 
 const SCENARIOS: Record<string, (state: ClusterState, c: KubeClient) => Promise<ScenarioResult>> = {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controls, OrphanedPod, readControls } from './state.js';
-import { readView, volumeDir, KubeletView } from './kubelets.js';
+import { readView, teardownError, uniqueVolumeName, KubeletView } from './kubelets.js';
 
 const [dir, node, address, port, certFile, keyFile] = process.argv.slice(2);
 const started = new Date();
@@ -37,6 +37,19 @@ function view(): KubeletView {
 // The volume manager's operation counts since this kubelet started: a mount per volume it has seen mounted.
 const mountedSeen = new Map<string, string>();
 
+/**
+ * When the reconciler tried, and failed, to unmount a volume that stays busy since `since` (or since this kubelet
+ * started, whose backoff starts afresh), up to now: it retries as soon as nestedpendingoperations' exponential
+ * backoff allows (500ms, doubling, at most 2m2s), so every 2m2s after the first two minutes. The few
+ * milliseconds each attempt and the reconciler's 100ms loop add are left out.
+ */
+function failedUnmounts(since: string, now: number): { at: number; backoff: number }[] {
+  const attempts: { at: number; backoff: number }[] = [];
+  let backoff = 500;
+  for (let at = Math.max(Date.parse(since), started.getTime()); at <= now; at += backoff, backoff = Math.min(2 * backoff, 122_000)) attempts.push({ at, backoff });
+  return attempts;
+}
+
 function labels(pairs: Record<string, string>): string {
   return `{${Object.keys(pairs).sort().map((k) => `${k}="${pairs[k].replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
@@ -64,8 +77,13 @@ function metrics(): string {
     ops.set(key, o);
   };
   for (const plugin of mountedSeen.values()) count(plugin, 'volume_mount', 'success');
-  // The reconciler retries the unmount of a busy orphaned volume about once a minute after its backoff grows.
-  for (const o of orphans) for (const vol of o.volumes) count(vol.plugin, 'volume_unmount', 'fail-unknown', 1 + Math.floor(Math.max(0, Date.now() - Date.parse(o.since)) / 60_000));
+  const now = Date.now();
+  for (const o of orphans) {
+    for (const vol of o.volumes) {
+      const failed = failedUnmounts(o.since, now).length;
+      if (failed) count(vol.plugin, 'volume_unmount', 'fail-unknown', failed);
+    }
+  }
   const histogram: string[] = [];
   for (const o of [...ops.values()].sort((a, b) => `${a.plugin}${a.operation}${a.status}`.localeCompare(`${b.plugin}${b.operation}${b.status}`))) {
     const l = { migrated: 'false', operation_name: o.operation, status: o.status, volume_plugin: o.plugin };
@@ -76,8 +94,7 @@ function metrics(): string {
   }
   family('storage_operation_duration_seconds', 'histogram', 'Storage operation duration', histogram);
 
-  // An orphaned pod's volumes have left the desired state of world and stay in the actual one (still mounted),
-  // even while a cut-off kubelet's frozen pod list still shows the pod.
+  // An orphaned pod's volumes have left the desired state of world and stay in the actual one (still mounted).
   const totals = new Map<string, number>();
   const add = (plugin: string, state: string) => totals.set(`${plugin}\0${state}`, (totals.get(`${plugin}\0${state}`) ?? 0) + 1);
   const orphaned = new Set(orphans.map((o) => o.uid));
@@ -100,34 +117,60 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const p2 = (n: number) => String(n).padStart(2, '0');
 const micros = (t: Date) => `${String(t.getUTCMilliseconds()).padStart(3, '0')}000`;
 
-/** One journal entry of the kubelet unit: journalctl --utc --output=short-precise around a klog line. */
-function entry(t: Date, severity: 'I' | 'W' | 'E', source: string, message: string): { at: number; message: string; line: string } {
-  const klog = `${severity}${p2(t.getUTCMonth() + 1)}${p2(t.getUTCDate())} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}.${micros(t)} ${String(process.pid).padStart(7)} ${source}] ${message}`;
+type JournalEntry = { at: number; message: string; line: string };
+
+/** One journal entry of the kubelet unit (journalctl --utc --output=short-precise): a line it wrote to stderr. */
+function journalLine(t: Date, message: string): JournalEntry {
   const stamp = `${MONTHS[t.getUTCMonth()]} ${p2(t.getUTCDate())} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}.${micros(t)}`;
-  return { at: t.getTime(), message: klog, line: `${stamp} ${node} kubelet[${process.pid}]: ${klog}` };
+  return { at: t.getTime(), message, line: `${stamp} ${node} kubelet[${process.pid}]: ${message}` };
+}
+
+/**
+ * A klog line as journal entries: the first carries klog's header; journald makes every further line of a
+ * message with newlines (mount-utils' errors have them) an entry of its own, without a header.
+ */
+function klog(t: Date, severity: 'I' | 'W' | 'E', source: string, message: string): JournalEntry[] {
+  const header = `${severity}${p2(t.getUTCMonth() + 1)}${p2(t.getUTCDate())} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}.${micros(t)} ${String(process.pid).padStart(7)} ${source}] `;
+  return `${header}${message}`.replace(/\n$/, '').split('\n').map((line) => journalLine(t, line));
 }
 
 const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-/** The kubelet unit's journal: its start, then the housekeeping sweep's roll-up error every 2 s while pods are orphaned. */
-function journal(): { at: number; message: string; line: string }[] {
+/** Go's time.Time String() of a time.Now()-based value in UTC: fraction without trailing zeros, then the monotonic reading. */
+function goTime(t: Date): string {
+  const frac = t.getUTCMilliseconds() ? `.${String(t.getUTCMilliseconds()).padStart(3, '0').replace(/0+$/, '')}` : '';
+  const mono = t.getTime() - started.getTime();
+  return `${t.getUTCFullYear()}-${p2(t.getUTCMonth() + 1)}-${p2(t.getUTCDate())} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}${frac} +0000 UTC m=+${Math.floor(mono / 1000)}.${String(mono % 1000).padStart(3, '0')}000000`;
+}
+
+/** Go's time.Duration String() for the whole milliseconds and seconds of the backoff: 500ms, 4s, 1m4s, 2m2s. */
+function goDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
+/**
+ * The kubelet unit's journal: its start, then, for each volume of an orphaned pod it cannot unmount, the volume
+ * manager's failed UnmountVolume.TearDown at each retry. (The housekeeping sweep's "Orphaned pod ... found, but
+ * volumes are not cleaned up" is logged at V(3) only, so not at the default verbosity.)
+ */
+function journal(): JournalEntry[] {
   const lines = [
-    entry(started, 'I', 'server.go:1262', '"Started kubelet"'),
-    entry(started, 'I', 'server.go:163', `"Starting to listen" address=${quote(address)} port=${port}`),
+    ...klog(started, 'I', 'server.go:1262', '"Started kubelet"'),
+    ...klog(started, 'I', 'server.go:163', `"Starting to listen" address=${quote(address)} port=${port}`),
   ];
-  const orphans = controls().orphanedPods?.[node] ?? [];
-  const errors = orphans.flatMap((o) => o.volumes.map((vol) => {
-    const { path, error } = volumeDir(o.uid, vol.plugin, vol.name);
-    return { since: Date.parse(o.since), text: `orphaned pod ${quote(o.uid)} found, but failed to rmdir() volume at path ${path}: ${error}` };
-  }));
-  if (errors.length) {
-    const first = Math.min(...errors.map((e) => e.since));
-    const now = Date.now();
-    // The last 30 sweeps are enough to show the pattern and keep the answer small.
-    for (let t = Math.max(first, now - 60_000); t <= now; t += 2000) {
-      const current = errors.filter((e) => e.since <= t);
-      if (!current.length) continue;
-      lines.push(entry(new Date(t), 'E', 'kubelet_volumes.go:263', `"There were many similar errors. Turn up verbosity to see them." err=${quote(current[0].text)} numErrs=${current.length}`));
+  const now = Date.now();
+  for (const o of controls().orphanedPods?.[node] ?? []) {
+    for (const vol of o.volumes) {
+      const unique = uniqueVolumeName(o.uid, vol.plugin, vol.name);
+      const key = `{volumeName:${unique} podName:${o.uid} nodeName:}`;
+      const error = `UnmountVolume.TearDown failed for volume ${quote(vol.outer ?? vol.name)} (UniqueName: ${quote(unique)}) pod ${quote(o.uid)} (UID: ${quote(o.uid)}) : ${teardownError(o.uid, vol.plugin, vol.name)}`;
+      // The last 20 failures per volume are enough to show the pattern and keep the answer small.
+      for (const { at, backoff } of failedUnmounts(o.since, now).slice(-20)) {
+        lines.push(...klog(new Date(at), 'E', 'nestedpendingoperations.go:348',
+          `Operation for ${quote(key)} failed. No retries permitted until ${goTime(new Date(at + backoff))} (durationBeforeRetry ${goDuration(backoff)}). Error: ${error}`));
+      }
     }
   }
   return lines.sort((a, b) => a.at - b.at);

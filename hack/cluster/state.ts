@@ -40,8 +40,12 @@ export interface OrphanedPod {
   uid: string;
   /** The pod's name, for people reading controls.json; the kubelet itself only knows the uid on disk. */
   pod?: string;
-  /** plugin as the volume manager's metrics name it (kubernetes.io/nfs, kubernetes.io/csi:DRIVER), and the volume directory name. */
-  volumes: { plugin: string; name: string }[];
+  /**
+   * plugin as the volume manager's metrics name it (kubernetes.io/nfs, kubernetes.io/csi:DRIVER), the volume
+   * directory name (the PV name, or the pod's volume name), and the pod's own name for the volume (default: name).
+   */
+  volumes: { plugin: string; name: string; outer?: string }[];
+  /** When its kubelet started failing to unmount them. */
   since: string;
 }
 

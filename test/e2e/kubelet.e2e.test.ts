@@ -1,14 +1,16 @@
 // The kubelet as a witness: each node's simulated kubelet answers through the real API server's node proxy
 // (hack/cluster/sim-kubelet.ts, in a network namespace of the cluster's own). Story 9: a kubelet that lost the
 // API server but still answers stops every node-down action. Story 10: a pod force-deleted while its kubelet
-// was cut off, found again through the kubelet's /pods, metrics and log once it answers.
+// was cut off, found again through the kubelet's /pods while it is still cut off, then, once it reconnects,
+// through its metrics and log (the volume it cannot unmount).
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ScenarioResult } from '../../hack/cluster/scenarios.js';
+import { reconnectStory10, type ScenarioResult } from '../../hack/cluster/scenarios.js';
 import { kubeletAnswers, kubeletSilent } from '../../hack/cluster/controls.js';
-import { waitFor } from '../../hack/cluster/kube.js';
+import { client, waitFor } from '../../hack/cluster/kube.js';
 import { buildStory, cluster, clusterReport, diagnose, diagnoseUntil, Finding, kubectlJson, kubectlRaw, later, plugin } from './helpers.js';
 
 const OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+const ORPHANED = 'orphaned-pod-volumes';
 const taints = (node: string): { key: string }[] => kubectlJson(['get', 'node', node]).spec.taints ?? [];
 const onNode = (f: Finding, node: string) => (f.subject.kind === 'Node' && f.subject.name === node) || f.related.some((r) => r.kind === 'Node' && r.name === node);
 const saysDown = (f: Finding) => /\b(down|unreachable|not ready|notready)\b/i.test(f.summary);
@@ -118,35 +120,75 @@ describe('story 9: a node whose kubelet stopped posting status and renewing its 
 describe('story 10: a pod force-deleted while its kubelet was cut off, its NFS volume still mounted', () => {
   let s: ScenarioResult;
   afterAll(async () => s?.undo?.());
+  const isPodFinding = (f: Finding) => f.check === ORPHANED && f.subject.kind === 'Pod' && f.subject.namespace === s.namespace && f.subject.name === s.facts.pod;
+  const isNodeFinding = (f: Finding) => f.check === ORPHANED && f.subject.kind === 'Node' && f.subject.name === s.facts.node;
+  const proxy = (path: string) => kubectlRaw(`/api/v1/nodes/${s.facts.node}/proxy/${path}`).stdout;
+  const teardownLog = () => proxy(`logs/?query=kubelet&pattern=${encodeURIComponent(String.raw`UnmountVolume\.TearDown failed`)}`);
+  const uids = (list: { items: { metadata: { uid: string } }[] }) => list.items.map((p) => p.metadata.uid);
 
-  it('the kubelet still lists the pod the API no longer has, and says it cannot clean up its volume', async () => {
+  it('while still cut off, the kubelet runs and lists the pod the API no longer has; nothing is orphaned yet', async () => {
     s = await buildStory('force-deleted-pod-still-mounted', 'story10');
-    const node = s.facts.node;
-    expect(kubectlJson(['get', 'pods', '-n', s.namespace]).items.map((p: { metadata: { uid: string } }) => p.metadata.uid)).not.toContain(s.facts.uid);
-    const listed = JSON.parse(kubectlRaw(`/api/v1/nodes/${node}/proxy/pods`).stdout);
-    expect(listed.items.map((p: { metadata: { uid: string } }) => p.metadata.uid)).toContain(s.facts.uid);
-    const metrics = kubectlRaw(`/api/v1/nodes/${node}/proxy/metrics`).stdout;
-    expect(metrics).toContain('\nkubelet_orphan_pod_cleaned_volumes_errors 1\n');
-    expect(metrics).toContain('volume_manager_total_volumes{plugin_name="kubernetes.io/nfs",state="actual_state_of_world"} 1');
-    expect(metrics).not.toContain('volume_manager_total_volumes{plugin_name="kubernetes.io/nfs",state="desired_state_of_world"}');
-    const log = kubectlRaw(`/api/v1/nodes/${node}/proxy/logs/?query=kubelet&pattern=${encodeURIComponent('orphaned pod')}`).stdout;
-    expect(log).toContain(`err="orphaned pod \\"${s.facts.uid}\\" found, but failed to rmdir() volume at path ${s.facts.path}: device or resource busy" numErrs=1`);
+    expect(uids(kubectlJson(['get', 'pods', '-n', s.namespace]))).not.toContain(s.facts.uid);
+    expect(uids(JSON.parse(proxy('pods')))).toContain(s.facts.uid);
+    const metrics = proxy('metrics');
+    expect(metrics).toContain('\nkubelet_orphan_pod_cleaned_volumes_errors 0\n');
+    expect(metrics).toContain('volume_manager_total_volumes{plugin_name="kubernetes.io/nfs",state="desired_state_of_world"} 1\n');
+    expect(metrics).toContain('volume_manager_total_volumes{plugin_name="kubernetes.io/nfs",state="actual_state_of_world"} 1\n');
+    expect(metrics).not.toContain('operation_name="volume_unmount"');
+    // The log query is on: the kubelet's journal answers, without an unmount failure.
+    expect(proxy('logs/?query=kubelet')).toContain('"Started kubelet"');
+    expect(teardownLog()).toBe('');
   });
 
-  it('diagnose finds the pod through the kubelet\'s /pods, and the node through its metrics and log; no other node', async () => {
+  it('diagnose finds the pod through the kubelet\'s /pods, and no orphaned volumes on the node', async () => {
     const node = s.facts.node;
-    const isPodFinding = (f: Finding) => f.check === 'orphaned-pod-volumes' && f.subject.kind === 'Pod' && f.subject.name === s.facts.pod;
     const { doc } = await diagnoseUntil(['-A'], (fs) => fs.some(isPodFinding), 120_000);
     const pod = doc.findings.find(isPodFinding)!;
     expect(pod.severity).toBe('critical');
     expect(pod.subject).toEqual({ kind: 'Pod', namespace: s.namespace, name: s.facts.pod });
     expect(pod.related).toContainEqual({ kind: 'Node', name: node });
     expect(pod.evidence.join('\n')).toContain('/pods');
-    const onTheNode = doc.findings.find((f) => f.check === 'orphaned-pod-volumes' && f.subject.kind === 'Node' && f.subject.name === node);
-    expect(onTheNode, JSON.stringify(doc.findings.filter((f) => f.check === 'orphaned-pod-volumes'), null, 1)).toBeDefined();
-    expect(onTheNode!.evidence.join('\n')).toContain('kubelet_orphan_pod_cleaned_volumes_errors');
-    expect(onTheNode!.evidence.join('\n')).toContain(s.facts.path);
-    const elsewhere = doc.findings.filter((f) => f.check === 'orphaned-pod-volumes' && !onNode(f, node));
+    expect(doc.findings.filter(isNodeFinding)).toEqual([]);
+  });
+
+  it('once it reconnects, the kubelet drops the pod but cannot unmount its volume, and says so at each retry', async () => {
+    s = await reconnectStory10(cluster(), await client(cluster().kubeconfig), s);
+    const { uid, uniqueName, path } = s.facts;
+    expect(uids(JSON.parse(proxy('pods')))).not.toContain(uid);
+    const metrics = proxy('metrics');
+    expect(metrics).toContain('\nkubelet_orphan_pod_cleaned_volumes_errors 1\n');
+    expect(metrics).toContain('volume_manager_total_volumes{plugin_name="kubernetes.io/nfs",state="actual_state_of_world"} 1\n');
+    expect(metrics).not.toContain('volume_manager_total_volumes{plugin_name="kubernetes.io/nfs",state="desired_state_of_world"}');
+    expect(metrics).toMatch(/\nstorage_operation_duration_seconds_count\{migrated="false",operation_name="volume_unmount",status="fail-unknown",volume_plugin="kubernetes.io\/nfs"\} [1-9]\d*\n/);
+
+    const failures = teardownLog().split('\n').filter(Boolean);
+    expect(failures.length).toBeGreaterThan(0);
+    for (const line of failures) {
+      expect(line).toMatch(/^\w{3} \d\d \d\d:\d\d:\d\d\.\d{6} \S+ kubelet\[\d+\]: E\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ nestedpendingoperations\.go:348\] /);
+      expect(line).toContain(`] Operation for "{volumeName:${uniqueName} podName:${uid} nodeName:}" failed. No retries permitted until `);
+      expect(line).toMatch(/ \+0000 UTC m=\+\d+\.\d{9} \(durationBeforeRetry (500ms|\d+s|\dm\d+s)\)\. Error: /);
+      expect(line.endsWith(`Error: UnmountVolume.TearDown failed for volume "${s.facts.volume}" (UniqueName: "${uniqueName}") pod "${uid}" (UID: "${uid}") : unmount failed: exit status 16`), line).toBe(true);
+    }
+    // mount-utils' error goes on over two more lines: journal entries of their own, without klog's header.
+    const journal = proxy('logs/?query=kubelet').split('\n');
+    const first = journal.findIndex((l) => l.endsWith(`(UID: "${uid}") : unmount failed: exit status 16`));
+    expect(first, journal.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(journal[first + 1]).toMatch(/ kubelet\[\d+\]: Unmounting arguments: /);
+    expect(journal[first + 1].endsWith(`]: Unmounting arguments: ${path}`), journal[first + 1]).toBe(true);
+    expect(journal[first + 2].endsWith(`]: Output: umount.nfs: ${path}: device is busy`), journal[first + 2]).toBe(true);
+  });
+
+  it('diagnose then finds the node through its metrics and log, no longer the pod, and no other node', async () => {
+    const node = s.facts.node;
+    const quotesTeardown = (f: Finding) => f.evidence.some((e) => e.includes('UnmountVolume.TearDown failed') && e.includes(s.facts.uid));
+    const { doc } = await diagnoseUntil(['-A'], (fs) => fs.some((f) => isNodeFinding(f) && quotesTeardown(f)), 120_000);
+    const onTheNode = doc.findings.find(isNodeFinding)!;
+    expect(onTheNode.evidence.join('\n')).toContain('kubelet_orphan_pod_cleaned_volumes_errors 1');
+    const quoted = onTheNode.evidence.find((e) => e.includes('UnmountVolume.TearDown failed'))!;
+    expect(quoted).toContain(`nestedpendingoperations.go:348] Operation for "{volumeName:${s.facts.uniqueName} podName:${s.facts.uid} nodeName:}" failed.`);
+    expect(quoted.endsWith(`(UID: "${s.facts.uid}") : unmount failed: exit status 16`), quoted).toBe(true);
+    expect(doc.findings.filter(isPodFinding)).toEqual([]);
+    const elsewhere = doc.findings.filter((f) => f.check === ORPHANED && !onNode(f, node));
     expect(elsewhere).toEqual([]);
   });
 });
