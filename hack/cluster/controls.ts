@@ -3,6 +3,7 @@
 import { readControls, writeControls, ClusterState, Controls, OrphanedPod } from './state.js';
 import { startKwok, stopKwok } from './controlplane.js';
 import { kubeletRunning, startKubelet, stopKubelet } from './kubelets.js';
+import { setMachineOn } from './kubelet-net.js';
 
 function update(state: ClusterState, change: (c: Controls) => void): Controls {
   const c = readControls(state.dir);
@@ -22,7 +23,10 @@ export async function nodeDown(state: ClusterState, node: string): Promise<void>
   known(state, node);
   update(state, (c) => { if (!c.downNodes.includes(node)) c.downNodes.push(node); });
   await stopKwok(state, node);
-  if (state.kubelets) await stopKubelet(state, node);
+  if (state.kubelets) {
+    await stopKubelet(state, node);
+    setMachineOn(state, node, false);
+  }
 }
 
 /** The machine runs and its kubelet reaches the API server again: status, Lease, pod handling and the kubelet's answers. */
@@ -30,6 +34,7 @@ export async function nodeUp(state: ClusterState, node: string): Promise<void> {
   known(state, node);
   update(state, (c) => { c.downNodes = without(c.downNodes, node); c.cutOffNodes = without(c.cutOffNodes, node); });
   if (!state.processes.some((p) => p.name === `kwok-${node}`)) await startKwok(state, node);
+  if (state.kubelets) setMachineOn(state, node, true);
   if (state.kubelets && !kubeletRunning(state, node)) await startKubelet(state, node);
 }
 
@@ -43,7 +48,7 @@ export async function kubeletCutOff(state: ClusterState, node: string): Promise<
   await stopKwok(state, node);
 }
 
-/** The kubelet stops answering (its process is stopped): the node proxy answers 503. Nothing else changes. */
+/** The kubelet stops answering (its process is stopped, the machine runs): the node proxy answers 503, connection refused. Nothing else changes. */
 export async function kubeletSilent(state: ClusterState, node: string): Promise<void> {
   known(state, node);
   await stopKubelet(state, node);
@@ -52,6 +57,7 @@ export async function kubeletSilent(state: ClusterState, node: string): Promise<
 /** The kubelet answers again, with whatever it knew (a cut-off kubelet keeps its frozen pod list). */
 export async function kubeletAnswers(state: ClusterState, node: string): Promise<void> {
   known(state, node);
+  setMachineOn(state, node, true);
   await startKubelet(state, node);
 }
 

@@ -1,6 +1,6 @@
 // The simulated kubelets' network: a network namespace named after the cluster, joined to the host by a veth
-// pair. The namespace end carries one private address per node (the node's InternalIP), the host end is the
-// gateway of that /24, so the kube-apiserver (on 127.0.0.1 of the host) reaches every kubelet through its node
+// pair. The namespace end carries one private address per node (the node's InternalIP, while its machine is on),
+// the host end is the gateway of that /24, so the kube-apiserver (on 127.0.0.1 of the host) reaches every kubelet through its node
 // proxy. The API server refuses to proxy to loopback or link-local addresses ("address not allowed"), and
 // 10.0.0.0/8 is global unicast to it; a namespace of our own keeps those addresses off the machine's interfaces.
 import { spawnSync } from 'node:child_process';
@@ -67,9 +67,11 @@ export function createKubeletNetwork(state: ClusterState): void {
       must(['link', 'add', net.hostLink, 'type', 'veth', 'peer', 'name', net.nsLink, 'netns', net.netns]);
       must(['addr', 'add', `${net.hostIp}/24`, 'dev', net.hostLink]);
       must(['link', 'set', net.hostLink, 'up']);
-      for (const n of state.nodes) must(['-n', net.netns, 'addr', 'add', `${state.kubelets[n].ip}/24`, 'dev', net.nsLink]);
+      // One /32 per node, so that one node's address can go (its machine is off) without the others.
+      for (const n of state.nodes) must(['-n', net.netns, 'addr', 'add', `${state.kubelets[n].ip}/32`, 'dev', net.nsLink]);
       must(['-n', net.netns, 'link', 'set', net.nsLink, 'up']);
       must(['-n', net.netns, 'link', 'set', 'lo', 'up']);
+      must(['-n', net.netns, 'route', 'add', `${net.hostIp}/32`, 'dev', net.nsLink]);
     } catch (err) {
       removeKubeletNetwork(state);
       throw new Error(`${NEEDS}: ${(err as Error).message}`, { cause: err });
@@ -78,6 +80,20 @@ export function createKubeletNetwork(state: ClusterState): void {
     removeKubeletNetwork(state);
   }
   throw new Error(`no free /24 under ${PREFIX}.0.0/16 for the simulated kubelets`);
+}
+
+/**
+ * A node's address answers (its machine is on) or not (off): without it the host's ARP for the address goes
+ * unanswered, and the API server's node proxy gets no answer and then "no route to host", as from a powered-off
+ * machine. A stopped kubelet on a running machine refuses the connection instead.
+ */
+export function setMachineOn(state: ClusterState, node: string, on: boolean): void {
+  const net = state.network;
+  const at = state.kubelets?.[node];
+  if (!net || !at) return;
+  const has = ip(['-n', net.netns, '-4', 'addr', 'show', 'dev', net.nsLink]).out.includes(` ${at.ip}/32 `);
+  if (on && !has) must(['-n', net.netns, 'addr', 'add', `${at.ip}/32`, 'dev', net.nsLink]);
+  if (!on && has) must(['-n', net.netns, 'addr', 'del', `${at.ip}/32`, 'dev', net.nsLink]);
 }
 
 /** Removes the namespace and the host end of the veth pair (idempotent: after a crash, parts may be gone). */
