@@ -84,8 +84,8 @@ export function createKubeletNetwork(state: ClusterState): void {
 
 /**
  * A node's address answers (its machine is on) or not (off): without it the host's ARP for the address goes
- * unanswered, and the API server's node proxy gets no answer and then "no route to host", as from a powered-off
- * machine. A stopped kubelet on a running machine refuses the connection instead.
+ * unanswered and the API server's node proxy gets no answer at all, as from a powered-off machine. A stopped
+ * kubelet on a running machine refuses the connection instead.
  */
 export function setMachineOn(state: ClusterState, node: string, on: boolean): void {
   const net = state.network;
