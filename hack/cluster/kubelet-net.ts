@@ -93,6 +93,8 @@ export function setMachineOn(state: ClusterState, node: string, on: boolean): vo
   if (!net || !at) return;
   const has = ip(['-n', net.netns, '-4', 'addr', 'show', 'dev', net.nsLink]).out.includes(` ${at.ip}/32 `);
   if (on && !has) must(['-n', net.netns, 'addr', 'add', `${at.ip}/32`, 'dev', net.nsLink]);
+  // The kernel drops the link's routes with its last address: the way back to the host goes with it.
+  if (on) must(['-n', net.netns, 'route', 'replace', `${net.hostIp}/32`, 'dev', net.nsLink]);
   if (!on && has) must(['-n', net.netns, 'addr', 'del', `${at.ip}/32`, 'dev', net.nsLink]);
 }
 

@@ -47,35 +47,43 @@ function ghostPodFinding(graph: Graph, kubelet: KubeletFact, pod: KubeletPodFact
 
 const UID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 /** A path the line names under a pod's volumes directory (rmdir errors, CSI TearDownAt errors, mount-utils output). */
-const VOLUME_PATH = new RegExp(`/\\S*?/pods/(${UID})/volumes/[^\\s"\\\\:\\]]+`, 'g');
+const VOLUME_PATH = new RegExp(`/\\S*?/pods/(${UID})/volumes/[^\\s"\\\\:\\]…]+`, 'g');
 /** The volume manager's unmount failure: UniqueName "kubernetes.io/<plugin>/..." of pod "<uid>" (quotes escaped in older logs). */
 const TEARDOWN = new RegExp(`UnmountVolume\\.TearDown failed for volume \\\\?"[^"\\\\]*\\\\?" \\(UniqueName: \\\\?"([^"\\\\]+)\\\\?"\\) pod \\\\?"(${UID})`);
 /** podVolumesExist's error: the kubelet could not even tell whether the pod's volumes are mounted. */
 const CHECK_FAILED = new RegExp(`podUID="(${UID})"`);
+/** The kubelet's own verdict that a pod is orphaned (its housekeeping sweep); other lines may be about a pod it still has. */
+const ORPHAN_VERDICT = /[Oo]rphaned pod/;
 
 /**
- * The volume directories the kubelet's log lines say it cannot clean, for pods the API no longer has. An in-tree
- * plugin's directory follows from the unique name (kubernetes.io/nfs/<uid>-<volume>); a CSI volume's directory is
- * named after its PersistentVolume, which the unique name does not carry, so the plugin directory is given.
+ * The volume directories the kubelet's log lines say it cannot clean, for pods that are orphaned: pods the kubelet
+ * itself no longer has (not in its /pods) and the API did not list. An unmount failure of a pod the kubelet still
+ * has is a teardown in progress, not a leftover; when its /pods could not be read, only the kubelet's own "orphaned
+ * pod" lines count. An in-tree plugin's directory follows from the unique name (kubernetes.io/nfs/<uid>-<volume>); a
+ * CSI volume's directory is named after its PersistentVolume, which the unique name does not carry, so the plugin
+ * directory is given. A path cut short where the line was shortened (…) is not a path.
  */
-function leftoverPaths(lines: readonly string[], apiUids: ReadonlySet<string>): string[] {
+function leftoverPaths(kubelet: KubeletFact, apiUids: ReadonlySet<string>): string[] {
+  const kubeletUids = kubelet.pods && new Set(kubelet.pods.map((p) => p.uid));
   const paths: string[] = [];
-  for (const line of lines) {
-    const named = [...line.matchAll(VOLUME_PATH)].filter((m) => !apiUids.has(m[1])).map((m) => m[0]);
+  for (const line of kubelet.logLines ?? []) {
+    const orphaned = (uid: string) => !apiUids.has(uid) && (kubeletUids ? !kubeletUids.has(uid) : ORPHAN_VERDICT.test(line));
+    const named = [...line.matchAll(VOLUME_PATH)].filter((m) => orphaned(m[1]) && line[m.index + m[0].length] !== '…').map((m) => m[0]);
     if (named.length) {
       paths.push(...named);
       continue;
     }
     const teardown = TEARDOWN.exec(line);
-    if (teardown && !apiUids.has(teardown[2])) {
+    if (teardown) {
       const [, unique, uid] = teardown;
+      if (!orphaned(uid)) continue;
       const inTree = /^kubernetes\.io\/([a-z0-9-]+)\/(.+)$/.exec(unique);
       if (inTree && inTree[1] !== 'csi' && inTree[2].startsWith(`${uid}-`)) paths.push(`${PODS_DIR}/${uid}/volumes/kubernetes.io~${inTree[1]}/${inTree[2].slice(uid.length + 1)}`);
       else paths.push(`${PODS_DIR}/${uid}/volumes/${inTree ? `kubernetes.io~${inTree[1]}/` : ''}`);
       continue;
     }
     const unchecked = line.includes('error occurred during checking mounted volumes') ? CHECK_FAILED.exec(line) : null;
-    if (unchecked && !apiUids.has(unchecked[1])) paths.push(`${PODS_DIR}/${unchecked[1]}/volumes/`);
+    if (unchecked && orphaned(unchecked[1])) paths.push(`${PODS_DIR}/${unchecked[1]}/volumes/`);
   }
   return [...new Set(paths)];
 }
@@ -89,7 +97,7 @@ function cleanupFailingFinding(graph: Graph, kubelet: KubeletFact, errors: numbe
   for (const f of kubelet.metrics?.failedOperations ?? []) evidence.push(`storage_operation_duration_seconds_count{volume_plugin="${f.plugin}",operation_name="${f.operation}",status="fail-unknown"} ${f.count}`);
   for (const line of kubelet.logLines ?? []) evidence.push(`kubelet log: ${line}`);
   evidence.push(...kubelet.notes);
-  const paths = leftoverPaths(kubelet.logLines ?? [], new Set(graph.snapshot.pods.map((p) => p.uid)));
+  const paths = leftoverPaths(kubelet, new Set(graph.snapshot.pods.map((p) => p.uid)));
   return finding({
     severity: 'warning',
     subject: nodeRef(node),

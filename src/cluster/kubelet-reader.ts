@@ -367,7 +367,9 @@ async function readKubeletLog(client: KubeClient, snapshot: Snapshot, fact: Kube
  */
 export async function readKubeletViews(client: KubeClient, snapshot: Snapshot, nodes: string[]): Promise<void> {
   const known = new Set(snapshot.nodes.map((n) => n.name));
-  const wanted = [...new Set(nodes)].filter((n) => known.has(n));
+  // A kubelet already found silent or unreachable has nothing more to read: it takes none of the places.
+  const probed = new Map((snapshot.kubelets ?? []).map((k) => [k.node, k.reach]));
+  const wanted = [...new Set(nodes)].filter((n) => known.has(n) && (probed.get(n) ?? 'answered') === 'answered');
   const facts = await mapLimited(wanted.slice(0, MAX_KUBELETS_ASKED), CONCURRENCY, async (node) => {
     const fact = snapshot.kubelets?.find((k) => k.node === node) ?? await probeKubelet(client, node);
     if (fact.reach === 'answered') await Promise.all([readKubeletPods(client, snapshot, fact), readKubeletMetrics(client, snapshot, fact), readKubeletLog(client, snapshot, fact)]);

@@ -111,6 +111,8 @@ describe('when a fix counts as cleared', () => {
     try {
       expect(plannedWith.pod('tools', 'debug')!.owner).toBeUndefined();
       expect(cleared([], [{ namespace: 'tools', name: 'debug' }])).toEqual({ done: true, detail: 'pod tools/debug was deleted and nothing recreates it (it had no controller): create it again if it is still needed' });
+      // A targeted re-read lists only the pods in view: its not listing the pod proves nothing.
+      expect(cleared([], [{ namespace: 'tools', name: 'debug' }], false).done).toBe(false);
       // One its StatefulSet owns is recreated: waited for.
       plannedWith = liveGraph(story2());
       const owned = plannedWith.snapshot.pods.find((p) => p.owner)!;

@@ -41,7 +41,8 @@ async function plannedThenChanged(minor: number, change: (objects: { node3: Raw;
 describe('an object changed between plan and write', () => {
   it('a node at a new resourceVersion (a heartbeat, a label) is still tainted, conditional on the node as re-read', async () => {
     const { result, node3, writes } = await plannedThenChanged(33, ({ node3: n }) => { n.metadata.resourceVersion = '9001'; n.metadata.labels = { ...n.metadata.labels, touched: 'yes' }; });
-    expect(result.actions.map((a) => a.status)).not.toContain('aborted');
+    // Written, then waited for (the stub never clears the finding): not aborted.
+    expect(result.actions.map((a) => a.status)).toEqual(['unresolved']);
     expect(writes.map((w) => `${w.method} ${w.path}`)).toEqual(['PATCH /api/v1/nodes/worker-3']);
     expect(JSON.parse(writes[0].body)).toEqual(expect.arrayContaining([
       { op: 'test', path: '/metadata/resourceVersion', value: '9001' },

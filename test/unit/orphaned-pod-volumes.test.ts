@@ -48,7 +48,7 @@ describe('orphaned-pod-volumes', () => {
   it('takes the leftover directory from the volume manager\'s unmount failures: NFS by its unique name, CSI by its plugin directory or the path the driver names', () => {
     const nfs = `E1126 07:01:02.123456    1234 nestedpendingoperations.go:348] Operation for "{volumeName:kubernetes.io/nfs/${UID}-shared podName:${UID} nodeName:}" failed. No retries permitted until 2026-11-26 07:03:04.123456789 +0000 UTC m=+123.456000000 (durationBeforeRetry 2m2s). Error: UnmountVolume.TearDown failed for volume "data" (UniqueName: "kubernetes.io/nfs/${UID}-shared") pod "${UID}" (UID: "${UID}") : unmount failed: exit status 16`;
     const metrics = { orphanCleanupErrors: 1, orphansCleaned: 0, volumes: [], failedOperations: [] };
-    const [f] = run({ metrics, logLines: [nfs] });
+    const [f] = run({ pods: [], metrics, logLines: [nfs] });
     expect(f.summary).toContain(`${NFS_PATH} is still mounted or busy`);
     expect(f.remedies.join('\n')).toContain(`umount ${NFS_PATH}`);
     expect(f.evidence).toContain(`kubelet log: ${nfs}`);
@@ -56,23 +56,35 @@ describe('orphaned-pod-volumes', () => {
     const CSI_UID = '0b8e2a44-2222-4d1e-8f00-1a2b3c4d5e6f';
     // Before 1.2x the error was quoted whole, with its inner quotes escaped.
     const csi = `Error: "UnmountVolume.TearDown failed for volume \\"data\\" (UniqueName: \\"kubernetes.io/csi/ebs.csi.aws.com^vol-0abc\\") pod \\"${CSI_UID}\\" (UID: \\"${CSI_UID}\\") : rpc error: code = Internal desc = target is busy"`;
-    const [g] = run({ metrics, logLines: [csi] });
+    const [g] = run({ pods: [], metrics, logLines: [csi] });
     expect(g.summary).toContain(`a volume under /var/lib/kubelet/pods/${CSI_UID}/volumes/kubernetes.io~csi/ is still mounted or busy`);
     expect(g.remedies.join('\n')).toContain('umount /var/lib/kubelet/pods/UID/volumes/PLUGIN/VOLUME');
 
     const named = `Error: UnmountVolume.TearDown failed for volume "data" (UniqueName: "kubernetes.io/csi/ebs.csi.aws.com^vol-0abc") pod "${CSI_UID}" (UID: "${CSI_UID}") : kubernetes.io/csi: Unmounter.TearDownAt failed to clean mount dir [/var/lib/kubelet/pods/${CSI_UID}/volumes/kubernetes.io~csi/pvc-0abc/mount]: device or resource busy`;
-    expect(run({ metrics, logLines: [named] })[0].summary).toContain(`/var/lib/kubelet/pods/${CSI_UID}/volumes/kubernetes.io~csi/pvc-0abc/mount is still mounted or busy`);
+    expect(run({ pods: [], metrics, logLines: [named] })[0].summary).toContain(`/var/lib/kubelet/pods/${CSI_UID}/volumes/kubernetes.io~csi/pvc-0abc/mount is still mounted or busy`);
 
     const unchecked = `E1126 07:01:02.123456    1234 kubelet_volumes.go:118] "Pod found, but error occurred during checking mounted volumes from disk" err="stat /var/lib/kubelet/pods/x: stale NFS file handle" podUID="${CSI_UID}"`;
-    expect(run({ metrics, logLines: [unchecked] })[0].summary).toContain(`a volume under /var/lib/kubelet/pods/${CSI_UID}/volumes/ is still mounted or busy`);
+    expect(run({ pods: [], metrics, logLines: [unchecked] })[0].summary).toContain(`a volume under /var/lib/kubelet/pods/${CSI_UID}/volumes/ is still mounted or busy`);
   });
 
-  it('names no directory of a pod the API still has (its unmount may be a normal teardown in progress)', () => {
+  it('names no directory of a pod that is not orphaned: one the API lists, one the kubelet still has, or any when its /pods was not read', () => {
     const line = `Error: UnmountVolume.TearDown failed for volume "data" (UniqueName: "kubernetes.io/nfs/${UID}-shared") pod "${UID}" (UID: "${UID}") : unmount failed: exit status 16`;
     const metrics = { orphanCleanupErrors: 1, orphansCleaned: 0, volumes: [], failedOperations: [] };
-    const [f] = run({ metrics, logLines: [line] }, [pod('media', 'uploader-0', { node: 'worker-2', uid: UID })]);
-    expect(f.summary).toContain('their volume directories are still mounted or busy');
-    expect(f.summary).not.toContain(NFS_PATH);
+    const unnamed = 'their volume directories are still mounted or busy';
+    // A teardown in progress of a pod the API still has (in a namespace-scoped run, or on the node).
+    expect(run({ pods: [], metrics, logLines: [line] }, [pod('media', 'uploader-0', { node: 'worker-2', uid: UID })])[0].summary).toContain(unnamed);
+    // The kubelet still has the pod (the API run may not have listed it: -n, -l, a target).
+    const stillHas = { namespace: 'media', name: 'uploader-0', uid: UID, volumes: ['nfs 10.0.0.5:/exports/shared'], claims: [], api: 'unknown' as const };
+    expect(run({ pods: [stillHas], metrics, logLines: [line] })[0].summary).toContain(unnamed);
+    // Its /pods was not read: only the kubelet's own "orphaned pod" verdict names a directory.
+    expect(run({ metrics, logLines: [line] })[0].summary).toContain(unnamed);
+    expect(run({ metrics, logLines: [LOG] })[0].summary).toContain(`${NFS_PATH} is still mounted or busy`);
+  });
+
+  it('takes no path that the line was cut in (the reader shortens long lines with …)', () => {
+    const metrics = { orphanCleanupErrors: 1, orphansCleaned: 0, volumes: [], failedOperations: [] };
+    const cut = `orphaned pod \\"${UID}\\" found, but failed to rmdir() volume at path /var/lib/kubelet/pods/${UID}/volumes/kubernetes.io~csi/pvc-0a…`;
+    expect(run({ pods: [], metrics, logLines: [cut] })[0].summary).toContain('their volume directories are still mounted or busy');
   });
 
   it('the CSI twin: a pod gone from the API whose CSI claim the kubelet still mounts, and a CSI volume the kubelet cannot unmount', () => {
