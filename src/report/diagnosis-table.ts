@@ -6,7 +6,7 @@ import type { Diagnosis } from './diagnosis.js';
 import { describeRef, refKey, sameRef } from '../util/refs.js';
 import { severityLabel } from './style.js';
 import { terminalSafe } from '../util/terminal-safe.js';
-import { DEFAULT_WIDTH, shortenGeneratedNames, wrapPainted } from './layout.js';
+import { DEFAULT_WIDTH, keepCommandsWhole, shortenGeneratedNames, wrapPainted } from './layout.js';
 
 /** Longest a field from the cluster may run in the human view; -o json has it whole. */
 export const FIELD_MAX = 2000;
@@ -111,7 +111,7 @@ export function renderDiagnosisTable(diagnosis: Diagnosis, findings: Finding[], 
         out.push(`  ${style.bold('Next step:')}`);
         steps.forEach((r, n) => {
           const number = `    ${n + 1}. `;
-          push(t(r), number, ' '.repeat(number.length));
+          push(keepCommandsWhole(t(r)), number, ' '.repeat(number.length));
         });
       }
     }

@@ -72,6 +72,47 @@ function splitWord(word: string, width: number): string[] {
   return pieces;
 }
 
+/** Joins the words of a command that is kept whole: wrap() never breaks a word holding it. */
+const KEEP = '\ue000';
+/** Where a kept command ends, when text follows it without a space (a closing parenthesis). */
+const END = '\ue001';
+const COMMAND = /(?<=^|[\s(])(?:kubectl|journalctl|findmnt|crictl|umount|systemctl) /g;
+/** Prose that ends a command written inside a sentence ("... grep /var/lib/kubelet/pods/ and compare ..."). */
+const PROSE = new Set(['and', 'then', 'to', 'so', 'if', 'when', 'until', 'shows', 'is', 'are', 'or']);
+
+/**
+ * Marks the shell commands in a sentence ("Remove the taint: kubectl taint node worker-2 ...-") so that wrap()
+ * keeps each on one line, or breaks it with a shell's ` \` when it is wider than a line: a command broken across
+ * lines any other way does not run when copied. A command ends at the end of
+ * the text or of its sentence, before a parenthesis it did not open, a `;`, `,` or `:` after a word, or prose.
+ */
+export function keepCommandsWhole(text: string): string {
+  let out = '';
+  let from = 0;
+  for (const m of text.matchAll(COMMAND)) {
+    if (m.index < from) continue;
+    const words = text.slice(m.index).split(' ');
+    const kept: string[] = [];
+    let depth = 0;
+    for (const [i, word] of words.entries()) {
+      if (word === '' || (i > 0 && (PROSE.has(word) || word.startsWith('(')))) break;
+      let w = word;
+      for (const ch of w) depth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+      const closesOuter = depth < 0;
+      if (closesOuter) w = w.replace(/\)+[.,;:]?$/, '');
+      const ends = closesOuter || /[;,:]$/.test(w) || (/\.$/.test(w) && (i === words.length - 1 || /^[A-Z]/.test(words[i + 1])));
+      if (ends && !closesOuter) w = w.slice(0, -1);
+      if (w) kept.push(w);
+      if (ends) break;
+    }
+    if (kept.length < 2) continue;
+    const command = kept.join(' ');
+    out += text.slice(from, m.index) + command.replaceAll(' ', KEEP) + END;
+    from = m.index + command.length;
+  }
+  return out + text.slice(from);
+}
+
 /**
  * Word-wraps `text` to `width` columns: the first line starts with `first`, the others with `rest` (a hanging
  * indent). Words are never cut unless one alone is wider than the room left, as a long name or command can be.
@@ -86,7 +127,7 @@ export function wrap(text: string, width: number, first = '', rest = first): str
   let empty = true;
   // Spaces between words are kept as they are (a message may hold two in a row); at a line break they go.
   for (const [, gap, word] of text.matchAll(/( *)([^ ]+)/g)) {
-    const w = displayWidth(word);
+    const w = displayWidth(word) - (word.includes(END) ? 1 : 0);
     if (!empty && used + gap.length + w <= cols) {
       line += gap + word;
       used += gap.length + w;
@@ -107,6 +148,31 @@ export function wrap(text: string, width: number, first = '', rest = first): str
     if (used + w <= cols) {
       line += word;
       used += w;
+    } else if (word.includes(KEEP)) {
+      // A command too long for a line of its own is broken between its words as a shell continues a line (` \`),
+      // so that the lines copied together still run.
+      const [command, after] = word.split(END);
+      for (const [i, part] of command.split(KEEP).entries()) {
+        const pw = displayWidth(part);
+        if (i > 0 && used + 1 + pw + 2 > cols) {
+          lines.push(`${line} \\`);
+          line = `${rest}  `;
+          used = restWidth + 2;
+        } else if (i > 0) {
+          line += ' ';
+          used += 1;
+        }
+        line += part;
+        used += pw;
+      }
+      // Nothing follows on its last line: it would be copied with the command. Punctuation closing the sentence
+      // around it (a parenthesis, a full stop) would stand alone on the next line: it is left out.
+      lines.push(line);
+      const next = after && !/^[).,;:]+$/.test(after) ? after : '';
+      line = rest + next;
+      used = restWidth + displayWidth(next);
+      empty = !next;
+      continue;
     } else {
       const pieces = splitWord(word, room);
       for (const piece of pieces.slice(0, -1)) {
@@ -119,8 +185,8 @@ export function wrap(text: string, width: number, first = '', rest = first): str
     }
     empty = false;
   }
-  lines.push(line);
-  return lines;
+  if (!empty || !lines.length) lines.push(line);
+  return lines.map((l) => (l.includes(KEEP) || l.includes(END) ? l.replaceAll(KEEP, ' ').replaceAll(END, '') : l));
 }
 
 const CSI_ATTACHMENT = /\bcsi-([0-9a-f]{6})[0-9a-f]{58}\b/g;

@@ -7,7 +7,7 @@ import { guardUnknown } from '../remedy/guards.js';
 import { describeRef } from '../util/refs.js';
 import { terminalSafe } from '../util/terminal-safe.js';
 import { FIELD_MAX } from './diagnosis-table.js';
-import { DEFAULT_WIDTH, displayWidth, shortenGeneratedNames, wrapPainted } from './layout.js';
+import { DEFAULT_WIDTH, displayWidth, keepCommandsWhole, shortenGeneratedNames, wrapPainted } from './layout.js';
 
 const field = (s: string) => terminalSafe(s, FIELD_MAX, 'see -o json');
 /** A guard's detail is one sentence; past this it is cluster data gone wild (a 5,000-character gitVersion). */
@@ -70,7 +70,7 @@ export function renderPlanTable(plan: RemediationPlan, style: ChalkInstance, wid
     }
     // The plan's own refusal only repeats the failed guards above; anything else (a wrong name at the prompt) says more.
     const message = a.status === 'refused' && a.message?.startsWith('refused: ') ? undefined : withoutReminder(a);
-    if (message) push(field(message), indent, `${indent}  `);
+    if (message) push(keepCommandsWhole(field(message)), indent, `${indent}  `);
     out.push('');
   });
   const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');

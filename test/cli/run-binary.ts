@@ -38,7 +38,10 @@ export function runBinaryAsync(args: string[], env: Record<string, string> = {},
   });
 }
 
-/** The report with its word wrap undone: each line break and the indentation after it read as one space. */
+/**
+ * The report with its word wrap undone: each line break and the indentation after it read as one space, and a
+ * command broken with a shell's " \" read whole, as a shell reads it.
+ */
 export function unwrapped(text: string): string {
-  return text.replace(/ *\n[ │]*/g, ' ');
+  return text.replace(/ \\\n[ │]*/g, ' ').replace(/ *\n[ │]*/g, ' ');
 }

@@ -6,7 +6,7 @@ import { buildDiagnosis } from '../../src/report/diagnosis.js';
 import { mergeSteps, renderDiagnosisTable } from '../../src/report/diagnosis-table.js';
 import { renderPlanTable } from '../../src/report/plan-table.js';
 import { renderCheckDoc, renderCheckList } from '../../src/report/explain-table.js';
-import { displayWidth, shortenGeneratedNames, stripAnsi, terminalWidth, wrap } from '../../src/report/layout.js';
+import { displayWidth, keepCommandsWhole, shortenGeneratedNames, stripAnsi, terminalWidth, wrap } from '../../src/report/layout.js';
 import { colorEnabled, makeStyle } from '../../src/report/style.js';
 import { plan, taintReminder, withoutReminder } from '../../src/remedy/plan.js';
 import type { Action } from '../../src/remedy/types.js';
@@ -20,7 +20,7 @@ const colour = makeStyle(true);
 const plain = makeStyle(false);
 const dryRun = (confirm: string[] = []) => plan(findings, graph, { confirmNodeDown: confirm, nodeDownForMs: 5 * 60_000 }, true);
 
-const unwrap = (s: string) => s.replace(/ *\n[ │]*/g, ' ');
+const unwrap = (s: string) => s.replace(/ \\\n[ │]*/g, ' ').replace(/ *\n[ │]*/g, ' ');
 
 function widest(text: string): number {
   return Math.max(...text.split('\n').map(displayWidth));
@@ -62,6 +62,35 @@ describe('wrap', () => {
     const va = `csi-${'85a4f2'}${'0'.repeat(58)}`;
     expect(shortenGeneratedNames(`VolumeAttachment ${va} holds pvc-1d2c3b4a-0000-4000-8000-000000000000`)).toBe('VolumeAttachment csi-85a4f2… holds pvc-1d2c3b4a…');
     expect(shortenGeneratedNames('pvc-1d2c3b4a and csi-short stay')).toBe('pvc-1d2c3b4a and csi-short stay');
+  });
+});
+
+describe('commands in the next steps', () => {
+  const step = (text: string, width = 80) => wrap(keepCommandsWhole(text), width, '    1. ', '       ');
+
+  it('are never broken across lines when they fit on one: the copied line runs', () => {
+    const lines = step('Remove the taint when the node is back: kubectl taint node worker-3 node.kubernetes.io/out-of-service-');
+    expect(lines).toContain('       kubectl taint node worker-3 node.kubernetes.io/out-of-service-');
+    expect(lines.every((l) => displayWidth(l) <= 80)).toBe(true);
+  });
+
+  it('wider than a line, break between words with a shell\'s " \\", and nothing else follows on their last line', () => {
+    const command = "kubectl patch volumeattachment csi-85a4f231ac34e67e69af634b6d06a394626973899d2e9b5f3722ca79e2c3b25e --type=json -p '[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'";
+    const lines = step(`Only if the backend confirms it is detached: ${command}. Removing the finalizer otherwise can attach it twice.`);
+    expect(lines.every((l) => displayWidth(l) <= 80)).toBe(true);
+    const start = lines.findIndex((l) => l.trim().startsWith('kubectl patch'));
+    const end = lines.findIndex((l, i) => i > start && !l.endsWith(' \\'));
+    // What a shell reads from the copied lines: each " \" and line break joins the next line.
+    expect(lines.slice(start, end + 1).join('\n').trim().replace(/ \\\n\s+/g, ' ')).toBe(command);
+    expect(lines[end + 1].trim()).toBe('Removing the finalizer otherwise can attach it twice.');
+  });
+
+  it('end where the sentence goes on: before prose, a parenthesis they did not open, a colon or a semicolon', () => {
+    const kept = (text: string) => keepCommandsWhole(text).split('\ue001')[0].split(/[ (]/).pop()!.replaceAll('\ue000', ' ');
+    expect(kept('Confirm: findmnt -rn -o TARGET | grep /var/lib/kubelet/pods/ and compare the uids')).toBe('findmnt -rn -o TARGET | grep /var/lib/kubelet/pods/');
+    expect(kept('remove it (Longhorn UI, or kubectl -n longhorn-system delete replicas.longhorn.io r-1) and Longhorn rebuilds it')).toBe('kubectl -n longhorn-system delete replicas.longhorn.io r-1');
+    expect(kept('kubectl -n longhorn-system get volumes.longhorn.io VOLUME -o yaml: look at status.robustness')).toBe('kubectl -n longhorn-system get volumes.longhorn.io VOLUME -o yaml');
+    expect(keepCommandsWhole('Restart the kubelet (or reboot the node) once it is drained.')).toBe('Restart the kubelet (or reboot the node) once it is drained.');
   });
 });
 
