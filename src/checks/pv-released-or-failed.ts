@@ -14,7 +14,8 @@ export const pvReleasedOrFailed = defineCheck({
 How Kubernetes gets there: the claim bound to the volume was deleted. With reclaimPolicy Retain the PV controller marks the volume Released and keeps it, data and claimRef included, for an administrator to decide; with Delete or Recycle the volume is reclaimed automatically, and a reclamation that fails leaves it Failed (the PV's events say why). A claim re-created with the same name gets a new uid, which never matches the Released volume's claimRef.
 
 Confirm by hand:
-  kubectl get pv NAME -o jsonpath='{.status.phase} {.spec.persistentVolumeReclaimPolicy} {.spec.claimRef}'
+  kubectl get pv NAME      (STATUS, RECLAIM POLICY, CLAIM)
+  kubectl get pv NAME -o jsonpath='{.spec.claimRef}'
 
 Safe fix: to reuse the data, clear the stale claim reference: kubectl patch pv NAME --type=json -p '[{"op":"remove","path":"/spec/claimRef/uid"}]' (the new claim then binds); if the data is no longer needed, delete the PV and the backend volume. For Failed, read the PV's events for the reclaim error.
 

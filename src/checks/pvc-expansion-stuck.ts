@@ -119,7 +119,7 @@ function restartCommand(p: PodFact): string {
 
 const setRequest = (pvc: PvcFact, size: string) => `kubectl patch pvc ${pvc.name} -n ${pvc.namespace} -p '{"spec":{"resources":{"requests":{"storage":"${size}"}}}}'`;
 
-const resizerPods = 'kubectl get pods -A -o custom-columns=NAMESPACE:.metadata.namespace,POD:.metadata.name,CONTAINERS:.spec.containers[*].name | grep -i resizer';
+const resizerPods = 'kubectl get pods -A | grep -i -e resizer -e csi';
 
 /** The API server accepts a smaller request only above status.capacity, and only with RecoverVolumeExpansionFailure. */
 const REQUEST_FLOOR = 'the API server refuses a request at or below status.capacity, and any smaller request without the RecoverVolumeExpansionFailure feature (on by default since Kubernetes 1.32)';
@@ -269,7 +269,7 @@ Severity: warning; critical when a pod that uses the claim waits to start, or af
 How Kubernetes gets there: a user raises the claim's request. The expand controller (kube-controller-manager) leaves CSI volumes to the csi-resizer sidecar of the driver, which sets the Resizing condition (and allocatedResources / allocatedResourceStatuses on 1.31+), calls ControllerExpandVolume, updates the PV's capacity and, when the file system must grow too, sets FileSystemResizePending. The kubelet then calls NodeExpandVolume on the node that mounts the volume and sets status.capacity.
 
 Confirm by hand:
-  kubectl get pvc CLAIM -n NS -o jsonpath='{.spec.resources.requests.storage} {.status.capacity.storage} {.status.allocatedResourceStatuses} {.status.conditions}'
+  kubectl get pvc CLAIM -n NS -o yaml      (spec.resources.requests, status.capacity, status.allocatedResourceStatuses, status.conditions)
   kubectl describe pvc CLAIM -n NS      (Events: ExternalExpanding, Resizing, VolumeResizeFailed, FileSystemResizeRequired)
   kubectl get pv PV -o jsonpath='{.spec.capacity.storage}'
   ${resizerPods}

@@ -17,7 +17,7 @@ How Kubernetes gets there: someone deleted the claim (kubectl delete pvc, a name
 
 Confirm by hand:
   kubectl get pvc NAME -n NS -o jsonpath='{.metadata.finalizers}'
-  kubectl get pods -n NS -o json | jq -r '.items[] | select(.spec.volumes[]?.persistentVolumeClaim.claimName=="NAME") | .metadata.name'
+  kubectl describe pvc NAME -n NS | grep -A5 'Used By'
 
 Safe fix: delete (or scale down the owners of) the pods named here; the claim goes away by itself after that. If a pod is stuck Terminating on a dead node, see terminating-pod-on-unreachable-node.
 

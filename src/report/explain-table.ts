@@ -1,6 +1,6 @@
 // explain's human view: the list of checks as columns that fit the terminal, or one check's documentation wrapped.
 import { terminalSafe } from '../util/terminal-safe.js';
-import { DEFAULT_WIDTH, displayWidth, wrap } from './layout.js';
+import { DEFAULT_WIDTH, displayWidth, keepCommandsWhole, wrap } from './layout.js';
 
 export interface CheckDoc {
   id: string;
@@ -47,7 +47,7 @@ export function renderCheckDoc(c: CheckDoc, width = DEFAULT_WIDTH): string {
     const indent = /^ */.exec(line)![0];
     if (line.trim() === '') out.push('');
     // Prose wraps flush; an indented line (a command) hangs under itself.
-    else out.push(...wrap(terminalSafe(line.slice(indent.length)), width, indent, indent ? `${indent}  ` : ''));
+    else out.push(...wrap(keepCommandsWhole(terminalSafe(line.slice(indent.length))), width, indent, indent ? `${indent}  ` : ''));
   }
   return `${out.join('\n')}\n`;
 }

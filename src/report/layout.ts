@@ -113,6 +113,21 @@ export function keepCommandsWhole(text: string): string {
   return out + text.slice(from);
 }
 
+/** The words of a command as a shell splits them: words inside one quoted string stay together (no break there). */
+function shellWords(words: string[]): string[] {
+  const out: string[] = [];
+  let quote = '';
+  for (const word of words) {
+    if (quote) out[out.length - 1] += ` ${word}`;
+    else out.push(word);
+    for (const ch of word) {
+      if (!quote && (ch === "'" || ch === '"')) quote = ch;
+      else if (ch === quote) quote = '';
+    }
+  }
+  return out;
+}
+
 /**
  * Word-wraps `text` to `width` columns: the first line starts with `first`, the others with `rest` (a hanging
  * indent). Words are never cut unless one alone is wider than the room left, as a long name or command can be.
@@ -152,7 +167,7 @@ export function wrap(text: string, width: number, first = '', rest = first): str
       // A command too long for a line of its own is broken between its words as a shell continues a line (` \`),
       // so that the lines copied together still run.
       const [command, after] = word.split(END);
-      for (const [i, part] of command.split(KEEP).entries()) {
+      for (const [i, part] of shellWords(command.split(KEEP)).entries()) {
         const pw = displayWidth(part);
         if (i > 0 && used + 1 + pw + 2 > cols) {
           lines.push(`${line} \\`);

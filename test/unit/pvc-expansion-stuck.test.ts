@@ -41,7 +41,7 @@ describe('pvc-expansion-stuck', () => {
     expect(f.summary).toContain('Claim shop/data has been resizing from 10Gi to 12Gi for 20m');
     expect(f.summary).toContain('no csi-resizer is running for driver driver.longhorn.io, or the driver does not support expansion');
     expect(f.evidence.join('\n')).toContain(`event ExternalExpanding (Normal, x1, first ${ago('20m')}`);
-    expect(f.remedies.join('\n')).toContain('grep -i resizer');
+    expect(f.remedies.join('\n')).toContain('grep -i -e resizer -e csi');
     // The request cannot simply go back: the API server refuses a request at or below status.capacity.
     expect(f.remedies.join('\n')).toContain('the request cannot go back to 10Gi either (the API server refuses a request at or below status.capacity');
     expect(f.since).toBe(ago('20m'));

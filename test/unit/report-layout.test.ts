@@ -85,6 +85,13 @@ describe('commands in the next steps', () => {
     expect(lines[end + 1].trim()).toBe('Removing the finalizer otherwise can attach it twice.');
   });
 
+  it('are never broken inside a quoted string, where a shell keeps the " \\" and the line break', () => {
+    const lines = step("Check it: kubectl -n longhorn-system get replicas.longhorn.io pvc-lh000001-r-1 -o jsonpath='{.spec.nodeID} {.spec.diskID} {.status.currentState}'");
+    const quoted = lines.find((l) => l.includes("jsonpath='"))!;
+    expect(quoted.trim()).toBe("jsonpath='{.spec.nodeID} {.spec.diskID} {.status.currentState}'");
+    expect(lines.filter((l) => l.endsWith(' \\')).every((l) => (l.match(/'/g) ?? []).length % 2 === 0)).toBe(true);
+  });
+
   it('end where the sentence goes on: before prose, a parenthesis they did not open, a colon or a semicolon', () => {
     const kept = (text: string) => keepCommandsWhole(text).split('\ue001')[0].split(/[ (]/).pop()!.replaceAll('\ue000', ' ');
     expect(kept('Confirm: findmnt -rn -o TARGET | grep /var/lib/kubelet/pods/ and compare the uids')).toBe('findmnt -rn -o TARGET | grep /var/lib/kubelet/pods/');
