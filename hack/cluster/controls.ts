@@ -34,7 +34,6 @@ export async function nodeUp(state: ClusterState, node: string): Promise<void> {
   known(state, node);
   update(state, (c) => { c.downNodes = without(c.downNodes, node); c.cutOffNodes = without(c.cutOffNodes, node); });
   if (!state.processes.some((p) => p.name === `kwok-${node}`)) await startKwok(state, node);
-  if (state.kubelets) setMachineOn(state, node, true);
   if (state.kubelets && !kubeletRunning(state, node)) await startKubelet(state, node);
 }
 
@@ -57,7 +56,6 @@ export async function kubeletSilent(state: ClusterState, node: string): Promise<
 /** The kubelet answers again, with whatever it knew (a cut-off kubelet keeps its frozen pod list). */
 export async function kubeletAnswers(state: ClusterState, node: string): Promise<void> {
   known(state, node);
-  setMachineOn(state, node, true);
   await startKubelet(state, node);
 }
 

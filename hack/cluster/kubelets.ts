@@ -7,6 +7,7 @@ import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { isOurs, repoRoot, startDetached, stopProcess } from './processes.js';
 import { ClusterState, saveState } from './state.js';
+import { setMachineOn } from './kubelet-net.js';
 
  
 type Raw = any;
@@ -87,6 +88,8 @@ export function kubeletRunning(state: ClusterState, node: string): boolean {
 export async function startKubelet(state: ClusterState, node: string): Promise<void> {
   const at = state.kubelets?.[node];
   if (!state.network || !at) throw new Error(`no kubelet address for ${node} in ${state.dir}`);
+  // A kubelet runs on a machine that is on: its address answers (node-down took it away).
+  setMachineOn(state, node, true);
   if (kubeletRunning(state, node)) return;
   state.processes = state.processes.filter((p) => p.name !== kubeletName(node));
   const { cert, key } = servingCert(state, node, at.ip);

@@ -53,12 +53,13 @@ function findingCleared(snapshot: Snapshot, finding: Finding | undefined, action
   const said: string[] = [];
   for (const ref of finding?.blocks ?? []) {
     const pod = graph.pod(ref.namespace ?? '', ref.name);
+    // Gone only where the re-read listed every pod of the run's scope: a targeted re-read lists the pods in view.
+    const gone = !pod && everyNode && graph.wasRead('pods') ? deletedForGood(planned, ref) : undefined;
     if (pod && !pod.deletionTimestamp && pod.phase === 'Running') said.push(`pod ${pod.namespace}/${pod.name} runs on ${pod.nodeName}`);
     // Its node selector or node affinity (its own or its volume's) allows only nodes that are not Ready: no write
     // can move it, and waiting for it would outlast any timeout.
     else if (pod && !pod.deletionTimestamp && everyNode && graph.wasRead('nodes') && !graph.readyNodesFor(pod).length) said.push(`pod ${pod.namespace}/${pod.name} can run on no Ready node (node selector or affinity): it runs once its node is back`);
-    // Gone only where the re-read listed every pod of the run's scope: a targeted re-read lists the pods in view.
-    else if (!pod && everyNode && graph.wasRead('pods') && deletedForGood(planned, ref)) said.push(deletedForGood(planned, ref)!);
+    else if (gone) said.push(gone);
     else return { done: false, detail: `waiting for pod ${ref.namespace}/${ref.name} to run` };
   }
   return { done: true, detail: said.length ? said.join(', ') : 'the finding is gone' };
